@@ -1,0 +1,30 @@
+# Two entry points: `make demo` and `make test`. Both set up the virtualenv themselves.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+CBEC   := $(VENV)/bin/cbec
+DEMO_DIR ?= demo-world
+DEMO_N   ?= 20000
+WORKSPACE ?= workspace
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(CBEC) generate --declarations $(DEMO_N) --seed 7 --out $(DEMO_DIR) --force
+
+test: setup
+	$(PY) -m pytest -q -n 2 --durations=10
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) $(WORKSPACE) $(DEMO_DIR) .pytest_cache

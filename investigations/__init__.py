@@ -1,0 +1,1 @@
+"""Investigations: cases, evidence, audit trail and signed exports for partner administrations."""
