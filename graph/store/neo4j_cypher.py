@@ -1,0 +1,135 @@
+"""Neo4j-only Cypher for writes, and the conversion of Arrow rows into query parameters.
+
+Each builder returns query text in which only schema identifiers appear (checked and
+back-quoted here); every value travels as a ``$parameter``. The store checks that labels,
+edge types and property names exist in the schema before it calls these builders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+__all__ = [
+    "ident", "merge_nodes_query", "delete_batch_query", "create_edges_query",
+    "cast_to_schema", "iter_row_batches", "to_neo4j_value",
+]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def ident(name: str) -> str:
+    """``name`` back-quoted for Cypher, after checking it is a plain identifier.
+
+    Examples
+    --------
+    >>> ident("Person")
+    '`Person`'
+    >>> ident("x` DETACH DELETE n //")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a schema identifier: 'x` DETACH DELETE n //'
+    """
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise ValueError(f"not a schema identifier: {name!r}")
+    return f"`{name}`"
+
+
+def merge_nodes_query(label: str, key: str) -> str:
+    """Upsert a batch ``$rows`` of property maps keyed by ``key``; returns ``written``."""
+    return (f"UNWIND $rows AS row\n"
+            f"MERGE (n:{ident(label)} {{{ident(key)}: row.{ident(key)}}})\n"
+            f"SET n += row\n"
+            f"RETURN count(*) AS written")
+
+
+def delete_batch_query(edge_type: str, from_label: str, to_label: str) -> str:
+    """Delete up to ``$limit`` edges of one type and label pair written by batch ``$batch``;
+    returns ``deleted``. Run until it deletes fewer than ``$limit``: one bounded transaction
+    each, because ``CALL {} IN TRANSACTIONS`` cannot run inside ``execute_query``."""
+    return (f"MATCH (:{ident(from_label)})-[r:{ident(edge_type)}]->(:{ident(to_label)})\n"
+            f"WHERE r._batch = $batch\n"
+            f"WITH r LIMIT $limit\n"
+            f"DELETE r\n"
+            f"RETURN count(*) AS deleted")
+
+
+def create_edges_query(edge_type: str, from_label: str, from_key: str, to_label: str,
+                       to_key: str) -> str:
+    """Create one edge per row of ``$rows`` (``from_key``, ``to_key``, ``props``) between
+    existing nodes, tagged ``_batch = $batch``; returns ``written`` (rows whose endpoints are
+    both missing or either missing create nothing)."""
+    return (f"UNWIND $rows AS row\n"
+            f"MATCH (a:{ident(from_label)} {{{ident(from_key)}: row.from_key}})\n"
+            f"MATCH (b:{ident(to_label)} {{{ident(to_key)}: row.to_key}})\n"
+            f"CREATE (a)-[r:{ident(edge_type)}]->(b)\n"
+            f"SET r += row.props, r._batch = $batch\n"
+            f"RETURN count(r) AS written")
+
+
+# -- values ---------------------------------------------------------------------------------
+
+_ARROW_TYPES = {
+    "STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    # naive UTC microseconds: Neo4j stores LocalDateTime, comparable with naive `since`/`until`
+    # (an aware value would be a DateTime, and comparing the two yields null).
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+
+def cast_to_schema(table: pa.Table, types: dict[str, str], what: str) -> pa.Table:
+    """Cast each column to its schema type (``types``: column -> schema type name), so dates
+    and timestamps reach Neo4j as temporal values, not text. Aware timestamps become naive
+    UTC; nanoseconds are truncated to microseconds (the driver's resolution).
+
+    Raises ``ValueError`` naming ``what`` and the column when a value does not convert.
+    """
+    cols = []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        target = _ARROW_TYPES[types[name]]
+        if col.type != target:
+            try:
+                col = col.cast(target, safe=not pa.types.is_timestamp(col.type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise ValueError(f"{what}: column {name!r} ({col.type}) does not convert to "
+                                 f"{types[name]}: {exc}. Fix the column's values or type "
+                                 f"before writing.") from None
+        cols.append(col)
+    return pa.Table.from_arrays(cols, names=table.column_names)
+
+
+def iter_row_batches(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:
+    """``table`` as lists of at most ``size`` row dicts, converted batch by batch."""
+    if size < 1:
+        raise ValueError(f"batch size must be positive, got {size}")
+    for start in range(0, table.num_rows, size):
+        yield table.slice(start, size).to_pylist()
+
+
+def to_neo4j_value(value: Any) -> Any:
+    """A query parameter the driver stores as we read it back: aware datetimes become naive
+    UTC (stored timestamps are naive UTC), recursively through lists and dicts.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> cst = dt.timezone(dt.timedelta(hours=8))
+    >>> to_neo4j_value({"since": dt.datetime(2024, 1, 1, 8, tzinfo=cst)})
+    {'since': datetime.datetime(2024, 1, 1, 0, 0)}
+    """
+    if isinstance(value, dt.datetime):
+        if hasattr(value, "to_pydatetime"):  # pandas.Timestamp
+            value = value.to_pydatetime()
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, dict):
+        return {k: to_neo4j_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_neo4j_value(v) for v in value]
+    return value

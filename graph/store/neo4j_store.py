@@ -1,0 +1,220 @@
+"""``Neo4jStore``: the production graph store, over the official ``neo4j`` driver.
+
+Writes are batched ``UNWIND $rows`` statements, one transaction per batch of
+:attr:`Neo4jStore.batch_size` rows. Node writes ``MERGE`` on the schema key; edge writes first
+delete what an earlier attempt of the same batch wrote (edges carry ``_batch``), then
+``CREATE``, so both are idempotent. Labels, edge types and property names come from the
+schema and are checked before any Cypher is built; values travel only as ``$parameters``.
+
+Connect with :meth:`Neo4jStore.from_env`, which checks connectivity first: with no server,
+the driver's ``execute_query`` would retry for about a minute before failing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from graph.schema import GraphSchema, SchemaError, load_schema, neo4j_constraints
+from graph.store.neo4j_cypher import (
+    cast_to_schema,
+    create_edges_query,
+    delete_batch_query,
+    iter_row_batches,
+    merge_nodes_query,
+    to_neo4j_value,
+)
+from graph.store.neo4j_runner import Neo4jQueryError, QueryRunner
+
+__all__ = ["Neo4jStore", "Neo4jConfigError", "Neo4jConnectionError", "ENV_VARS"]
+
+ENV_VARS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+_REQUIRED = ENV_VARS[:3]  # NEO4J_DATABASE may be left out: the server's default database
+
+
+class Neo4jConfigError(RuntimeError):
+    """A ``NEO4J_*`` variable is missing or malformed."""
+
+
+class Neo4jConnectionError(RuntimeError):
+    """The server could not be reached, refused the credentials, or lacks the database."""
+
+
+class Neo4jStore:
+    """Graph store over a query runner (``QueryRunner`` in production, ``FakeRunner`` in tests).
+
+    Parameters
+    ----------
+    runner
+        Anything with ``run(query, params, *, read)`` returning rows as dicts, and ``close()``.
+    schema
+        The graph schema; the packaged ``graph/schema.yaml`` by default.
+    batch_size
+        Rows per write transaction.
+    """
+
+    def __init__(self, runner: Any, schema: GraphSchema | None = None, *,
+                 batch_size: int = 5000) -> None:
+        self.runner = runner
+        self.schema = schema or load_schema()
+        self.batch_size = batch_size
+
+    @property
+    def database(self) -> str | None:
+        """The database the runner targets (``None``: the server's default)."""
+        return getattr(self.runner, "database", None)
+
+    # -- connection -----------------------------------------------------------------------
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, connection_timeout: float = 5.0,
+                 **kwargs: Any) -> Neo4jStore:
+        """Connect using ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and optionally
+        ``NEO4J_DATABASE`` (from ``env``, default ``os.environ``); fail fast if unreachable.
+
+        Raises
+        ------
+        Neo4jConfigError
+            A required variable is unset (no credential has a default).
+        Neo4jConnectionError
+            The server cannot be reached, rejects the credentials, or lacks the database.
+        """
+        env = os.environ if env is None else env
+        missing = [v for v in _REQUIRED if not env.get(v)]
+        if missing:
+            raise Neo4jConfigError(
+                f"{', '.join(missing)} not set: the Neo4j store needs NEO4J_URI (e.g. "
+                f"bolt://localhost:7687), NEO4J_USER and NEO4J_PASSWORD, and optionally "
+                f"NEO4J_DATABASE. Set them, or unset NEO4J_URI to use the embedded store.")
+        uri, database = env["NEO4J_URI"], env.get("NEO4J_DATABASE") or None
+        driver = _connect(uri, env["NEO4J_USER"], env["NEO4J_PASSWORD"], connection_timeout)
+        runner = QueryRunner(driver, database)
+        try:  # verify_connectivity does not check the database; a trivial read does
+            runner.run("RETURN 1 AS ok", read=True)
+        except Neo4jQueryError as exc:
+            runner.close()
+            raise Neo4jConnectionError(
+                f"connected to {uri} but cannot use database {database or '(default)'}: "
+                f"{exc}") from exc
+        return cls(runner, **kwargs)
+
+    def close(self) -> None:
+        self.runner.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, query: str, params: dict[str, Any] | None = None, *,
+             read: bool = False) -> list[dict[str, Any]]:
+        """The one hook through which every statement runs; aware datetimes in parameters
+        become naive UTC, matching how timestamps are stored."""
+        return self.runner.run(query, to_neo4j_value(params or {}), read=read)
+
+    # -- schema ----------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create the uniqueness constraints and indexes of the schema (``IF NOT EXISTS``)."""
+        for statement in neo4j_constraints(self.schema):
+            self._run(statement)
+
+    # -- writes ----------------------------------------------------------------------------
+    def write_nodes(self, label: str, rows: pa.Table) -> int:
+        """Upsert ``rows`` (the key column and any of ``label``'s properties) in batches of
+        :attr:`batch_size`; returns the number of rows the server wrote."""
+        node = self.schema.node(label)
+        what = f"write_nodes({label})"
+        _check_columns(rows, required=[node.key], allowed=node.properties, what=what)
+        _check_no_nulls(rows, [node.key], what)
+        table = cast_to_schema(rows, node.properties, what)
+        query = merge_nodes_query(label, node.key)
+        return sum(_count(self._run(query, {"rows": batch}), "written")
+                   for batch in iter_row_batches(table, self.batch_size))
+
+    def write_edges(self, edge_type: str, from_label: str, to_label: str, rows: pa.Table,
+                    batch: str) -> int:
+        """Write ``(from_label)-[edge_type]->(to_label)`` edges from ``from_key``/``to_key``
+        rows plus properties, after deleting edges an earlier attempt of ``batch`` wrote.
+
+        Rows whose endpoints do not exist create nothing; returns the edges created.
+        """
+        edge = self.schema.edge(edge_type)
+        if (from_label, to_label) not in edge.pairs:
+            raise SchemaError(f"{edge_type} does not join {from_label} -> {to_label}; "
+                              f"declared pairs: {list(edge.pairs)}")
+        if not isinstance(batch, str) or not batch:
+            raise ValueError(f"write_edges({edge_type}): batch must be a non-empty string")
+        what = f"write_edges({edge_type}, {from_label}->{to_label})"
+        from_node, to_node = self.schema.node(from_label), self.schema.node(to_label)
+        types = {"from_key": from_node.properties[from_node.key],
+                 "to_key": to_node.properties[to_node.key], **edge.properties}
+        _check_columns(rows, required=["from_key", "to_key"], allowed=types, what=what)
+        _check_no_nulls(rows, ["from_key", "to_key"], what)
+        table = cast_to_schema(rows, types, what)
+
+        delete = delete_batch_query(edge_type, from_label, to_label)
+        while _count(self._run(delete, {"batch": batch, "limit": self.batch_size}),
+                     "deleted") >= self.batch_size:
+            pass  # each round deletes at most batch_size edges in its own transaction
+        create = create_edges_query(edge_type, from_label, from_node.key, to_label, to_node.key)
+        written = 0
+        for chunk in iter_row_batches(table, self.batch_size):
+            payload = [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"), "props": r}
+                       for r in chunk]
+            written += _count(self._run(create, {"rows": payload, "batch": batch}), "written")
+        return written
+
+
+def _connect(uri: str, user: str, password: str, timeout: float):
+    """A driver whose connectivity has been verified, or :class:`Neo4jConnectionError`."""
+    import neo4j
+    import neo4j.exceptions as ne
+
+    try:
+        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password),
+                                            connection_timeout=timeout)
+    except (ne.ConfigurationError, ValueError) as exc:
+        raise Neo4jConfigError(f"NEO4J_URI={uri!r} is not a valid Neo4j URI ({exc}); use e.g. "
+                               f"bolt://host:7687 or neo4j+s://host") from None
+    try:
+        driver.verify_connectivity()
+    except ne.AuthError as exc:
+        driver.close()
+        raise Neo4jConnectionError(f"Neo4j at {uri} rejected the credentials ({exc.code}): "
+                                   f"check NEO4J_USER and NEO4J_PASSWORD") from None
+    except (ne.DriverError, ne.Neo4jError, OSError) as exc:
+        driver.close()
+        raise Neo4jConnectionError(
+            f"cannot reach Neo4j at {uri}: {type(exc).__name__}: {exc}\n"
+            f"  next: check the server is running and listening there, the host and port, "
+            f"and the scheme (bolt:// for one server, neo4j:// for a cluster, '+s' for TLS)"
+        ) from None
+    return driver
+
+
+def _check_columns(rows: pa.Table, *, required: list[str], allowed: Mapping[str, str],
+                   what: str) -> None:
+    if not isinstance(rows, pa.Table):
+        raise TypeError(f"{what}: rows must be a pyarrow.Table, got {type(rows).__name__}")
+    names = rows.column_names
+    missing = [c for c in required if c not in names]
+    unknown = [c for c in names if c not in allowed and c not in required]
+    if missing or unknown:
+        raise SchemaError(f"{what}: missing columns {missing}, columns not in the schema "
+                          f"{unknown}; allowed: {sorted(allowed)}")
+
+
+def _check_no_nulls(rows: pa.Table, columns: list[str], what: str) -> None:
+    for c in columns:
+        col = rows.column(c)
+        if col.null_count:
+            first = col.is_null().index(True).as_py()
+            raise ValueError(f"{what}: {col.null_count} rows have no {c!r} (first: row "
+                             f"{first}); drop or fix them before writing")
+
+
+def _count(result: list[dict[str, Any]], column: str) -> int:
+    return int(result[0][column]) if result else 0

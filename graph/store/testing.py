@@ -1,0 +1,100 @@
+"""Test helpers for the stores: a fake query runner that records Cypher and returns scripted rows.
+
+The Neo4j store talks to the server only through a runner (``run``/``run_df``/``close``), so
+its Cypher is unit-tested by recording what it sends, with no server.
+
+Examples
+--------
+>>> fake = FakeRunner()
+>>> fake.respond("RETURN 1", [{"x": 1}])
+>>> fake.run("RETURN 1 AS x")
+[{'x': 1}]
+>>> fake.calls[0].query
+'RETURN 1 AS x'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Call", "FakeRunner"]
+
+Rows = list[dict[str, Any]]
+Responder = Rows | Callable[[str, dict[str, Any]], Rows] | Exception
+
+
+@dataclass
+class Call:
+    """One recorded statement."""
+
+    query: str
+    params: dict[str, Any]
+    read: bool
+
+
+@dataclass
+class _Rule:
+    pattern: re.Pattern[str]
+    response: Responder
+    times: int | None  # None: every match
+
+
+@dataclass
+class FakeRunner:
+    """Records ``(query, params)`` and answers from rules registered with :meth:`respond`.
+
+    Unmatched queries return no rows. The first matching rule that has uses left answers.
+    """
+
+    database: str | None = "neo4j"
+    calls: list[Call] = field(default_factory=list)
+    closed: bool = False
+    _rules: list[_Rule] = field(default_factory=list)
+
+    def respond(self, pattern: str, response: Responder, *, times: int | None = None,
+                regex: bool = False) -> None:
+        """Answer queries containing ``pattern`` (or matching it, with ``regex=True``).
+
+        ``response`` is a list of rows, a callable ``(query, params) -> rows``, or an exception
+        to raise. ``times`` limits how often the rule answers.
+        """
+        compiled = re.compile(pattern if regex else re.escape(pattern))
+        self._rules.append(_Rule(compiled, response, times))
+
+    def run(self, query: str, params: dict[str, Any] | None = None, *,
+            read: bool = False) -> Rows:
+        """Record the statement and return the scripted rows."""
+        params = dict(params or {})
+        self.calls.append(Call(query, params, read))
+        for rule in self._rules:
+            if rule.times == 0 or not rule.pattern.search(query):
+                continue
+            if rule.times is not None:
+                rule.times -= 1
+            if isinstance(rule.response, Exception):
+                raise rule.response
+            if callable(rule.response):
+                return rule.response(query, params)
+            return [dict(r) for r in rule.response]
+        return []
+
+    def run_df(self, query: str, params: dict[str, Any] | None = None, *, read: bool = True):
+        """Like :meth:`run`, as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.run(query, params, read=read))
+
+    def close(self) -> None:
+        self.closed = True
+
+    @property
+    def queries(self) -> list[str]:
+        """The query texts, in order."""
+        return [c.query for c in self.calls]
+
+    def matching(self, pattern: str) -> list[Call]:
+        """The recorded calls whose query contains ``pattern``."""
+        return [c for c in self.calls if pattern in c.query]
