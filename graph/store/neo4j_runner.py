@@ -68,19 +68,20 @@ def to_python(value: Any) -> Any:
     """
     if value is None or isinstance(value, str | int | float | bool | dt.date | dt.datetime):
         return value
-    if isinstance(value, list | tuple):
-        return [to_python(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_python(v) for k, v in value.items()}
     import neo4j.graph
     import neo4j.time
 
+    # before the tuple check: neo4j.time.Duration is a tuple
     if isinstance(value, neo4j.time.DateTime | neo4j.time.Date | neo4j.time.Time):
         return value.to_native()
     if isinstance(value, neo4j.time.Duration):
         # months have no fixed length; a duration with months is kept as the driver's type
         return value if value.months else dt.timedelta(days=value.days, seconds=value.seconds,
                                                        microseconds=value.nanoseconds // 1000)
+    if isinstance(value, list | tuple):
+        return [to_python(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
     if isinstance(value, neo4j.graph.Node | neo4j.graph.Relationship):
         return {k: to_python(v) for k, v in value.items()}
     if isinstance(value, neo4j.graph.Path):

@@ -1,0 +1,282 @@
+"""Neo4j-only Cypher of ``Neo4jStore``, checked through a fake query runner (no server).
+
+What is asserted: the exact statements and parameters the store sends, that values never
+reach query text, that names outside the schema are refused before anything is sent, and
+that connecting fails fast and clearly (against a closed local port).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pyarrow as pa
+import pytest
+
+from graph.schema import SchemaError, load_schema, neo4j_constraints
+from graph.store.neo4j_cypher import ident
+from graph.store.neo4j_store import Neo4jConfigError, Neo4jConnectionError, Neo4jStore
+from graph.store.testing import FakeRunner
+
+HOSTILE = [
+    "O'Brien \"the\" `quoted`",
+    "{braces: 1}",
+    "$x ${evil} $$",
+    "// comment",
+    "MATCH (n) DETACH DELETE n",
+    "'}) MATCH (n) DETACH DELETE n //",
+]
+
+
+def _echo_counts(fake: FakeRunner) -> FakeRunner:
+    """Answer writes as a server would: ``written`` = rows in the batch."""
+    fake.respond("UNWIND $rows", lambda q, p: [{"written": len(p["rows"])}])
+    return fake
+
+
+@pytest.fixture
+def fake() -> FakeRunner:
+    return _echo_counts(FakeRunner())
+
+
+@pytest.fixture
+def store(fake: FakeRunner) -> Neo4jStore:
+    return Neo4jStore(fake)
+
+
+# -- schema ------------------------------------------------------------------------------
+
+def test_ensure_schema_sends_the_schema_constraints_in_order(store, fake):
+    store.ensure_schema()
+    assert fake.queries == neo4j_constraints(load_schema())
+    assert ("CREATE CONSTRAINT phone_phone_unique IF NOT EXISTS FOR (n:Phone) "
+            "REQUIRE n.phone IS UNIQUE") in fake.queries
+    assert all(c.params == {} for c in fake.calls)
+
+
+def test_ensure_schema_follows_a_custom_schema(tmp_path, fake):
+    path = tmp_path / "tiny.yaml"
+    path.write_text("version: 1\nnodes:\n  Ship: {key: imo, properties: {imo: STRING}}\n"
+                    "edges:\n  NEAR: {pairs: [[Ship, Ship]]}\n")
+    Neo4jStore(fake, load_schema(path)).ensure_schema()
+    assert len(fake.queries) == 2
+    assert "FOR (n:Ship) REQUIRE n.imo IS UNIQUE" in fake.queries[0]
+    assert "FOR ()-[r:NEAR]-() ON (r._batch)" in fake.queries[1]
+
+
+# -- node writes -------------------------------------------------------------------------
+
+def test_write_nodes_batches_12001_rows_into_5000_5000_2001(store, fake):
+    keys = [f"+86138{i:08d}" for i in range(12_001)]
+    n = store.write_nodes("Phone", pa.table({"phone": keys, "is_mobile": [True] * 12_001}))
+    assert n == 12_001
+    assert [len(c.params["rows"]) for c in fake.calls] == [5000, 5000, 2001]
+    assert len(set(fake.queries)) == 1
+    assert [r["phone"] for c in fake.calls for r in c.params["rows"]] == keys
+
+
+def test_write_nodes_query_merges_on_the_key_and_sets_the_row(store, fake):
+    store.write_nodes("Enterprise", pa.table({"code": ["E1"], "name": ["Acme"]}))
+    assert fake.calls[0].query == ("UNWIND $rows AS row\n"
+                                   "MERGE (n:`Enterprise` {`code`: row.`code`})\n"
+                                   "SET n += row\n"
+                                   "RETURN count(*) AS written")
+    assert fake.calls[0].params == {"rows": [{"code": "E1", "name": "Acme"}]}
+    assert fake.calls[0].read is False
+
+
+def test_write_nodes_returns_what_the_server_wrote(fake):
+    fake = FakeRunner()
+    fake.respond("UNWIND", [{"written": 1}])
+    assert Neo4jStore(fake).write_nodes("Phone", pa.table({"phone": ["a", "b"]})) == 1
+
+
+def test_batch_size_is_configurable(fake):
+    Neo4jStore(fake, batch_size=2).write_nodes("Email", pa.table({"email": list("abcde")}))
+    assert [len(c.params["rows"]) for c in fake.calls] == [2, 2, 1]
+
+
+def test_empty_table_sends_nothing(store, fake):
+    assert store.write_nodes("Email", pa.table({"email": pa.array([], pa.string())})) == 0
+    assert fake.calls == []
+
+
+# -- edge writes -------------------------------------------------------------------------
+
+def _edges(n: int = 2) -> pa.Table:
+    return pa.table({"from_key": [f"P{i}" for i in range(n)],
+                     "to_key": [f"+1{i}" for i in range(n)], "source": ["orders"] * n})
+
+
+def test_write_edges_deletes_the_batch_before_creating(store, fake):
+    assert store.write_edges("HAS_PHONE", "Person", "Phone", _edges(), batch="load-7") == 2
+    delete, create = fake.calls
+    assert delete.query == ("MATCH (:`Person`)-[r:`HAS_PHONE`]->(:`Phone`)\n"
+                            "WHERE r._batch = $batch\nWITH r LIMIT $limit\nDELETE r\n"
+                            "RETURN count(*) AS deleted")
+    assert delete.params == {"batch": "load-7", "limit": 5000}
+    assert create.query == ("UNWIND $rows AS row\n"
+                            "MATCH (a:`Person` {`person_key`: row.from_key})\n"
+                            "MATCH (b:`Phone` {`phone`: row.to_key})\n"
+                            "CREATE (a)-[r:`HAS_PHONE`]->(b)\n"
+                            "SET r += row.props, r._batch = $batch\n"
+                            "RETURN count(r) AS written")
+    assert create.params == {"batch": "load-7", "rows": [
+        {"from_key": "P0", "to_key": "+10", "props": {"source": "orders"}},
+        {"from_key": "P1", "to_key": "+11", "props": {"source": "orders"}}]}
+
+
+def test_write_edges_repeats_the_delete_until_the_batch_is_gone(fake):
+    fake.respond("DELETE r", [{"deleted": 3}], times=2)  # a full round, then a partial one
+    fake.respond("DELETE r", [{"deleted": 1}], times=1)
+    store = Neo4jStore(fake, batch_size=3)
+    store.write_edges("HAS_PHONE", "Person", "Phone", _edges(7), batch="b")
+    kinds = ["delete" if "DELETE" in q else "create" for q in fake.queries]
+    assert kinds == ["delete", "delete", "delete", "create", "create", "create"]
+    assert [len(c.params["rows"]) for c in fake.matching("CREATE (a)")] == [3, 3, 1]
+
+
+def test_write_edges_batches_like_nodes(store, fake):
+    store.write_edges("HAS_PHONE", "Person", "Phone", _edges(12_001), batch="b")
+    assert [len(c.params["rows"]) for c in fake.matching("CREATE")] == [5000, 5000, 2001]
+
+
+def test_edge_types_with_several_pairs_scope_the_delete_to_the_pair(store, fake):
+    store.write_edges("SOLD_BY", "Order", "Enterprise",
+                      pa.table({"from_key": ["o1"], "to_key": ["E1"]}), batch="b")
+    assert fake.queries[0].startswith("MATCH (:`Order`)-[r:`SOLD_BY`]->(:`Enterprise`)")
+
+
+# -- values stay out of query text -------------------------------------------------------
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_hostile_values_travel_only_as_parameters(store, fake, bad):
+    store.write_nodes("Person", pa.table({"person_key": [bad], "name": [bad]}))
+    store.write_edges("HAS_PHONE", "Person", "Phone",
+                      pa.table({"from_key": [bad], "to_key": [bad], "source": [bad]}), batch=bad)
+    for call in fake.calls:
+        assert bad not in call.query
+    assert fake.calls[0].params["rows"] == [{"person_key": bad, "name": bad}]
+    assert fake.calls[1].params["batch"] == bad
+    assert fake.calls[2].params["rows"][0] == {"from_key": bad, "to_key": bad,
+                                                "props": {"source": bad}}
+
+
+# -- names outside the schema ------------------------------------------------------------
+
+@pytest.mark.parametrize("label", ["Vessel", "phone", "Phone` DETACH DELETE n //", ""])
+def test_unknown_labels_are_refused_before_anything_is_sent(store, fake, label):
+    with pytest.raises(SchemaError, match="unknown node label"):
+        store.write_nodes(label, pa.table({"phone": ["x"]}))
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("args", [
+    ("KNOWS", "Person", "Phone"),  # no such type
+    ("HAS_PHONE", "Phone", "Person"),  # reversed pair
+    ("HAS_PHONE", "Order", "Phone"),  # type exists, pair not declared
+    ("HAS_PHONE", "Person", "Phone` MATCH (n) DETACH DELETE n //"),
+])
+def test_unknown_edge_types_and_pairs_are_refused(store, fake, args):
+    with pytest.raises(SchemaError):
+        store.write_edges(*args, _edges(), batch="b")
+    assert fake.calls == []
+
+
+def test_columns_outside_the_schema_are_refused(store, fake):
+    with pytest.raises(SchemaError, match=r"not in the schema \['password'\]"):
+        store.write_nodes("Phone", pa.table({"phone": ["x"], "password": ["y"]}))
+    with pytest.raises(SchemaError, match=r"missing columns \['phone'\]"):
+        store.write_nodes("Phone", pa.table({"country": ["CN"]}))
+    with pytest.raises(SchemaError, match="_batch"):
+        store.write_edges("HAS_PHONE", "Person", "Phone",
+                          pa.table({"from_key": ["a"], "to_key": ["b"], "_batch": ["x"]}), "b")
+    assert fake.calls == []
+
+
+def test_null_keys_are_refused_naming_the_row(store, fake):
+    with pytest.raises(ValueError, match=r"1 rows have no 'to_key' \(first: row 2\)"):
+        store.write_edges("HAS_PHONE", "Person", "Phone",
+                          pa.table({"from_key": ["a", "b", "c"], "to_key": ["x", "y", None]}),
+                          batch="b")
+    assert fake.calls == []
+
+
+def test_identifiers_are_checked_even_outside_the_schema():
+    with pytest.raises(ValueError, match="not a schema identifier"):
+        ident("Phone`) DETACH DELETE n //")
+    assert ident("HAS_PHONE") == "`HAS_PHONE`"
+
+
+# -- dates and times ---------------------------------------------------------------------
+
+def test_temporal_columns_reach_the_driver_as_native_dates_and_naive_utc(store, fake):
+    cst = dt.timezone(dt.timedelta(hours=8))
+    rows = pa.table({
+        "order_key": ["o1", "o2"],
+        "order_time": pa.array([dt.datetime(2024, 3, 1, 8, 30, tzinfo=cst), None],
+                               pa.timestamp("ns", tz="Asia/Shanghai")),
+        "goods_value": ["12.5", "3"],  # text is cast to the schema's DOUBLE
+    })
+    store.write_nodes("Order", rows)
+    sent = fake.calls[0].params["rows"]
+    assert sent[0]["order_time"] == dt.datetime(2024, 3, 1, 0, 30)  # UTC, no tzinfo
+    assert type(sent[0]["order_time"]) is dt.datetime
+    assert sent[1]["order_time"] is None
+    assert [r["goods_value"] for r in sent] == [12.5, 3.0]
+
+    store.write_nodes("Enterprise", pa.table({"code": ["E"], "registered_date": ["2020-02-29"]}))
+    assert fake.calls[1].params["rows"][0]["registered_date"] == dt.date(2020, 2, 29)
+
+
+def test_unconvertible_values_name_the_column(store, fake):
+    with pytest.raises(ValueError, match=r"'registered_date' \(string\) does not convert to DATE"):
+        store.write_nodes("Enterprise", pa.table({"code": ["E"], "registered_date": ["soon"]}))
+    assert fake.calls == []
+
+
+def test_aware_datetimes_in_query_parameters_become_naive_utc(store, fake):
+    cst = dt.timezone(dt.timedelta(hours=8))
+    store._run("RETURN $since AS s", {"since": dt.datetime(2024, 1, 1, 8, tzinfo=cst)})
+    assert fake.calls[0].params == {"since": dt.datetime(2024, 1, 1, 0, 0)}
+
+
+# -- configuration and connection --------------------------------------------------------
+
+FULL_ENV = {"NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_USER": "neo4j",
+            "NEO4J_PASSWORD": "not-a-secret", "NEO4J_DATABASE": "neo4j"}
+
+
+@pytest.mark.parametrize("missing", ["NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"])
+def test_from_env_names_the_missing_variable(missing):
+    env = {k: v for k, v in FULL_ENV.items() if k != missing}
+    with pytest.raises(Neo4jConfigError, match=rf"^{missing} not set"):
+        Neo4jStore.from_env(env)
+
+
+def test_from_env_has_no_default_credentials():
+    with pytest.raises(Neo4jConfigError) as info:
+        Neo4jStore.from_env({"NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": ""})
+    assert str(info.value).startswith("NEO4J_USER, NEO4J_PASSWORD not set")
+
+
+def test_from_env_fails_fast_on_a_closed_port():
+    start = time.monotonic()
+    with pytest.raises(Neo4jConnectionError) as info:
+        Neo4jStore.from_env(FULL_ENV)
+    assert time.monotonic() - start < 2.0
+    msg = str(info.value)
+    assert "cannot reach Neo4j at bolt://127.0.0.1:1" in msg
+    assert "check the server is running" in msg
+    assert "not-a-secret" not in msg
+
+
+def test_from_env_rejects_a_malformed_uri():
+    with pytest.raises(Neo4jConfigError, match="is not a valid Neo4j URI"):
+        Neo4jStore.from_env({**FULL_ENV, "NEO4J_URI": "ftp://127.0.0.1:1"})
+
+
+def test_close_closes_the_runner(store, fake):
+    with store:
+        pass
+    assert fake.closed
