@@ -42,6 +42,24 @@ class Subgraph:
     nodes: dict[NodeRef, dict[str, Any]] = field(default_factory=dict)
     edges: list[tuple[NodeRef, str, NodeRef, dict[str, Any]]] = field(default_factory=list)
     truncated: bool = False  # a limit cut the result short
+    hubs: list[NodeRef] = field(default_factory=list)  # nodes shown but not expanded (degree cap)
+
+    def nodes_df(self):
+        """Nodes as a ``pandas.DataFrame``: ``label``, ``key`` and one column per property."""
+        import pandas as pd
+
+        return pd.DataFrame([{"label": r.label, "key": r.key, **p} for r, p in self.nodes.items()],
+                            columns=None if self.nodes else ["label", "key"])
+
+    def edges_df(self):
+        """Edges as a ``pandas.DataFrame``: ``from_label, from_key, type, to_label, to_key``
+        and the edge properties."""
+        import pandas as pd
+
+        cols = ["from_label", "from_key", "type", "to_label", "to_key"]
+        rows = [{"from_label": a.label, "from_key": a.key, "type": t, "to_label": b.label,
+                 "to_key": b.key, **p} for a, t, b, p in self.edges]
+        return pd.DataFrame(rows, columns=None if rows else cols)
 
     def to_networkx(self):
         """A ``networkx.MultiDiGraph`` with ``label`` and properties on nodes, ``type`` on edges."""

@@ -1,0 +1,238 @@
+"""The graph schema (``graph/schema.yaml``) as dataclasses, and the DDL generated from it.
+
+The YAML is the one declaration of node and edge types. From it come the embedded store's
+``CREATE NODE TABLE`` / ``CREATE REL TABLE`` statements (:func:`ladybug_ddl`) and the Neo4j
+uniqueness constraints and indexes (:func:`neo4j_constraints`).
+
+Label, edge-type and property names are the only text ever formatted into Cypher, so each
+is checked against :data:`IDENTIFIER` when the schema loads; every value travels as a
+``$parameter``.
+
+Every edge type also carries an implicit ``_batch STRING`` property (:data:`BATCH_PROPERTY`):
+the id of the delta that wrote the edge. Relationship tables accept duplicate edges, so a
+store makes ``write_edges`` idempotent by deleting the edges of a batch before writing it
+again.
+
+Examples
+--------
+>>> s = load_schema()
+>>> s.node("Phone").key
+'phone'
+>>> s.edge("HAS_PHONE").pairs
+(('Person', 'Phone'), ('Enterprise', 'Phone'))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "BATCH_PROPERTY",
+    "IDENTIFIER",
+    "TYPES",
+    "EdgeType",
+    "GraphSchema",
+    "NodeType",
+    "SchemaError",
+    "ladybug_ddl",
+    "load_schema",
+    "neo4j_constraints",
+]
+
+SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+TYPES = frozenset({"STRING", "INT64", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP"})
+BATCH_PROPERTY = "_batch"
+# The timestamp that time filters apply to, per dated label.
+TIME_PROPERTIES = {
+    "Order": "order_time",
+    "Payment": "pay_time",
+    "Waybill": "ship_time",
+    "Declaration": "decl_time",
+}
+
+
+class SchemaError(ValueError):
+    """The schema file is malformed, or a name is not in the schema."""
+
+
+def check_identifier(name: str, what: str) -> str:
+    """Return ``name`` if it is a safe Cypher identifier, else raise :class:`SchemaError`."""
+    if not isinstance(name, str) or not IDENTIFIER.match(name):
+        raise SchemaError(f"{what} {name!r} is not a valid identifier "
+                          f"(letters, digits and '_', not starting with a digit)")
+    return name
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """A node label: its key property, property types, extra indexes, pivot flag."""
+
+    label: str
+    key: str
+    properties: dict[str, str]
+    index: tuple[str, ...] = ()
+    pivot: bool = False
+
+
+@dataclass(frozen=True)
+class EdgeType:
+    """An edge type: the (from, to) label pairs it joins and its declared properties.
+
+    ``properties`` excludes the implicit ``_batch``; :meth:`all_properties` includes it.
+    """
+
+    name: str
+    pairs: tuple[tuple[str, str], ...]
+    properties: dict[str, str] = field(default_factory=dict)
+
+    def all_properties(self) -> dict[str, str]:
+        """Declared properties plus the implicit ``_batch STRING``."""
+        return {**self.properties, BATCH_PROPERTY: "STRING"}
+
+
+@dataclass(frozen=True)
+class GraphSchema:
+    """All node and edge types, with look-ups that reject unknown names."""
+
+    version: int
+    nodes: dict[str, NodeType]
+    edges: dict[str, EdgeType]
+
+    def node(self, label: str) -> NodeType:
+        """The node type ``label``; :class:`SchemaError` naming the known labels if unknown."""
+        try:
+            return self.nodes[label]
+        except (KeyError, TypeError):
+            raise SchemaError(f"unknown node label {label!r}; known: "
+                              f"{', '.join(sorted(self.nodes))}") from None
+
+    def edge(self, name: str) -> EdgeType:
+        """The edge type ``name``; :class:`SchemaError` naming the known types if unknown."""
+        try:
+            return self.edges[name]
+        except (KeyError, TypeError):
+            raise SchemaError(f"unknown edge type {name!r}; known: "
+                              f"{', '.join(sorted(self.edges))}") from None
+
+    def pivots(self) -> list[str]:
+        """Labels of the shared-identifier nodes (phone, address, account, ID, e-mail)."""
+        return [n.label for n in self.nodes.values() if n.pivot]
+
+    def edges_between(self, a: str, b: str) -> list[str]:
+        """Edge types joining labels ``a`` and ``b`` in either direction."""
+        return [e.name for e in self.edges.values()
+                if (a, b) in e.pairs or (b, a) in e.pairs]
+
+    def far_labels(self, label: str, outgoing: bool,
+                   edge_types: list[str] | None = None) -> list[str]:
+        """Labels at the other end of ``label``'s outgoing (or incoming) edges, sorted."""
+        out: set[str] = set()
+        for e in self.edges.values():
+            if edge_types is not None and e.name not in edge_types:
+                continue
+            for f, t in e.pairs:
+                if outgoing and f == label:
+                    out.add(t)
+                if not outgoing and t == label:
+                    out.add(f)
+        return sorted(out)
+
+    def neighbour_labels(self, label: str, edge_types: list[str] | None = None) -> list[str]:
+        """Labels one edge away from ``label`` (through ``edge_types`` if given), sorted."""
+        out: set[str] = set()
+        for e in self.edges.values():
+            if edge_types is not None and e.name not in edge_types:
+                continue
+            for f, t in e.pairs:
+                if f == label:
+                    out.add(t)
+                if t == label:
+                    out.add(f)
+        return sorted(out)
+
+
+def _parse(doc: dict, source: str) -> GraphSchema:
+    if not isinstance(doc, dict) or "nodes" not in doc or "edges" not in doc:
+        raise SchemaError(f"{source}: expected top-level 'nodes' and 'edges' mappings")
+    nodes: dict[str, NodeType] = {}
+    for label, spec in doc["nodes"].items():
+        check_identifier(label, f"{source}: node label")
+        props = dict(spec.get("properties") or {})
+        for p, t in props.items():
+            check_identifier(p, f"{source}: nodes.{label} property")
+            if t not in TYPES:
+                raise SchemaError(f"{source}: nodes.{label}.{p} has type {t!r}; "
+                                  f"use one of {sorted(TYPES)}")
+        key = spec.get("key")
+        if key not in props:
+            raise SchemaError(f"{source}: nodes.{label}: key {key!r} is not among its properties")
+        index = tuple(spec.get("index") or ())
+        for p in index:
+            if p not in props:
+                raise SchemaError(f"{source}: nodes.{label}: index {p!r} is not a property")
+        nodes[label] = NodeType(label, key, props, index, bool(spec.get("pivot", False)))
+    edges: dict[str, EdgeType] = {}
+    for name, spec in doc["edges"].items():
+        check_identifier(name, f"{source}: edge type")
+        pairs = tuple((str(f), str(t)) for f, t in spec.get("pairs") or ())
+        if not pairs:
+            raise SchemaError(f"{source}: edges.{name} has no (from, to) pairs")
+        for f, t in pairs:
+            for lab in (f, t):
+                if lab not in nodes:
+                    raise SchemaError(f"{source}: edges.{name} joins unknown label {lab!r}")
+        props = dict(spec.get("properties") or {})
+        for p, t in props.items():
+            check_identifier(p, f"{source}: edges.{name} property")
+            if t not in TYPES:
+                raise SchemaError(f"{source}: edges.{name}.{p} has type {t!r}")
+        if BATCH_PROPERTY in props:
+            raise SchemaError(f"{source}: edges.{name}: {BATCH_PROPERTY!r} is implicit; remove it")
+        edges[name] = EdgeType(name, pairs, props)
+    return GraphSchema(int(doc.get("version", 1)), nodes, edges)
+
+
+@lru_cache(maxsize=4)
+def load_schema(path: str | Path = SCHEMA_PATH) -> GraphSchema:
+    """Read and validate a schema file (default: the packaged ``graph/schema.yaml``)."""
+    path = Path(path)
+    with path.open(encoding="utf-8") as fh:
+        return _parse(yaml.safe_load(fh), path.name)
+
+
+def _columns(props: dict[str, str]) -> str:
+    return ", ".join(f"{p} {t}" for p, t in props.items())
+
+
+def ladybug_ddl(schema: GraphSchema) -> list[str]:
+    """``CREATE NODE TABLE`` then ``CREATE REL TABLE`` statements, all ``IF NOT EXISTS``.
+
+    A relationship table lists every ``FROM a TO b`` pair of its edge type, so one table
+    (and one Cypher type) serves all pairs.
+    """
+    out = [f"CREATE NODE TABLE IF NOT EXISTS {n.label}({_columns(n.properties)}, "
+           f"PRIMARY KEY({n.key}))" for n in schema.nodes.values()]
+    for e in schema.edges.values():
+        pairs = ", ".join(f"FROM {f} TO {t}" for f, t in e.pairs)
+        out.append(f"CREATE REL TABLE IF NOT EXISTS {e.name}({pairs}, "
+                   f"{_columns(e.all_properties())})")
+    return out
+
+
+def neo4j_constraints(schema: GraphSchema) -> list[str]:
+    """Neo4j 5 uniqueness constraints (one per node key), then the ``index:`` range indexes
+    and a relationship index on ``_batch`` per edge type (for batch rewrites)."""
+    out = [f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "
+           f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE" for n in schema.nodes.values()]
+    for n in schema.nodes.values():
+        out += [f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})"
+                for p in n.index]
+    out += [f"CREATE INDEX {e.name.lower()}{BATCH_PROPERTY} IF NOT EXISTS "
+            f"FOR ()-[r:{e.name}]-() ON (r.{BATCH_PROPERTY})" for e in schema.edges.values()]
+    return out

@@ -1,0 +1,317 @@
+"""The GraphStore query API written once, over two hooks each Cypher store provides.
+
+A store subclasses :class:`CypherStore`, sets ``dialect`` (:data:`~graph.store.queries.LADYBUG`
+or :data:`~graph.store.queries.NEO4J`) and implements:
+
+``_run(query, params) -> list[dict]``
+    Run one parameterised query and return its rows as dicts of plain Python values
+    (``datetime``/``date``, not driver types). Raise anything on failure: :meth:`query`
+    wraps it in :class:`GraphQueryError` naming the query and the parameters' keys.
+
+plus the writes (``ensure_schema``, ``write_nodes``, ``write_edges``) and ``close``. Reads
+(``get_node``, ``search``, ``neighbourhood``, ``shortest_path``, ``sharing_identifier``,
+``subgraph``, ``count_nodes``, ``count_edges``) live here only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from graph.schema import BATCH_PROPERTY, TIME_PROPERTIES, GraphSchema, load_schema
+from graph.store import text as tx
+from graph.store.base import EntityHit, NodeRef, PathResult, Subgraph
+from graph.store.paths import bidirectional_bfs
+from graph.store.queries import Dialect, Q
+
+__all__ = ["CypherStore", "GraphQueryError", "HUB_LABELS", "MAX_DEGREE"]
+
+HUB_LABELS = ("Country", "HsCode")  # never expanded: every declaration links to them
+MAX_DEGREE = 5000  # nodes with more edges are hubs: not expanded, not on paths
+TEXT_FIELDS = (("Person", "name_norm"), ("Enterprise", "name_norm"),
+               ("Address", "address_norm"))
+DISPLAY = {"Person": "name", "Enterprise": "name", "Address": "address",
+           "IdNumber": "masked", "PaymentAccount": "holder_name"}
+
+
+class GraphQueryError(RuntimeError):
+    """A store query failed; the message names the query (truncated) and parameter keys."""
+
+
+def _group(refs: Iterable[NodeRef]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in refs:
+        out[r.label].append(r.key)
+    return out
+
+
+class CypherStore:
+    """Base of the Cypher stores: the whole query API over ``_run`` and a dialect."""
+
+    dialect: Dialect
+    hub_labels: tuple[str, ...] = HUB_LABELS
+    max_degree: int = MAX_DEGREE
+
+    def __init__(self, schema: GraphSchema | None = None) -> None:
+        self.schema = schema or load_schema()
+        self.q = Q(self.schema, self.dialect)
+
+    # -- hooks --------------------------------------------------------------------------
+    def _run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def query(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run ``query`` with ``params``; failures raise :class:`GraphQueryError`."""
+        params = params or {}
+        try:
+            return self._run(query, params)
+        except GraphQueryError:
+            raise
+        except Exception as exc:
+            short = query if len(query) <= 300 else query[:300] + "..."
+            raise GraphQueryError(f"{self.dialect.name} query failed: {exc}\n  query: {short}"
+                                  f"\n  parameters: {sorted(params)}") from exc
+
+    def query_df(self, query: str, params: dict[str, Any] | None = None):
+        """:meth:`query` as a ``pandas.DataFrame``."""
+        import pandas as pd
+
+        return pd.DataFrame(self.query(query, params))
+
+    def _q(self, built: tuple[str, dict]) -> list[dict[str, Any]]:
+        query, params = built
+        return self.query(query, params) if query else []
+
+    # -- property clean-up ---------------------------------------------------------------
+    def _node_props(self, label: str, props: dict | None) -> dict[str, Any]:
+        """Declared properties that are set (Ladybug returns every table's columns)."""
+        known = self.schema.node(label).properties
+        return {k: v for k, v in (props or {}).items() if k in known and v is not None}
+
+    @staticmethod
+    def _edge_props(props: dict | None) -> dict[str, Any]:
+        return {k: v for k, v in (props or {}).items()
+                if v is not None and k != BATCH_PROPERTY and not k.startswith("_")}
+
+    def _ref(self, label: str, key: str) -> NodeRef:
+        self.schema.node(label)  # rejects unknown labels
+        return NodeRef(label, str(key))
+
+    # -- counts and look-ups -------------------------------------------------------------
+    def count_nodes(self, label: str | None = None) -> int:
+        labels = [label] if label else list(self.schema.nodes)
+        return sum(int(self._q(self.q.count_nodes(lab))[0]["c"]) for lab in labels)
+
+    def count_edges(self, edge_type: str | None = None) -> int:
+        types = [edge_type] if edge_type else list(self.schema.edges)
+        return sum(int(self._q(self.q.count_edges(t))[0]["c"]) for t in types)
+
+    def get_node(self, ref: NodeRef) -> dict[str, Any] | None:
+        rows = self._q(self.q.get_node(ref.label, ref.key))
+        return self._node_props(ref.label, rows[0]["props"]) if rows else None
+
+    # -- search --------------------------------------------------------------------------
+    def _hit(self, label: str, row: dict, score: float, on: str) -> EntityHit:
+        props = self._node_props(label, row["props"])
+        shown = props.get(DISPLAY.get(label, ""), None) or row["key"]
+        return EntityHit(NodeRef(label, str(row["key"])), round(score, 1), on, str(shown), props)
+
+    def search(self, text: str, labels: list[str] | None = None, limit: int = 20,
+               fuzzy: bool = True) -> list[EntityHit]:
+        """Entities by phone (any format, as E.164), ID number, e-mail, or name/address.
+
+        Names and addresses: candidates by containment of the normalised text or its pieces
+        (:func:`graph.store.text.pieces`), re-ranked by rapidfuzz; ``fuzzy=False`` keeps only
+        values containing the whole normalised text. Scores are 0-100.
+        """
+        want = set(labels) if labels else set(self.schema.nodes)
+        for lab in want:
+            self.schema.node(lab)
+        text = (text or "").strip()
+        if not text or limit <= 0:
+            return []
+        hits: dict[NodeRef, EntityHit] = {}
+
+        def add(h: EntityHit) -> None:
+            if h.ref.label in want and (h.ref not in hits or hits[h.ref].score < h.score):
+                hits[h.ref] = h
+
+        pivot_hits = []
+        if (e164 := tx.as_e164(text)) is not None:
+            pivot_hits.append(("Phone", "phone", e164, "HAS_PHONE", ("Person", "Enterprise")))
+        if tx.looks_like_id(text):
+            pivot_hits.append(("IdNumber", "id_key", tx.id_form(text), "HAS_ID", ("Person",)))
+            for prop in ("code", "uscc"):
+                for row in self._q(self.q.exact("Enterprise", prop, tx.id_form(text))):
+                    add(self._hit("Enterprise", row, 100.0, prop))
+        if "@" in text:
+            pivot_hits.append(("Email", "email", text.lower(), "HAS_EMAIL", ("Person",)))
+        for pivot, prop, value, edge, owners in pivot_hits:
+            for row in self._q(self.q.exact(pivot, prop, value)):
+                add(self._hit(pivot, row, 100.0, prop))
+                for owner in owners:
+                    if owner in want:
+                        for r in self._q(self.q.attached(pivot, row["key"], edge, owner, limit)):
+                            add(self._hit(owner, r, 95.0, prop))
+        norm = tx.normalise(text)
+        if norm:
+            for label, prop in TEXT_FIELDS:
+                if label in want:
+                    self._search_text(label, prop, norm, fuzzy, max(limit * 5, 50), add)
+        return sorted(hits.values(), key=lambda h: (-h.score, h.ref))[:limit]
+
+    def _search_text(self, label: str, prop: str, norm: str, fuzzy: bool, n: int, add) -> None:
+        pieces = tx.pieces(norm) if fuzzy else [norm]
+        for row in self._q(self.q.text_candidates(label, prop, pieces, n)):
+            value = (row["props"] or {}).get(prop)
+            if not fuzzy and (not value or norm not in tx.normalise(value)):
+                continue
+            s = tx.score(norm, value)
+            if s >= tx.MIN_SCORE:
+                add(self._hit(label, row, s, prop))
+
+    # -- neighbourhood -------------------------------------------------------------------
+    def _in_window(self, label: str, props: dict, since, until) -> bool:
+        prop = TIME_PROPERTIES.get(label)
+        t = props.get(prop) if prop else None
+        if t is None or (since is None and until is None):
+            return True
+        if isinstance(t, date) and not isinstance(t, datetime):
+            t = datetime(t.year, t.month, t.day)
+        t = t.replace(tzinfo=None)
+        return ((since is None or t >= since.replace(tzinfo=None))
+                and (until is None or t <= until.replace(tzinfo=None)))
+
+    def degrees(self, refs: Iterable[NodeRef],
+                edge_types: list[str] | None = None) -> dict[NodeRef, int]:
+        """Number of edges (of ``edge_types``, default all) of each node."""
+        out: dict[NodeRef, int] = {}
+        for label, keys in _group(refs).items():
+            for row in self._q(self.q.degrees(label, keys, edge_types)):
+                out[NodeRef(label, str(row["key"]))] = int(row["degree"])
+        return out
+
+    def neighbourhood(self, ref: NodeRef, hops: int = 2, limit: int = 500,
+                      since: datetime | None = None, until: datetime | None = None,
+                      edge_types: list[str] | None = None) -> Subgraph:
+        """Nodes within ``hops`` (1-3) edges of ``ref``, at most ``limit`` of them.
+
+        Hubs (labels in ``hub_labels``, or more than ``max_degree`` edges) are included but
+        not expanded; they are listed in ``Subgraph.hubs``. Nodes dated outside
+        ``since``/``until`` are left out and not expanded. ``truncated`` is set when the
+        limit or a hub cut the result short.
+        """
+        if not 1 <= hops <= 3:
+            raise ValueError(f"hops must be 1, 2 or 3, not {hops}")
+        for t in edge_types or ():
+            self.schema.edge(t)
+        start_props = self.get_node(ref)
+        sg = Subgraph()
+        if start_props is None:
+            return sg
+        sg.nodes[ref] = start_props
+        seen_edges: set = set()
+        frontier = [ref]
+        for depth in range(hops):
+            expand = [r for r in frontier if r.label not in self.hub_labels or depth == 0]
+            sg.hubs.extend(r for r in frontier if r not in expand)
+            deg = self.degrees(expand, edge_types) if expand else {}
+            for r in expand:
+                if deg.get(r, 0) > self.max_degree:
+                    sg.hubs.append(r)
+            if depth > 0:
+                expand = [r for r in expand if deg.get(r, 0) <= self.max_degree]
+            nxt: list[NodeRef] = []
+            for label, keys in _group(expand).items():
+                room = limit - len(sg.nodes)
+                fetch = room + 1 if since is None and until is None else room * 4 + 100
+                fetch = max(fetch, 1) + len(sg.nodes)  # rows to known nodes cost nothing
+                rows = self._q(self.q.expand(label, keys, edge_types, fetch))
+                if len(rows) >= fetch:
+                    sg.truncated = True
+                for row in rows:
+                    a = NodeRef(label, str(row["key"]))
+                    b = NodeRef(row["blabel"], str(row["bkey"]))
+                    if b not in sg.nodes:
+                        props = self._node_props(b.label, row["bprops"])
+                        if not self._in_window(b.label, props, since, until):
+                            continue
+                        if len(sg.nodes) >= limit:
+                            sg.truncated = True
+                            continue
+                        sg.nodes[b] = props
+                        nxt.append(b)
+                    src, dst = (a, b) if row["out"] else (b, a)
+                    eprops = self._edge_props(row["eprops"])
+                    ek = (src, row["type"], dst, tuple(sorted(eprops.items(), key=str)))
+                    if ek not in seen_edges:
+                        seen_edges.add(ek)
+                        sg.edges.append((src, row["type"], dst, eprops))
+            frontier = nxt
+            if not frontier:
+                break
+        if sg.hubs:
+            sg.truncated = True
+        return sg
+
+    # -- paths, shared identifiers, subgraphs ---------------------------------------------
+    def _neighbour_keys(self, refs: list[NodeRef]) -> list[tuple[NodeRef, str, NodeRef]]:
+        """(node, edge type, neighbour) for the non-hub ``refs``; hubs yield nothing."""
+        out = []
+        for label, keys in _group(r for r in refs if r.label not in self.hub_labels).items():
+            for row in self._q(self.q.expand_keys(label, keys, self.max_degree)):
+                b = NodeRef(row["blabel"], str(row["bkey"]))
+                if b.label not in self.hub_labels:
+                    out.append((NodeRef(label, str(row["key"])), row["type"], b))
+        return out
+
+    def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
+        """A shortest path of at most ``max_hops`` (1-6) edges in either direction, or None.
+
+        A bidirectional breadth-first search in the application (faster here than the
+        stores' built-in shortest path), skipping hubs so that paths mean something.
+        """
+        if not 1 <= max_hops <= 6:
+            raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
+        if self.get_node(a) is None or self.get_node(b) is None:
+            return None
+        return bidirectional_bfs(a, b, max_hops, self._neighbour_keys, self._non_hubs)
+
+    def _non_hubs(self, refs: list[NodeRef]) -> set[NodeRef]:
+        cand = [r for r in refs if r.label not in self.hub_labels]
+        deg = self.degrees(cand)
+        return {r for r in cand if deg.get(r, 0) <= self.max_degree}
+
+    def sharing_identifier(self, ref: NodeRef, limit: int = 500
+                           ) -> list[tuple[NodeRef, str, NodeRef]]:
+        """Other nodes linked to a pivot (phone, address, account, ID, e-mail) that ``ref``
+        links to: ``(other, edge type other-pivot, pivot)``, at most ``limit`` per pivot
+        label, pivots themselves excluded."""
+        self.schema.node(ref.label)
+        out: list[tuple[NodeRef, str, NodeRef]] = []
+        for pivot in self.schema.pivots():
+            if pivot not in self.schema.neighbour_labels(ref.label):
+                continue
+            for row in self._q(self.q.shared_via(ref.label, ref.key, pivot, limit)):
+                other = NodeRef(row["olabel"], str(row["okey"]))
+                if other != ref and not self.schema.node(other.label).pivot:
+                    out.append((other, row["type"], NodeRef(pivot, str(row["pkey"]))))
+        return sorted(set(out))
+
+    def subgraph(self, refs: list[NodeRef]) -> Subgraph:
+        """The given nodes (those that exist) and every edge among them."""
+        sg = Subgraph()
+        groups = _group(set(refs))
+        for label, keys in groups.items():
+            for row in self._q(self.q.nodes_by_keys(label, keys)):
+                sg.nodes[NodeRef(label, str(row["key"]))] = self._node_props(label, row["props"])
+        for fl, fkeys in groups.items():
+            for tl, tkeys in groups.items():
+                for row in self._q(self.q.edges_among(fl, fkeys, tl, tkeys)):
+                    sg.edges.append((NodeRef(fl, str(row["akey"])), row["type"],
+                                     NodeRef(tl, str(row["bkey"])),
+                                     self._edge_props(row["eprops"])))
+        sg.edges.sort(key=lambda e: (e[0], e[1], e[2]))
+        return sg

@@ -1,0 +1,92 @@
+"""Search-text handling for the query API: classify, normalise, split, score.
+
+Pure functions (no store), so the search semantics are the same on every store.
+
+Examples
+--------
+>>> as_e164("138 0013 8000")
+'+8613800138000'
+>>> looks_like_id("11010519920307451x")
+True
+>>> normalise("  Shenzhen  Star-Light Trading Co., Ltd. ")
+'shenzhen star light trading co ltd'
+>>> pieces("zhang weii")
+['zhang weii', 'zhang', 'weii', 'zh', 'ang', 'we', 'ii']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from rapidfuzz import fuzz
+
+__all__ = ["as_e164", "looks_like_id", "normalise", "pieces", "score", "MIN_SCORE"]
+
+MIN_SCORE = 60.0  # fuzzy hits scoring below this (0-100) are dropped
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-]{6,24}$")
+_ID_LIKE = re.compile(r"^(?:\d{15}|\d{17}[\dX]|[0-9A-Z]{18}|sha256:[0-9a-f]{8,64}|"
+                      r"[0-9A-Z*]{6,20}\d[0-9A-Z*]*)$")
+_NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+_MAX_PIECES = 8
+
+
+def as_e164(text: str, region: str = "CN") -> str | None:
+    """The E.164 form of ``text`` if it reads as a valid phone number (``region`` by default)."""
+    t = text.strip()
+    if not _PHONE_CHARS.match(t) or sum(c.isdigit() for c in t) < 7:
+        return None
+    if t.startswith("00"):
+        t = "+" + t[2:]
+    try:
+        num = phonenumbers.parse(t, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def id_form(text: str) -> str:
+    """An ID number as the staging normalises it: no spaces, upper case (hashes as given)."""
+    t = re.sub(r"\s+", "", text)
+    return t if t.startswith("sha256:") else t.upper()
+
+
+def looks_like_id(text: str) -> bool:
+    """True for a resident ID number (15/18 chars), a credit code, a masked ID or a hash."""
+    return bool(_ID_LIKE.match(id_form(text)))
+
+
+def normalise(text: str) -> str:
+    """Lower case, NFKC, runs of non-alphanumerics as one space: how names are compared."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    return _NON_ALNUM.sub(" ", t).strip()
+
+
+def pieces(norm: str) -> list[str]:
+    """Substrings whose containment makes a node a candidate: the whole text, its words,
+    and the halves of longer words, so one typo leaves at least one piece intact."""
+    out: list[str] = [norm] if norm else []
+    words = [w for w in norm.split() if len(w) >= 2]
+    out += [w for w in words if w != norm]
+    for w in words:
+        if len(w) >= 4:
+            mid = len(w) // 2
+            out += [w[:mid], w[mid:]]
+    seen: list[str] = []
+    for p in out:
+        if p not in seen:
+            seen.append(p)
+    return seen[:_MAX_PIECES]
+
+
+def score(query_norm: str, value: str | None) -> float:
+    """Similarity 0-100 of a normalised query and a stored (normalised) value."""
+    if not value:
+        return 0.0
+    v = normalise(value)
+    if v == query_norm:
+        return 100.0
+    return float(max(fuzz.WRatio(query_norm, v), fuzz.ratio(query_norm, v)))
