@@ -41,6 +41,7 @@ __all__ = [
     "SchemaError",
     "ladybug_ddl",
     "load_schema",
+    "ident",
     "neo4j_constraints",
 ]
 
@@ -67,6 +68,15 @@ def check_identifier(name: str, what: str) -> str:
         raise SchemaError(f"{what} {name!r} is not a valid identifier "
                           f"(letters, digits and '_', not starting with a digit)")
     return name
+
+
+def ident(name: str) -> str:
+    """``name`` checked and back-quoted for Cypher (``Order``, ``CONTAINS`` are keywords).
+
+    >>> ident("Order")
+    '`Order`'
+    """
+    return f"`{check_identifier(name, 'identifier')}`"
 
 
 @dataclass(frozen=True)
@@ -207,7 +217,7 @@ def load_schema(path: str | Path = SCHEMA_PATH) -> GraphSchema:
 
 
 def _columns(props: dict[str, str]) -> str:
-    return ", ".join(f"{p} {t}" for p, t in props.items())
+    return ", ".join(f"{ident(p)} {t}" for p, t in props.items())
 
 
 def ladybug_ddl(schema: GraphSchema) -> list[str]:
@@ -216,11 +226,11 @@ def ladybug_ddl(schema: GraphSchema) -> list[str]:
     A relationship table lists every ``FROM a TO b`` pair of its edge type, so one table
     (and one Cypher type) serves all pairs.
     """
-    out = [f"CREATE NODE TABLE IF NOT EXISTS {n.label}({_columns(n.properties)}, "
-           f"PRIMARY KEY({n.key}))" for n in schema.nodes.values()]
+    out = [f"CREATE NODE TABLE IF NOT EXISTS {ident(n.label)}({_columns(n.properties)}, "
+           f"PRIMARY KEY({ident(n.key)}))" for n in schema.nodes.values()]
     for e in schema.edges.values():
-        pairs = ", ".join(f"FROM {f} TO {t}" for f, t in e.pairs)
-        out.append(f"CREATE REL TABLE IF NOT EXISTS {e.name}({pairs}, "
+        pairs = ", ".join(f"FROM {ident(f)} TO {ident(t)}" for f, t in e.pairs)
+        out.append(f"CREATE REL TABLE IF NOT EXISTS {ident(e.name)}({pairs}, "
                    f"{_columns(e.all_properties())})")
     return out
 
@@ -229,10 +239,12 @@ def neo4j_constraints(schema: GraphSchema) -> list[str]:
     """Neo4j 5 uniqueness constraints (one per node key), then the ``index:`` range indexes
     and a relationship index on ``_batch`` per edge type (for batch rewrites)."""
     out = [f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "
-           f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE" for n in schema.nodes.values()]
+           f"FOR (n:{ident(n.label)}) REQUIRE n.{ident(n.key)} IS UNIQUE"
+           for n in schema.nodes.values()]
     for n in schema.nodes.values():
-        out += [f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})"
-                for p in n.index]
+        out += [f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS "
+                f"FOR (n:{ident(n.label)}) ON (n.{ident(p)})" for p in n.index]
     out += [f"CREATE INDEX {e.name.lower()}{BATCH_PROPERTY} IF NOT EXISTS "
-            f"FOR ()-[r:{e.name}]-() ON (r.{BATCH_PROPERTY})" for e in schema.edges.values()]
+            f"FOR ()-[r:{ident(e.name)}]-() ON (r.{ident(BATCH_PROPERTY)})"
+            for e in schema.edges.values()]
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from graph.schema import BATCH_PROPERTY, TIME_PROPERTIES, GraphSchema, load_schema
@@ -56,7 +57,11 @@ class CypherStore:
 
     def __init__(self, schema: GraphSchema | None = None) -> None:
         self.schema = schema or load_schema()
-        self.q = Q(self.schema, self.dialect)
+
+    @cached_property
+    def q(self) -> Q:
+        """Query builders for this store's schema and dialect (needs ``self.schema``)."""
+        return Q(self.schema, self.dialect)
 
     # -- hooks --------------------------------------------------------------------------
     def _run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.schema import GraphSchema, check_identifier
+from graph.schema import GraphSchema, ident
 
 __all__ = ["Dialect", "LADYBUG", "NEO4J", "Q"]
 
@@ -39,7 +39,7 @@ NEO4J = Dialect("neo4j", "labels", "[0]", "type")
 def _types(edge_types: list[str] | None) -> str:
     if not edge_types:
         return ""
-    return ":" + "|".join(check_identifier(t, "edge type") for t in edge_types)
+    return ":" + "|".join(ident(t) for t in edge_types)
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,14 @@ class Q:
         A ``CASE`` rather than ``coalesce`` because one label's key name may be another
         label's ordinary property.
         """
-        whens = " ".join(f"WHEN '{lab}' THEN {var}.{self.schema.node(lab).key}"
+        whens = " ".join(f"WHEN '{lab}' THEN {var}.{ident(self.schema.node(lab).key)}"
                          for lab in labels)
         return f"CASE {self.dialect.label(var)} {whens} END"
 
     def _lk(self, label: str) -> tuple[str, str]:
+        """The label and its key property, checked and back-quoted."""
         n = self.schema.node(label)
-        return n.label, n.key
+        return ident(n.label), ident(n.key)
 
     # -- point look-ups -----------------------------------------------------------------
     def get_node(self, label: str, key: str) -> tuple[str, dict]:
@@ -84,7 +85,7 @@ class Q:
         return f"MATCH (n:{lab}) RETURN count(n) AS c", {}
 
     def count_edges(self, edge_type: str) -> tuple[str, dict]:
-        t = self.schema.edge(edge_type).name
+        t = ident(self.schema.edge(edge_type).name)
         return f"MATCH ()-[e:{t}]->() RETURN count(e) AS c", {}
 
     # -- search -------------------------------------------------------------------------
@@ -92,9 +93,9 @@ class Q:
                         prefix: bool = False) -> tuple[str, dict]:
         """Nodes whose ``prop`` contains any of ``pieces`` (or starts with the first one)."""
         lab, k = self._lk(label)
-        check_identifier(prop, "property")
         if prop not in self.schema.node(label).properties:
             raise ValueError(f"{label} has no property {prop!r}")
+        prop = ident(prop)
         op = "STARTS WITH" if prefix else "CONTAINS"
         cond = " OR ".join(f"n.{prop} {op} $p{i}" for i in range(len(pieces)))
         params = {f"p{i}": p for i, p in enumerate(pieces)}
@@ -108,7 +109,9 @@ class Q:
 
     def exact(self, label: str, prop: str, value: str) -> tuple[str, dict]:
         lab, k = self._lk(label)
-        check_identifier(prop, "property")
+        if prop not in self.schema.node(label).properties:
+            raise ValueError(f"{label} has no property {prop!r}")
+        prop = ident(prop)
         return (f"MATCH (n:{lab}) WHERE n.{prop} = $v RETURN n.{k} AS key, "
                 f"properties(n) AS props", {"v": value})
 
@@ -117,7 +120,7 @@ class Q:
         """Nodes of ``label`` joined to pivot node ``key`` by ``edge_type``."""
         plab, pk = self._lk(pivot)
         lab, k = self._lk(label)
-        t = self.schema.edge(edge_type).name
+        t = ident(self.schema.edge(edge_type).name)
         return (f"MATCH (p:{plab})-[:{t}]-(n:{lab}) WHERE p.{pk} = $key "
                 f"RETURN DISTINCT n.{k} AS key, properties(n) AS props LIMIT $limit",
                 {"key": key, "limit": limit})
@@ -140,7 +143,7 @@ class Q:
         d, ty = self.dialect, _types(edge_types)
         parts = []
         for out, arrow in ((True, "-[e{ty}]->"), (False, "<-[e{ty}]-")):
-            far = self.schema.far_labels(lab, out, edge_types)
+            far = self.schema.far_labels(label, out, edge_types)
             if not far:
                 continue
             parts.append(
@@ -158,7 +161,7 @@ class Q:
         undirected); hubs are left out in the same round trip.
         """
         lab, k = self._lk(label)
-        far = self.schema.neighbour_labels(lab)
+        far = self.schema.neighbour_labels(label)
         d = self.dialect
         return (f"MATCH (a:{lab})-[e]-() WHERE a.{k} IN $keys WITH a, count(e) AS deg "
                 f"WHERE deg <= $cap MATCH (a)-[r]-(b) RETURN a.{k} AS key, "
@@ -172,7 +175,7 @@ class Q:
         """
         lab, k = self._lk(label)
         plab, pk = self._lk(pivot)
-        far = self.schema.neighbour_labels(plab)
+        far = self.schema.neighbour_labels(pivot)
         d = self.dialect
         return (f"MATCH (a:{lab})-[]-(p:{plab})-[r]-(o) WHERE a.{k} = $key "
                 f"RETURN DISTINCT p.{pk} AS pkey, {d.rel_type('r')} AS type, "
@@ -184,8 +187,8 @@ class Q:
         """Edges from nodes of ``from_label`` to nodes of ``to_label``, both key-restricted."""
         fl, fk = self._lk(from_label)
         tl, tk = self._lk(to_label)
-        types = [e for e in self.schema.edges_between(fl, tl)
-                 if (fl, tl) in self.schema.edge(e).pairs]
+        types = [e for e in self.schema.edges_between(from_label, to_label)
+                 if (from_label, to_label) in self.schema.edge(e).pairs]
         if not types:
             return "", {}
         return (f"MATCH (a:{fl})-[e{_types(types)}]->(b:{tl}) WHERE a.{fk} IN $akeys "
