@@ -13,8 +13,10 @@ import time
 import pyarrow as pa
 import pytest
 
-from graph.schema import SchemaError, load_schema, neo4j_constraints
-from graph.store.neo4j_cypher import ident
+from graph.schema import SchemaError, ident, load_schema, neo4j_constraints
+from graph.store.base import NodeRef, PathResult
+from graph.store.cypher_base import GraphQueryError
+from graph.store.neo4j_runner import Neo4jQueryError
 from graph.store.neo4j_store import Neo4jConfigError, Neo4jConnectionError, Neo4jStore
 from graph.store.testing import FakeRunner
 
@@ -46,22 +48,36 @@ def store(fake: FakeRunner) -> Neo4jStore:
 
 # -- schema ------------------------------------------------------------------------------
 
-def test_ensure_schema_sends_the_schema_constraints_in_order(store, fake):
+def _plain(q: str) -> str:
+    return q.replace("`", "")
+
+
+def test_ensure_schema_sends_constraints_then_text_indexes(store, fake):
     store.ensure_schema()
-    assert fake.queries == neo4j_constraints(load_schema())
+    constraints = neo4j_constraints(load_schema())
+    assert fake.queries[:len(constraints)] == constraints
+    texts = fake.queries[len(constraints):]
+    assert [_plain(q) for q in texts] == [
+        "CREATE TEXT INDEX enterprise_name_norm_text IF NOT EXISTS FOR (n:Enterprise) "
+        "ON (n.name_norm)",
+        "CREATE TEXT INDEX person_name_norm_text IF NOT EXISTS FOR (n:Person) ON (n.name_norm)",
+        "CREATE TEXT INDEX address_address_norm_text IF NOT EXISTS FOR (n:Address) "
+        "ON (n.address_norm)"]
     assert ("CREATE CONSTRAINT phone_phone_unique IF NOT EXISTS FOR (n:Phone) "
-            "REQUIRE n.phone IS UNIQUE") in fake.queries
-    assert all(c.params == {} for c in fake.calls)
+            "REQUIRE n.phone IS UNIQUE") in map(_plain, constraints)
+    assert all(c.params == {} and c.read is False for c in fake.calls)
 
 
 def test_ensure_schema_follows_a_custom_schema(tmp_path, fake):
     path = tmp_path / "tiny.yaml"
-    path.write_text("version: 1\nnodes:\n  Ship: {key: imo, properties: {imo: STRING}}\n"
-                    "edges:\n  NEAR: {pairs: [[Ship, Ship]]}\n")
+    path.write_text("version: 1\nnodes:\n  Ship: {key: imo, index: [name], properties: "
+                    "{imo: STRING, name: STRING}}\nedges:\n  NEAR: {pairs: [[Ship, Ship]]}\n")
     Neo4jStore(fake, load_schema(path)).ensure_schema()
-    assert len(fake.queries) == 2
-    assert "FOR (n:Ship) REQUIRE n.imo IS UNIQUE" in fake.queries[0]
-    assert "FOR ()-[r:NEAR]-() ON (r._batch)" in fake.queries[1]
+    plain = [_plain(q) for q in fake.queries]
+    assert len(plain) == 4
+    assert "FOR (n:Ship) REQUIRE n.imo IS UNIQUE" in plain[0]
+    assert any("FOR ()-[r:NEAR]-() ON (r._batch)" in q for q in plain)
+    assert plain[-1].startswith("CREATE TEXT INDEX ship_name_text IF NOT EXISTS FOR (n:Ship)")
 
 
 # -- node writes -------------------------------------------------------------------------
@@ -203,7 +219,7 @@ def test_null_keys_are_refused_naming_the_row(store, fake):
 
 
 def test_identifiers_are_checked_even_outside_the_schema():
-    with pytest.raises(ValueError, match="not a schema identifier"):
+    with pytest.raises(SchemaError, match="not a valid identifier"):
         ident("Phone`) DETACH DELETE n //")
     assert ident("HAS_PHONE") == "`HAS_PHONE`"
 
@@ -280,3 +296,73 @@ def test_close_closes_the_runner(store, fake):
     with store:
         pass
     assert fake.closed
+
+
+# -- query API: routing, errors, overrides -----------------------------------------------
+
+def test_reads_are_routed_to_readers_and_writes_to_the_leader(store, fake):
+    fake.respond("count(e) AS c", [{"c": 0}])
+    store.get_node(NodeRef("Phone", "+1"))
+    store.count_edges("HAS_PHONE")
+    store.write_nodes("Phone", pa.table({"phone": ["+1"]}))
+    assert [c.read for c in fake.calls] == [True, True, False]
+
+
+def test_query_api_comes_from_the_base_class_in_the_neo4j_dialect(store, fake):
+    fake.respond("properties(n) AS props", [{"props": {"phone": "+1", "country": "CN",
+                                                       "is_mobile": None, "stray": 1}}])
+    assert store.get_node(NodeRef("Phone", "+1")) == {"phone": "+1", "country": "CN"}
+    assert fake.calls[0].params == {"key": "+1"}
+    fake.respond("count(n) AS c", [{"c": 4}])
+    assert store.count_nodes("Phone") == 4
+
+
+def test_server_errors_pass_through_the_base_class_unwrapped(fake):
+    err = Neo4jQueryError("Neo.ClientError.X: boom", "MATCH (n) RETURN n", {"key": "secret"})
+    fake.respond("MATCH", err)
+    with pytest.raises(Neo4jQueryError) as info:
+        Neo4jStore(fake).get_node(NodeRef("Phone", "secret"))
+    assert info.value is err and isinstance(err, GraphQueryError)
+    assert "secret" not in str(err)
+
+
+def _existing(fake: FakeRunner) -> None:
+    fake.respond("properties(n) AS props", [{"props": {"x": 1}}])
+
+
+def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake):
+    _existing(fake)
+    fake.respond("shortestPath", [{"nodes": [["Person", "P1"], ["Phone", "+1"],
+                                             ["Person", "P2"]],
+                                   "types": ["HAS_PHONE", "HAS_PHONE"]}])
+    path = store.shortest_path(NodeRef("Person", "P1"), NodeRef("Person", "P2"), max_hops=4)
+    assert path == PathResult([NodeRef("Person", "P1"), NodeRef("Phone", "+1"),
+                               NodeRef("Person", "P2")], ["HAS_PHONE", "HAS_PHONE"])
+    (call,) = fake.matching("shortestPath")
+    assert call.params == {"a": "P1", "b": "P2", "max_degree": store.max_degree}
+    assert call.read is True
+    q = _plain(call.query)
+    assert q.startswith("MATCH (a:Person {person_key: $a}), (b:Person {person_key: $b})\n"
+                        "MATCH p = shortestPath((a)-[*..4]-(b))\n"
+                        "WHERE all(n IN nodes(p) WHERE NOT n:Country AND NOT n:HsCode AND "
+                        "COUNT { (n)--() } <= $max_degree)\n")
+    assert "WHEN 'Phone' THEN n.phone" in q and "[r IN relationships(p) | type(r)] AS types" in q
+
+
+def test_shortest_path_edge_cases(store, fake):
+    a, b = NodeRef("Person", "P1"), NodeRef("Person", "P2")
+    assert store.shortest_path(a, b) is None  # nodes missing: no path search at all
+    assert fake.matching("shortestPath") == []
+    _existing(fake)
+    assert store.shortest_path(a, a) == PathResult([a], [])
+    assert store.shortest_path(a, b) is None  # the server found none
+    with pytest.raises(ValueError, match="max_hops"):
+        store.shortest_path(a, b, max_hops=7)
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_shortest_path_keys_travel_only_as_parameters(store, fake, bad):
+    _existing(fake)
+    store.shortest_path(NodeRef("Person", bad), NodeRef("Phone", bad))
+    assert all(bad not in c.query for c in fake.calls)
+    assert fake.matching("shortestPath")[0].params["a"] == bad

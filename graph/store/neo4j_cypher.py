@@ -1,42 +1,25 @@
 """Neo4j-only Cypher for writes, and the conversion of Arrow rows into query parameters.
 
 Each builder returns query text in which only schema identifiers appear (checked and
-back-quoted here); every value travels as a ``$parameter``. The store checks that labels,
-edge types and property names exist in the schema before it calls these builders.
+back-quoted by ``graph.schema.ident``); every value travels as a ``$parameter``. The store
+checks that labels, edge types and property names exist in the schema before calling them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
 
+from graph.schema import ident
+
 __all__ = [
-    "ident", "merge_nodes_query", "delete_batch_query", "create_edges_query",
+    "merge_nodes_query", "delete_batch_query", "create_edges_query",
+    "shortest_path_query", "text_index_query",
     "cast_to_schema", "iter_row_batches", "to_neo4j_value",
 ]
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def ident(name: str) -> str:
-    """``name`` back-quoted for Cypher, after checking it is a plain identifier.
-
-    Examples
-    --------
-    >>> ident("Person")
-    '`Person`'
-    >>> ident("x` DETACH DELETE n //")
-    Traceback (most recent call last):
-    ...
-    ValueError: not a schema identifier: 'x` DETACH DELETE n //'
-    """
-    if not isinstance(name, str) or not _IDENT.match(name):
-        raise ValueError(f"not a schema identifier: {name!r}")
-    return f"`{name}`"
 
 
 def merge_nodes_query(label: str, key: str) -> str:
@@ -69,6 +52,35 @@ def create_edges_query(edge_type: str, from_label: str, from_key: str, to_label:
             f"CREATE (a)-[r:{ident(edge_type)}]->(b)\n"
             f"SET r += row.props, r._batch = $batch\n"
             f"RETURN count(r) AS written")
+
+
+def text_index_query(label: str, prop: str) -> str:
+    """A TEXT index on ``label.prop``: what serves ``CONTAINS``/``STARTS WITH`` search."""
+    name = ident(f"{label.lower()}_{prop}_text")
+    return f"CREATE TEXT INDEX {name} IF NOT EXISTS FOR (n:{ident(label)}) ON (n.{ident(prop)})"
+
+
+def shortest_path_query(from_label: str, from_key: str, to_label: str, to_key: str,
+                        max_hops: int, hub_labels: tuple[str, ...] | list[str],
+                        key_expr: str) -> str:
+    """One shortest undirected path between ``$a`` and ``$b`` of at most ``max_hops`` edges
+    avoiding hub labels and nodes with more than ``$max_degree`` edges.
+
+    The bound must be a literal in a variable-length pattern, so ``max_hops`` (an int in
+    1-6) is the one number formatted into the text. ``key_expr`` is the node key
+    expression over ``n`` (``Q.key_of``). Returns ``nodes`` as ``[label, key]`` pairs and
+    ``types``.
+    """
+    hops = int(max_hops)
+    if not 1 <= hops <= 6:
+        raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
+    not_hub = "".join(f"NOT n:{ident(h)} AND " for h in hub_labels)
+    return (f"MATCH (a:{ident(from_label)} {{{ident(from_key)}: $a}}), "
+            f"(b:{ident(to_label)} {{{ident(to_key)}: $b}})\n"
+            f"MATCH p = shortestPath((a)-[*..{hops}]-(b))\n"
+            f"WHERE all(n IN nodes(p) WHERE {not_hub}COUNT {{ (n)--() }} <= $max_degree)\n"
+            f"RETURN [n IN nodes(p) | [labels(n)[0], {key_expr}]] AS nodes, "
+            f"[r IN relationships(p) | type(r)] AS types")
 
 
 # -- values ---------------------------------------------------------------------------------

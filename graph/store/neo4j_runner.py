@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from graph.store.cypher_base import GraphQueryError
+
 if TYPE_CHECKING:  # the driver is imported where a connection is made, not at import time
     import neo4j
     import pandas as pd
@@ -28,8 +30,10 @@ def query_excerpt(query: str, limit: int = _EXCERPT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-class Neo4jQueryError(RuntimeError):
+class Neo4jQueryError(GraphQueryError):
     """A Cypher statement failed. Carries the query excerpt, parameter keys and server code.
+
+    A :class:`GraphQueryError`, so ``CypherStore.query`` passes it on unchanged.
 
     Parameters
     ----------

@@ -6,6 +6,11 @@ delete what an earlier attempt of the same batch wrote (edges carry ``_batch``),
 ``CREATE``, so both are idempotent. Labels, edge types and property names come from the
 schema and are checked before any Cypher is built; values travel only as ``$parameters``.
 
+The query API is :class:`~graph.store.cypher_base.CypherStore`'s, in the Neo4j dialect; only
+``shortest_path`` is overridden (the server's bidirectional ``shortestPath``, with the same
+hub rules), and ``ensure_schema`` adds TEXT indexes so name/address ``CONTAINS`` search uses
+an index.
+
 Connect with :meth:`Neo4jStore.from_env`, which checks connectivity first: with no server,
 the driver's ``execute_query`` would retry for about a minute before failing.
 """
@@ -13,26 +18,34 @@ the driver's ``execute_query`` would retry for about a minute before failing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
 
-from graph.schema import GraphSchema, SchemaError, load_schema, neo4j_constraints
+from graph.schema import GraphSchema, SchemaError, neo4j_constraints
+from graph.store.base import NodeRef, PathResult
+from graph.store.cypher_base import CypherStore
 from graph.store.neo4j_cypher import (
     cast_to_schema,
     create_edges_query,
     delete_batch_query,
     iter_row_batches,
     merge_nodes_query,
+    shortest_path_query,
+    text_index_query,
     to_neo4j_value,
 )
 from graph.store.neo4j_runner import Neo4jQueryError, QueryRunner
+from graph.store.queries import NEO4J
 
 __all__ = ["Neo4jStore", "Neo4jConfigError", "Neo4jConnectionError", "ENV_VARS"]
 
 ENV_VARS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 _REQUIRED = ENV_VARS[:3]  # NEO4J_DATABASE may be left out: the server's default database
+# A statement with none of these clauses is a read: routed to a reader in a cluster.
+_WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|LOAD\s+CSV)\b", re.I)
 
 
 class Neo4jConfigError(RuntimeError):
@@ -43,7 +56,7 @@ class Neo4jConnectionError(RuntimeError):
     """The server could not be reached, refused the credentials, or lacks the database."""
 
 
-class Neo4jStore:
+class Neo4jStore(CypherStore):
     """Graph store over a query runner (``QueryRunner`` in production, ``FakeRunner`` in tests).
 
     Parameters
@@ -56,10 +69,12 @@ class Neo4jStore:
         Rows per write transaction.
     """
 
+    dialect = NEO4J
+
     def __init__(self, runner: Any, schema: GraphSchema | None = None, *,
                  batch_size: int = 5000) -> None:
+        super().__init__(schema)
         self.runner = runner
-        self.schema = schema or load_schema()
         self.batch_size = batch_size
 
     @property
@@ -109,17 +124,45 @@ class Neo4jStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, query: str, params: dict[str, Any] | None = None, *,
-             read: bool = False) -> list[dict[str, Any]]:
-        """The one hook through which every statement runs; aware datetimes in parameters
-        become naive UTC, matching how timestamps are stored."""
-        return self.runner.run(query, to_neo4j_value(params or {}), read=read)
+    def _run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The hook every statement goes through (via ``CypherStore.query``): aware datetimes
+        in parameters become naive UTC, as timestamps are stored; reads go to readers."""
+        return self.runner.run(query, to_neo4j_value(params or {}),
+                               read=not _WRITE_CLAUSE.search(query))
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        """Create the uniqueness constraints and indexes of the schema (``IF NOT EXISTS``)."""
+        """Create the schema's uniqueness constraints and indexes, then a TEXT index per
+        ``index:`` property (Neo4j answers ``CONTAINS`` from TEXT indexes, not range ones).
+        All ``IF NOT EXISTS``: safe to run on every start."""
         for statement in neo4j_constraints(self.schema):
-            self._run(statement)
+            self.query(statement)
+        for node in self.schema.nodes.values():
+            for prop in node.index:
+                self.query(text_index_query(node.label, prop))
+
+    # -- query API overrides ---------------------------------------------------------------
+    def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
+        """A shortest path of at most ``max_hops`` (1-6) edges in either direction, or None.
+
+        The server's ``shortestPath`` (a bidirectional BFS next to the data) with the base
+        class's rules as a universal predicate, which Neo4j checks during the search: no
+        node of ``hub_labels``, none with more than ``max_degree`` edges.
+        """
+        if not 1 <= max_hops <= 6:
+            raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
+        if self.get_node(a) is None or self.get_node(b) is None:
+            return None
+        if a == b:
+            return PathResult([a], [])
+        na, nb = self.schema.node(a.label), self.schema.node(b.label)
+        query = shortest_path_query(na.label, na.key, nb.label, nb.key, max_hops,
+                                    self.hub_labels, self.q.key_of("n", list(self.schema.nodes)))
+        rows = self.query(query, {"a": a.key, "b": b.key, "max_degree": self.max_degree})
+        if not rows or rows[0]["nodes"] is None:
+            return None
+        nodes = [NodeRef(label, str(key)) for label, key in rows[0]["nodes"]]
+        return PathResult(nodes, list(rows[0]["types"]))
 
     # -- writes ----------------------------------------------------------------------------
     def write_nodes(self, label: str, rows: pa.Table) -> int:
@@ -131,7 +174,7 @@ class Neo4jStore:
         _check_no_nulls(rows, [node.key], what)
         table = cast_to_schema(rows, node.properties, what)
         query = merge_nodes_query(label, node.key)
-        return sum(_count(self._run(query, {"rows": batch}), "written")
+        return sum(_count(self.query(query, {"rows": batch}), "written")
                    for batch in iter_row_batches(table, self.batch_size))
 
     def write_edges(self, edge_type: str, from_label: str, to_label: str, rows: pa.Table,
@@ -156,7 +199,7 @@ class Neo4jStore:
         table = cast_to_schema(rows, types, what)
 
         delete = delete_batch_query(edge_type, from_label, to_label)
-        while _count(self._run(delete, {"batch": batch, "limit": self.batch_size}),
+        while _count(self.query(delete, {"batch": batch, "limit": self.batch_size}),
                      "deleted") >= self.batch_size:
             pass  # each round deletes at most batch_size edges in its own transaction
         create = create_edges_query(edge_type, from_label, from_node.key, to_label, to_node.key)
@@ -164,7 +207,7 @@ class Neo4jStore:
         for chunk in iter_row_batches(table, self.batch_size):
             payload = [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"), "props": r}
                        for r in chunk]
-            written += _count(self._run(create, {"rows": payload, "batch": batch}), "written")
+            written += _count(self.query(create, {"rows": payload, "batch": batch}), "written")
         return written
 
 
