@@ -107,6 +107,13 @@ def test_write_nodes_returns_what_the_server_wrote(fake):
     assert Neo4jStore(fake).write_nodes("Phone", pa.table({"phone": ["a", "b"]})) == 1
 
 
+def test_a_key_given_twice_keeps_its_last_row(store, fake):
+    rows = pa.table({"phone": ["+1", "+2", "+1"], "country": ["CN", "US", "HK"]})
+    assert store.write_nodes("Phone", rows) == 2
+    assert fake.calls[0].params["rows"] == [{"phone": "+2", "country": "US"},
+                                            {"phone": "+1", "country": "HK"}]
+
+
 def test_batch_size_is_configurable(fake):
     Neo4jStore(fake, batch_size=2).write_nodes("Email", pa.table({"email": list("abcde")}))
     assert [len(c.params["rows"]) for c in fake.calls] == [2, 2, 1]

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.schema import ident
 
 __all__ = [
     "merge_nodes_query", "delete_batch_query", "create_edges_query",
     "shortest_path_query", "text_index_query",
-    "cast_to_schema", "iter_row_batches", "to_neo4j_value",
+    "cast_to_schema", "last_per_key", "iter_row_batches", "to_neo4j_value",
 ]
 
 
@@ -113,6 +114,17 @@ def cast_to_schema(table: pa.Table, types: dict[str, str], what: str) -> pa.Tabl
                                  f"before writing.") from None
         cols.append(col)
     return pa.Table.from_arrays(cols, names=table.column_names)
+
+
+def last_per_key(table: pa.Table, key: str) -> pa.Table:
+    """One row per ``key`` value, the last one given (a delta's later row wins), in the order
+    of those last rows; the table itself when keys are already unique."""
+    keys = table.column(key)
+    if pc.count_distinct(keys).as_py() == table.num_rows:
+        return table
+    last = (pa.table({"k": keys, "i": pa.array(range(table.num_rows))})
+            .group_by("k", use_threads=False).aggregate([("i", "max")]).column("i_max"))
+    return table.take(last.take(pc.sort_indices(last)))  # the row numbers, ascending
 
 
 def iter_row_batches(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:

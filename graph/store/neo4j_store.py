@@ -32,6 +32,7 @@ from graph.store.neo4j_cypher import (
     create_edges_query,
     delete_batch_query,
     iter_row_batches,
+    last_per_key,
     merge_nodes_query,
     shortest_path_query,
     text_index_query,
@@ -167,12 +168,13 @@ class Neo4jStore(CypherStore):
     # -- writes ----------------------------------------------------------------------------
     def write_nodes(self, label: str, rows: pa.Table) -> int:
         """Upsert ``rows`` (the key column and any of ``label``'s properties) in batches of
-        :attr:`batch_size`; returns the number of rows the server wrote."""
+        :attr:`batch_size`; a key given twice keeps its last row. Returns the number of rows
+        the server wrote (one per distinct key)."""
         node = self.schema.node(label)
         what = f"write_nodes({label})"
         _check_columns(rows, required=[node.key], allowed=node.properties, what=what)
         _check_no_nulls(rows, [node.key], what)
-        table = cast_to_schema(rows, node.properties, what)
+        table = last_per_key(cast_to_schema(rows, node.properties, what), node.key)
         query = merge_nodes_query(label, node.key)
         return sum(_count(self.query(query, {"rows": batch}), "written")
                    for batch in iter_row_batches(table, self.batch_size))
