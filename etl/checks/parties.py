@@ -1,0 +1,286 @@
+"""Import checks on the messages and the people in them: TL-00, 01, 05, 06, 07, 08, 19."""
+
+from __future__ import annotations
+
+from etl.checks.base import Check, goods_match, mask_id, money, norm_text, quote
+
+__all__ = ["CHECKS"]
+
+_TL00 = """
+SELECT invt_no,
+    CASE WHEN o_found AND p_found AND w_found THEN 'pass' ELSE 'fail' END AS status,
+    concat_ws(', ', 'order ' || CASE WHEN o_found THEN 'received' ELSE 'missing' END,
+              'payment ' || CASE WHEN p_found THEN 'received' ELSE 'missing' END,
+              'waybill ' || CASE WHEN w_found THEN 'received' ELSE 'missing' END) AS observed,
+    'order, payment and waybill received' AS expected,
+    CAST((NOT o_found)::INT + (NOT p_found)::INT + (NOT w_found)::INT AS DOUBLE) AS delta,
+    CASE WHEN o_found AND p_found AND w_found
+         THEN 'The order, payment slip and waybill of order ' || order_no
+              || ' were all received.'
+         ELSE 'The declaration has no ' || concat_ws(', no ',
+              CASE WHEN NOT o_found THEN 'order ' || order_no || ' from platform ' || ebp_code END,
+              CASE WHEN NOT p_found THEN 'payment slip' || coalesce(' for transaction '
+                   || o_pay_transaction_id, ' for the order') END,
+              CASE WHEN NOT w_found THEN 'waybill ' || logistics_no || ' from carrier '
+                   || logistics_code END)
+              || ': customs cannot match it against the three lists.' END AS explanation
+FROM tl_base
+"""
+
+_TL01_ISSUES = """concat_ws('; ',
+    CASE WHEN o_found AND ebc_code IS DISTINCT FROM o_ebc_code THEN 'seller ' || ebc_code
+         || ' on the declaration but ' || coalesce(o_ebc_code, 'none') || ' on the order' END,
+    CASE WHEN p_found AND p_order_no IS DISTINCT FROM order_no
+         THEN 'the payment slip is for order ' || coalesce(p_order_no, '?') END,
+    CASE WHEN p_found AND p_ebp_code IS DISTINCT FROM ebp_code
+         THEN 'the payment slip names platform ' || coalesce(p_ebp_code, '?') END,
+    CASE WHEN p_found AND o_found AND o_pay_transaction_id IS DISTINCT FROM p_pay_transaction_id
+         THEN 'the order names payment transaction ' || coalesce(o_pay_transaction_id, 'none')
+              || ' but the slip for this order is ' || p_pay_transaction_id END,
+    CASE WHEN p_found AND o_pay_code IS NOT NULL AND o_pay_code <> p_pay_code
+         THEN 'payment firm ' || o_pay_code || ' on the order but ' || p_pay_code
+              || ' on the slip' END,
+    CASE WHEN w_found AND w_order_no IS DISTINCT FROM order_no
+         THEN 'the waybill carries order ' || coalesce(w_order_no, '?') END,
+    CASE WHEN w_found AND w_ebp_code IS NOT NULL AND w_ebp_code <> ebp_code
+         THEN 'the waybill names platform ' || w_ebp_code END)"""
+
+_TL01 = f"""
+WITH x AS (SELECT *, {_TL01_ISSUES} AS issues FROM tl_base WHERE o_found OR p_found OR w_found)
+SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'fail' END AS status,
+    CASE WHEN issues = '' THEN 'keys agree' ELSE issues END AS observed,
+    'platform, seller, order, payment and waybill keys agree' AS expected,
+    CAST(len(string_split(issues, '; ')) * (issues <> '')::INT AS DOUBLE) AS delta,
+    CASE WHEN issues = '' THEN 'Platform, seller, order, payment and waybill keys agree '
+              || 'across the messages received.'
+         ELSE 'Declaration for order ' || order_no || ' of platform ' || ebp_code
+              || ': ' || issues || '.' END AS explanation
+FROM x
+"""
+
+_TL05 = f"""
+SELECT invt_no,
+    CASE WHEN o_currency IS DISTINCT FROM p_currency
+           OR abs(p_amount_paid - o_actual_paid) >= 0.005 THEN 'fail' ELSE 'pass' END AS status,
+    {money('p_amount_paid', 'p_currency')} AS observed,
+    {money('o_actual_paid', 'o_currency')} AS expected,
+    round(p_amount_paid - o_actual_paid, 2) AS delta,
+    CASE WHEN o_currency IS DISTINCT FROM p_currency
+         THEN 'Order paid ' || {money('o_actual_paid', 'o_currency')}
+              || ' but the payment slip is in another currency: '
+              || {money('p_amount_paid', 'p_currency')} || '.'
+         WHEN abs(p_amount_paid - o_actual_paid) >= 0.005
+         THEN 'Order paid ' || {money('o_actual_paid', 'o_currency')}
+              || ' but the payment slip says ' || {money('p_amount_paid', 'p_currency')}
+              || ' (difference ' || format('{{:,.2f}}', abs(p_amount_paid - o_actual_paid))
+              || ').'
+         ELSE 'Order paid ' || {money('o_actual_paid', 'o_currency')}
+              || ' and the payment slip says the same.' END AS explanation
+FROM tl_base WHERE o_found AND p_found
+"""
+
+# IDs are comparable when both are present, neither is masked, and both are plain or both
+# hashed (hashes of the same ID agree; a hash never equals a plain number).
+_ID_COMPARABLE = """(o_buyer_id_number_norm IS NOT NULL AND p_payer_id_number_norm IS NOT NULL
+    AND NOT contains(o_buyer_id_number_norm, '*') AND NOT contains(p_payer_id_number_norm, '*')
+    AND starts_with(o_buyer_id_number_norm, 'sha256:')
+        = starts_with(p_payer_id_number_norm, 'sha256:'))"""
+
+_TL06 = f"""
+WITH x AS (SELECT *, {_ID_COMPARABLE} AS by_id FROM tl_base WHERE o_found AND p_found)
+SELECT invt_no,
+    CASE WHEN by_id AND o_buyer_id_number_norm = p_payer_id_number_norm THEN 'pass'
+         WHEN by_id THEN 'fail'
+         WHEN o_buyer_name_norm = p_payer_name_norm THEN 'pass' ELSE 'risk' END AS status,
+    CASE WHEN by_id THEN 'payer ID ' || {mask_id('p_payer_id_number_norm')}
+         ELSE 'payer ' || {quote('p_payer_name_norm')} END AS observed,
+    CASE WHEN by_id THEN 'orderer ID ' || {mask_id('o_buyer_id_number_norm')}
+         ELSE 'orderer ' || {quote('o_buyer_name_norm')} END AS expected,
+    NULL::DOUBLE AS delta,
+    CASE WHEN by_id AND o_buyer_id_number_norm = p_payer_id_number_norm
+         THEN 'Payer and orderer have the same ID number.'
+         WHEN by_id
+         THEN 'The payer''s ID ' || {mask_id('p_payer_id_number_norm')}
+              || ' differs from the orderer''s ID ' || {mask_id('o_buyer_id_number_norm')}
+              || ': someone other than the buyer paid.'
+         WHEN o_buyer_name_norm = p_payer_name_norm
+         THEN 'Payer and orderer have the same name (ID numbers not comparable: masked, '
+              || 'hashed or missing).'
+         ELSE 'The payer ' || {quote('p_payer_name_norm')} || ' is not the orderer '
+              || {quote('o_buyer_name_norm')}
+              || ' (ID numbers not comparable: masked, hashed or missing).' END AS explanation
+FROM x WHERE by_id OR (o_buyer_name_norm IS NOT NULL AND p_payer_name_norm IS NOT NULL)
+"""
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECKSUM = " + ".join(f"CAST(substr(id, {i + 1}, 1) AS INTEGER) * {w}"
+                       for i, w in enumerate(_WEIGHTS))
+# First two digits of a PRC resident ID: province-level region codes.
+_PROVINCES = ("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+              "61 62 63 64 65 71 81 82").split()
+_PROV_SQL = ", ".join(f"'{p}'" for p in _PROVINCES)
+
+_TL07 = f"""
+WITH a AS (
+    SELECT invt_no, buyer_id_number_valid AS staged_valid, buyer_id_number_norm AS id,
+           regexp_full_match(buyer_id_number_norm, '[0-9]{{17}}[0-9X]') AS shape_ok, decl_time
+    FROM tl_base
+    WHERE buyer_id_number_norm IS NOT NULL AND coalesce(buyer_id_type, '1') = '1'
+      AND NOT contains(buyer_id_number_norm, '*')
+      AND NOT starts_with(buyer_id_number_norm, 'sha256:')),
+b AS (
+    SELECT *, CASE WHEN shape_ok THEN substr('10X98765432', ({_CHECKSUM}) % 11 + 1, 1) END
+              AS check_char,
+           CASE WHEN shape_ok THEN try_strptime(substr(id, 7, 8), '%Y%m%d') END AS birth
+    FROM a),
+c AS (
+    SELECT *, concat_ws('; ',
+        CASE WHEN NOT shape_ok THEN 'it is not 17 digits plus a check character' END,
+        CASE WHEN shape_ok AND left(id, 2) NOT IN ({_PROV_SQL})
+             THEN 'region code ' || left(id, 6) || ' is no Chinese province' END,
+        CASE WHEN shape_ok AND (birth IS NULL OR birth < DATE '1900-01-01' OR birth > decl_time)
+             THEN 'birth date ' || substr(id, 7, 8) || ' is impossible' END,
+        CASE WHEN shape_ok AND right(id, 1) <> check_char
+             THEN 'check character is ' || right(id, 1) || ' but should be ' || check_char END,
+        CASE WHEN staged_valid = false THEN 'staging rejected it' END) AS issues
+    FROM b)
+SELECT invt_no,
+    CASE WHEN issues = '' THEN 'pass'
+         WHEN issues = 'staging rejected it' THEN 'fail' ELSE 'fail' END AS status,
+    {mask_id('id')} AS observed,
+    'valid resident ID: region code, birth date, check character' AS expected,
+    NULL::DOUBLE AS delta,
+    CASE WHEN issues = '' THEN 'Buyer ID ' || {mask_id('id')}
+              || ' is a valid resident ID (region, birth date and check character agree).'
+         WHEN issues = 'staging rejected it' THEN 'Buyer ID ' || {mask_id('id')}
+              || ' failed the staging validity check (its region code is unknown).'
+         ELSE 'Buyer ID ' || {mask_id('id')} || ' is not a valid resident ID: '
+              || replace(issues, '; staging rejected it', '') || '.' END AS explanation
+FROM c
+"""
+
+
+def _phone(col: str) -> str:
+    """Last 11 digits of a phone (E.164 if staged, else the raw text): +86 and spacing vanish."""
+    return f"right(regexp_replace(coalesce({col}_e164, {col}), '[^0-9]', '', 'g'), 11)"
+
+
+def _addr(side: str) -> str:
+    return f"coalesce({side}_consignee_address_key, {norm_text(side + '_consignee_address')})"
+
+
+def _name(side: str) -> str:
+    return f"coalesce({side}_consignee_norm, {norm_text(side + '_consignee')})"
+
+
+_TL08_ISSUES = f"""concat_ws('; ',
+    CASE WHEN {_name('w')} <> '' AND {_name('o')} <> {_name('w')}
+         THEN 'name ' || {quote(_name('o'))} || ' vs ' || {quote(_name('w'))} END,
+    CASE WHEN {_phone('w_consignee_telephone')} <> ''
+          AND {_phone('o_consignee_telephone')} <> {_phone('w_consignee_telephone')}
+         THEN 'phone ' || coalesce(o_consignee_telephone_e164, o_consignee_telephone, '?')
+              || ' vs ' || coalesce(w_consignee_telephone_e164, w_consignee_telephone) END,
+    CASE WHEN w_consignee_address IS NOT NULL AND {_addr('o')} <> {_addr('w')}
+         THEN 'address ' || {quote('o_consignee_address')} || ' vs '
+              || {quote('w_consignee_address')} END)"""
+
+_TL08 = f"""
+WITH x AS (SELECT *, {_TL08_ISSUES} AS issues FROM tl_base
+           WHERE o_found AND w_found AND (w_consignee IS NOT NULL
+              OR w_consignee_telephone IS NOT NULL OR w_consignee_address IS NOT NULL))
+SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'fail' END AS status,
+    CASE WHEN issues = '' THEN 'same consignee' ELSE issues END AS observed,
+    'same consignee name, phone and address on order and waybill' AS expected,
+    CAST(len(string_split(issues, '; ')) * (issues <> '')::INT AS DOUBLE) AS delta,
+    CASE WHEN issues = '' THEN 'Order and waybill name the same consignee, phone and address.'
+         ELSE 'The waybill delivers to someone else than the order says (order vs waybill): '
+              || issues || '.' END AS explanation
+FROM x
+"""
+
+_TL19 = f"""
+WITH g AS (
+    SELECT b.invt_no, string_agg(concat_ws(' ', l.item_name, l.gname), ' ') AS goods
+    FROM tl_base b JOIN stg_order_lines l ON l.ebp_code = b.ebp_code AND l.order_no = b.order_no
+    WHERE b.p_found GROUP BY b.invt_no),
+x AS (
+    SELECT b.invt_no, b.order_no, b.o_actual_paid, b.o_currency, b.p_pay_code,
+           b.p_pay_transaction_id, r.pay_transaction_id IS NOT NULL AS r_found,
+           r.total_amount, r.currency AS r_currency, r.order_no AS r_order_no, r.goods_name,
+           r.payee_name, r.payee_name_norm, g.goods,
+           ec.enterprise_name AS seller, ec.enterprise_name_norm AS seller_norm,
+           ep.enterprise_name_norm AS platform_norm
+    FROM tl_base b
+    LEFT JOIN stg_raw_payments r
+           ON r.pay_code = b.p_pay_code AND r.pay_transaction_id = b.p_pay_transaction_id
+    LEFT JOIN g ON g.invt_no = b.invt_no
+    LEFT JOIN stg_enterprises ec ON ec.enterprise_code = b.ebc_code
+    LEFT JOIN stg_enterprises ep ON ep.enterprise_code = b.ebp_code
+    WHERE b.p_found AND b.o_found),
+y AS (
+    SELECT *, concat_ws('; ',
+        CASE WHEN r_currency IS DISTINCT FROM o_currency
+               OR abs(total_amount - o_actual_paid) >= 0.005
+             THEN 'it transferred ' || {money('total_amount', 'r_currency')}
+                  || ' but the order says ' || {money('o_actual_paid', 'o_currency')} END,
+        CASE WHEN r_order_no IS NOT NULL AND r_order_no <> order_no
+             THEN 'it is for order ' || r_order_no END,
+        CASE WHEN goods_name IS NOT NULL AND goods IS NOT NULL
+              AND NOT {goods_match('goods', 'goods_name')}
+             THEN 'its goods ' || {quote('goods_name')} || ' are not the ordered '
+                  || {quote('goods')} END,
+        CASE WHEN payee_name IS NOT NULL AND seller_norm IS NOT NULL
+              AND jaro_winkler_similarity(coalesce(payee_name_norm, ''), seller_norm) < 0.85
+              AND jaro_winkler_similarity(coalesce(payee_name_norm, ''),
+                                          coalesce(platform_norm, '')) < 0.85
+             THEN 'the payee ' || {quote('payee_name')} || ' is neither the seller '
+                  || {quote('seller')} || ' nor the platform' END) AS issues
+    FROM x)
+SELECT invt_no,
+    CASE WHEN r_found AND issues = '' THEN 'pass' ELSE 'risk' END AS status,
+    CASE WHEN NOT r_found THEN 'no raw payment record'
+         ELSE {money('total_amount', 'r_currency')} END AS observed,
+    {money('o_actual_paid', 'o_currency')} AS expected,
+    round(total_amount - o_actual_paid, 2) AS delta,
+    CASE WHEN NOT r_found
+         THEN 'No raw payment record from payment firm ' || p_pay_code || ' for transaction '
+              || p_pay_transaction_id || ': the price cannot be verified independently.'
+         WHEN issues = ''
+         THEN 'The raw payment record agrees with the order: amount, order, goods and payee.'
+         ELSE 'The raw payment record contradicts the declared order: ' || issues || '.'
+         END AS explanation
+FROM y
+"""
+
+CHECKS = [
+    Check("TL-00", "Completeness", "B", "import",
+          "order, payment slip and waybill of the declaration were received",
+          "none", "the declaration cannot be matched: block until the messages arrive", _TL00),
+    Check("TL-01", "Key consistency", "B", "import",
+          "seller, platform, order, payment and waybill keys across order, payment, waybill "
+          "and declaration", "exact",
+          "the four messages do not describe the same transaction", _TL01),
+    Check("TL-05", "Payment amount", "B", "import",
+          "order actual_paid vs payment slip amount_paid and currency", "0.01",
+          "the money paid is not the order's price", _TL05),
+    Check("TL-06", "Payer is orderer", "B/R", "import",
+          "payer ID vs orderer ID where comparable (plain or both hashed), else normalised "
+          "names", "exact",
+          "fail: another person paid (ID differs); risk: names differ and IDs are masked",
+          _TL06),
+    Check("TL-07", "Buyer identity valid", "B", "import",
+          "declaration buyer ID (resident ID): shape, region code, birth date, check "
+          "character; masked or hashed IDs and passports are not checkable (n/a)", "exact",
+          "the buyer ID is invented or mistyped: typical of bought or fabricated identities",
+          _TL07),
+    Check("TL-08", "Consignee match", "B", "import",
+          "order vs waybill consignee: normalised name, phone (last 11 digits), normalised "
+          "address", "exact after normalisation",
+          "the parcel goes to someone other than the buyer's order says", _TL08),
+    Check("TL-19", "Raw payment data", "R", "import",
+          "raw payment record (by payment firm and transaction) vs order: amount, order "
+          "number, goods name (fuzzy), payee (seller or platform name, fuzzy)",
+          "amount 0.01; names Jaro-Winkler 0.85",
+          "the independent payment record shows another price, order, goods or payee; or "
+          "there is none", _TL19),
+]

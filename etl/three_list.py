@@ -1,0 +1,225 @@
+"""Three-list matching: every declaration checked against its order, payment and waybill.
+
+The checks (domain.md §4) are declared in :mod:`etl.checks` as plain SQL over the
+``stg_*`` staging tables. :func:`run_checks` runs them for the declarations a load staged or
+touched, and for those whose results depend on them, and writes one row per declaration
+and applicable check to ``stg_check_results``. A check that does not apply to a
+declaration (an import check on an export list, a masked ID for TL-07, a missing message)
+stores no row; the summary counts it as ``n_na``.
+
+Run ``python -m etl.three_list --markdown`` to regenerate ``docs/three-list-checks.md``.
+
+Examples
+--------
+>>> [c.id for c in CHECKS][:3]
+['TL-00', 'TL-01', 'TL-03']
+"""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+import pandas as pd
+
+from etl.checks import amounts, export, goods, parties, sequence
+from etl.checks.base import Check
+from etl.checks.context import build_base, build_scope
+from etl.checks.schema import RESULTS_DDL, ensure_staging
+
+__all__ = ["CHECKS", "run_checks", "render_markdown", "check_by_id"]
+
+CHECKS: list[Check] = sorted(
+    parties.CHECKS + amounts.CHECKS + goods.CHECKS + sequence.CHECKS + export.CHECKS,
+    key=lambda c: (c.id.startswith("EX"), c.id))
+
+SUMMARY_COLUMNS = ["check_id", "title", "severity", "n_pass", "n_fail", "n_risk", "n_na"]
+
+
+def check_by_id(check_id: str) -> Check:
+    """The declared check ``check_id``; ``KeyError`` listing the known ids otherwise."""
+    for c in CHECKS:
+        if c.id == check_id:
+            return c
+    raise KeyError(f"no check {check_id!r}; known: {', '.join(c.id for c in CHECKS)}")
+
+
+def _insert_sql(check: Check) -> str:
+    """Wrap a check's SELECT into the INSERT that stores its results.
+
+    Rows are restricted to scope declarations of the check's direction; an ``R`` check's
+    ``fail`` becomes ``risk``; a row's severity is ``B`` for fail, ``R`` for risk and the
+    check's own (first) severity for pass.
+    """
+    flags = ", ".join(f"'{f}'" for f in check.ie_flags)
+    base_sev = check.severity[0]
+    return f"""
+INSERT INTO stg_check_results
+SELECT r.invt_no, '{check.id}',
+       CASE WHEN r.status = 'fail' AND '{check.severity}' = 'R' THEN 'risk' ELSE r.status END,
+       CASE WHEN r.status = 'pass' THEN '{base_sev}'
+            WHEN r.status = 'risk' OR '{check.severity}' = 'R' THEN 'R' ELSE 'B' END,
+       r.observed, r.expected, r.delta, r.explanation, $load_id
+FROM ({check.sql}) r
+JOIN tl_base b ON b.invt_no = r.invt_no AND b.ie_flag IN ({flags})
+"""
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Open a transaction unless the caller already holds one; return whether we opened it."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        return False
+    return True
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, load_id: str, *, full: bool = False,
+               checks: list[Check] | None = None, progress: bool = False) -> pd.DataFrame:
+    """Run the three-list checks for a load and store their results.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection to the staging database holding the ``stg_*`` tables.
+    load_id : str
+        The load whose staged or touched declarations are checked; results carry it.
+    full : bool
+        Recheck every declaration instead of the load's scope.
+    checks : list of Check, optional
+        Subset to run (default: all of :data:`CHECKS`).
+    progress : bool
+        Show a progress bar (rich) while the checks run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check: ``check_id, title, severity, n_pass, n_fail, n_risk, n_na``,
+        counted over the declarations checked in this run.
+
+    Notes
+    -----
+    Idempotent: results of the scope declarations are deleted and rewritten in one
+    transaction, so rerunning a load writes identical rows.
+    """
+    checks = CHECKS if checks is None else checks
+    ensure_staging(con)
+    con.execute(RESULTS_DDL)
+    n_scope = build_scope(con, load_id, full=full)
+    build_base(con)
+    own_tx = _begin(con)
+    try:
+        con.execute("DELETE FROM stg_check_results WHERE invt_no IN "
+                    "(SELECT invt_no FROM tl_scope)" +
+                    ("" if checks is CHECKS else " AND check_id IN (" +
+                     ", ".join(f"'{c.id}'" for c in checks) + ")"))
+        for check in _progress(checks, progress):
+            try:
+                con.execute(_insert_sql(check), {"load_id": load_id})
+            except duckdb.Error as exc:
+                raise RuntimeError(f"three-list check {check.id} ({check.title}) failed: "
+                                   f"{exc}") from exc
+        if own_tx:
+            con.execute("COMMIT")
+    except BaseException:
+        if own_tx:
+            con.execute("ROLLBACK")
+        raise
+    return _summary(con, checks, n_scope)
+
+
+def _progress(checks: list[Check], show: bool):
+    if not show:
+        yield from checks
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("three-list checks", total=len(checks))
+        for c in checks:
+            bar.update(task, description=f"three-list {c.id}")
+            yield c
+            bar.advance(task)
+
+
+def _summary(con: duckdb.DuckDBPyConnection, checks: list[Check], n_scope: int) -> pd.DataFrame:
+    counts = con.execute("""
+        SELECT check_id, count(*) FILTER (WHERE status = 'pass'),
+               count(*) FILTER (WHERE status = 'fail'), count(*) FILTER (WHERE status = 'risk')
+        FROM stg_check_results WHERE invt_no IN (SELECT invt_no FROM tl_scope)
+        GROUP BY check_id""").fetchall()
+    by_id = {r[0]: r[1:] for r in counts}
+    rows = []
+    for c in checks:
+        p, f, r = by_id.get(c.id, (0, 0, 0))
+        rows.append((c.id, c.title, c.severity, p, f, r, n_scope - p - f - r))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def render_markdown(checks: list[Check] | None = None) -> str:
+    """The check reference kept in ``docs/three-list-checks.md``, from the declarations."""
+    checks = CHECKS if checks is None else checks
+    esc = lambda s: s.replace("|", "\\|")  # noqa: E731
+    out = [
+        "# Three-list checks",
+        "",
+        "Generated from the check declarations in `etl/checks/` by "
+        "`python -m etl.three_list --markdown`; do not edit by hand.",
+        "",
+        "Every declaration (inventory list) is matched against its order, payment slip and "
+        "waybill (domain.md §4). Each check yields, per declaration, `status` (`pass`, "
+        "`fail` = block, `risk` = route to risk), `observed`, `expected`, a numeric `delta` "
+        "where one exists (observed minus expected) and a sentence for the officer. Results "
+        "are in the staging table `stg_check_results` (key `invt_no, check_id`); the graph "
+        "keeps the non-passing ones as `CheckResult` nodes.",
+        "",
+        "**Not applicable is not stored.** A check that does not apply to a declaration "
+        "(an import check on an export list; a masked or hashed ID for TL-07; a comparison "
+        "whose messages are missing, which TL-00 reports) writes no row. `run_checks` "
+        "counts these as `n_na` in its summary.",
+        "",
+        "**Severity.** `B` checks fail (block); `R` checks never fail, they route to risk; "
+        "`B/R` checks fail on the hard breach and route the soft one to risk (see the "
+        "last column). The row's `severity` is `B` for fail, `R` for risk.",
+        "",
+        "| id | check | severity | direction | what is compared | tolerance | "
+        "what a non-pass means to an officer |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        out.append(f"| {c.id} | {esc(c.title)} | {c.severity} | {c.direction} | "
+                   f"{esc(c.compares)} | {esc(c.tolerance)} | {esc(c.fail_means)} |")
+    out += [
+        "",
+        "## Scope of a run (incremental)",
+        "",
+        "`run_checks(con, load_id)` checks the declarations whose own row, lines, order, "
+        "order lines, payment, raw payment record, waybill, receipt or departure record "
+        "carries `load_id`, plus the declarations whose results depend on them: the same "
+        "buyer ID and calendar year (TL-12), the same order or waybill number (TL-17), "
+        "payments of the same payer within seconds (TL-18), and export lists still without "
+        "a departure record (EX-04). Their old results are replaced in one transaction, so "
+        "a rerun of the same load writes identical rows. `full=True` rechecks everything.",
+        "",
+        "## Not implemented (yet)",
+        "",
+        "- TL-15 weight per unit within the product's range, and TL-22 price far below the "
+        "reference: both need per-product reference data that staging does not hold.",
+        "- TL-00 checks that the messages exist; the extracts carry no receipt time, so "
+        "\"received before the declaration\" is judged on message times by TL-18.",
+        "- TL-06 cannot tell whether the platform verified the buyer's identity (no such "
+        "field in the contract), so a differing payer always counts.",
+        "- TL-07 checks region codes at province level; staging's own `_valid` flag "
+        "(finer region table) is honoured when it rejects an ID.",
+        "- TL-11/TL-12 value = declared line totals + freight; lists in a currency without "
+        "a reference rate in `etl/checks/amounts.py` are n/a.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        sys.stdout.write(render_markdown())
+    else:
+        sys.exit("usage: python -m etl.three_list --markdown")
