@@ -93,7 +93,7 @@ def _last_per_key(rows: pa.Table, key: str) -> pa.Table:
     idx = pa.array(range(rows.num_rows))
     last = (pa.table({"k": rows.column(key), "i": idx}).group_by("k")
             .aggregate([("i", "max")]).column("i_max"))
-    return rows.take(pc.sort_indices(last))
+    return rows.take(last.take(pc.sort_indices(last)))
 
 
 class LadybugStore(CypherStore):

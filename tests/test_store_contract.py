@@ -1,0 +1,260 @@
+"""The GraphStore contract, run on every store (Ladybug always, Neo4j when NEO4J_URI is set)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+import pytest
+from conftest import ACCOUNT, ADDRESS, CHAIN, P1_ID, PHONE, ref, ring_edges, write_tiny_ring
+
+from graph.schema import SchemaError
+from graph.store.base import GraphStore, Subgraph
+from graph.store.cypher_base import GraphQueryError
+
+P1 = ref("Person", "id:" + P1_ID)
+S1, S2 = ref("Enterprise", "S1"), ref("Enterprise", "S2")
+
+# -- writes --------------------------------------------------------------------------------
+
+
+def test_is_a_graph_store(store):
+    assert isinstance(store, GraphStore)
+
+
+def test_write_nodes_is_idempotent(store):
+    rows = pa.table({"phone": ["+8613800138000", "+8613900139000"], "country": ["CN", "CN"]})
+    assert store.write_nodes("Phone", rows) == 2
+    assert store.write_nodes("Phone", rows) == 2
+    assert store.count_nodes("Phone") == 2
+    store.ensure_schema()  # a second time changes nothing
+    assert store.count_nodes() == 2
+
+
+def test_write_nodes_upserts_given_properties_only(store):
+    store.write_nodes("Person", pa.table({"person_key": ["p1"], "name": ["Zhang Wei"],
+                                          "name_norm": ["zhang wei"]}))
+    store.write_nodes("Person", pa.table({"person_key": ["p1", "p2"],
+                                          "name": ["Zhang Wei Jr", "Li Na"]}))
+    assert store.count_nodes("Person") == 2
+    assert store.get_node(ref("Person", "p1")) == {"person_key": "p1", "name": "Zhang Wei Jr",
+                                                    "name_norm": "zhang wei"}
+    assert store.get_node(ref("Person", "nope")) is None
+
+
+def test_write_nodes_keeps_last_row_of_a_repeated_key(store):
+    store.write_nodes("Country", pa.table({"iso2": ["CN", "CN"], "name": ["old", "China"]}))
+    assert store.get_node(ref("Country", "CN"))["name"] == "China"
+
+
+def test_write_nodes_rejects_bad_input(store):
+    with pytest.raises(SchemaError, match="unknown node label"):
+        store.write_nodes("Nope", pa.table({"x": ["1"]}))
+    with pytest.raises(SchemaError, match="not in the schema"):
+        store.write_nodes("Phone", pa.table({"phone": ["+1"], "colour": ["red"]}))
+    with pytest.raises(ValueError, match="rows have no 'phone'"):
+        store.write_nodes("Phone", pa.table({"phone": ["+1", None]}))
+
+
+def _two_people_one_phone(store):
+    store.write_nodes("Person", pa.table({"person_key": ["a", "b", "c"]}))
+    store.write_nodes("Phone", pa.table({"phone": ["+861"]}))
+
+
+def test_write_edges_same_batch_twice_gives_same_count(store):
+    _two_people_one_phone(store)
+    rows = pa.table({"from_key": ["a", "b"], "to_key": ["+861", "+861"], "source": ["x", "y"]})
+    assert store.write_edges("HAS_PHONE", "Person", "Phone", rows, batch="b1") == 2
+    assert store.write_edges("HAS_PHONE", "Person", "Phone", rows, batch="b1") == 2
+    assert store.count_edges("HAS_PHONE") == 2
+    store.write_edges("HAS_PHONE", "Person", "Phone", rows.slice(0, 1), batch="b2")
+    assert store.count_edges("HAS_PHONE") == 3  # another batch adds
+
+
+def test_half_written_batch_rewritten_is_complete(store):
+    _two_people_one_phone(store)
+    full = pa.table({"from_key": ["a", "b", "c"], "to_key": ["+861"] * 3})
+    store.write_edges("HAS_PHONE", "Person", "Phone", full.slice(0, 1), batch="b1")  # "killed"
+    assert store.write_edges("HAS_PHONE", "Person", "Phone", full, batch="b1") == 3
+    assert store.count_edges("HAS_PHONE") == 3
+    assert store.count_edges() == 3
+
+
+def test_write_edges_drops_rows_with_missing_endpoints(store):
+    _two_people_one_phone(store)
+    rows = pa.table({"from_key": ["a", "ghost"], "to_key": ["+861", "+861"]})
+    assert store.write_edges("HAS_PHONE", "Person", "Phone", rows, batch="b1") == 1
+    assert store.count_edges("HAS_PHONE") == 1
+
+
+def test_write_edges_rejects_bad_input(store):
+    rows = pa.table({"from_key": ["a"], "to_key": ["+861"]})
+    with pytest.raises(SchemaError, match="does not join"):
+        store.write_edges("HAS_PHONE", "Order", "Phone", rows, batch="b1")
+    with pytest.raises(SchemaError, match="unknown edge type"):
+        store.write_edges("LIKES", "Person", "Phone", rows, batch="b1")
+    with pytest.raises(ValueError, match="batch"):
+        store.write_edges("HAS_PHONE", "Person", "Phone", rows, batch="")
+
+
+def test_errors_name_the_query_and_parameter_keys(store):
+    with pytest.raises(GraphQueryError) as err:
+        store.query("MATCH (n:NoSuchLabel) WHERE n.x = $value RETURN n", {"value": 1})
+    assert "NoSuchLabel" in str(err.value) and "['value']" in str(err.value)
+
+
+# -- search --------------------------------------------------------------------------------
+
+
+def _top(hits):
+    return hits[0].ref if hits else None
+
+
+def test_search_exact_and_fuzzy_names(ring_store):
+    assert _top(ring_store.search("Zhang Wei")) == P1
+    assert ring_store.search("Zhang Wei")[0].score == 100
+    assert _top(ring_store.search("Zhang Wie")) == P1  # one-letter typo
+    assert _top(ring_store.search("Shenzen Star Light Trading")) == S1
+    assert _top(ring_store.search("bright moon", labels=["Enterprise"])) == S2
+    assert ring_store.search("Zhang Wie", fuzzy=False) == []
+
+
+def test_search_address_and_labels_filter(ring_store):
+    assert _top(ring_store.search("南山区科技园")) == ref("Address", ADDRESS)
+    assert all(h.ref.label == "Person" for h in ring_store.search("Li", labels=["Person"]))
+    with pytest.raises(SchemaError):
+        ring_store.search("x", labels=["Nope"])
+
+
+@pytest.mark.parametrize("text", ["+86 138 0013 8000", "13800138000", "(138) 0013-8000",
+                                  "0086 138-0013-8000"])
+def test_search_phone_in_any_format(ring_store, text):
+    hits = ring_store.search(text)
+    assert _top(hits) == ref("Phone", PHONE)
+    assert {S1, S2} <= {h.ref for h in hits}  # the sellers holding it
+
+
+def test_search_id_number(ring_store):
+    hits = ring_store.search(P1_ID.lower())
+    assert ref("IdNumber", P1_ID) in [h.ref for h in hits] and P1 in [h.ref for h in hits]
+
+
+@pytest.mark.parametrize("text", [
+    "') MATCH (n) DETACH DELETE n //", "\" OR 1=1 --", "{x}", "$p", "${p}", "\\", "a\\'b",
+    "`Person`", "}) RETURN n UNION MATCH (m) DETACH DELETE m //", "张伟' OR '1'='1",
+    "MATCH (n) SET n.name = 'x'", "\x00\n\t", "🙂 émigré", "%_*?", "",
+])
+def test_search_injection_strings_do_nothing(ring_store, text):
+    before = (ring_store.count_nodes(), ring_store.count_edges())
+    hits = ring_store.search(text)
+    assert isinstance(hits, list)
+    assert (ring_store.count_nodes(), ring_store.count_edges()) == before
+    assert ring_store.get_node(P1)["name"] == "Zhang Wei"
+
+
+# -- neighbourhood -------------------------------------------------------------------------
+
+
+def test_neighbourhood_one_and_two_hops(ring_store):
+    one = ring_store.neighbourhood(S1, hops=1)
+    assert set(one.nodes) == {S1, ref("Phone", PHONE), ref("Address", ADDRESS),
+                              ref("Order", "PLAT|O1")}
+    assert (S1, "HAS_PHONE", ref("Phone", PHONE), {}) in one.edges
+    assert not one.truncated
+    two = ring_store.neighbourhood(S1, hops=2)
+    assert S2 in two.nodes and P1 in two.nodes  # through the shared phone; the buyer
+    assert ring_store.neighbourhood(ref("Person", "nope")).nodes == {}
+
+
+def test_neighbourhood_limit_truncates(ring_store):
+    sg = ring_store.neighbourhood(S2, hops=2, limit=3)
+    assert len(sg.nodes) == 3 and sg.truncated
+
+
+def test_neighbourhood_time_filter(ring_store):
+    sg = ring_store.neighbourhood(P1, hops=1, since=datetime(2024, 3, 1))
+    assert ref("Order", "PLAT|O3") in sg.nodes and ref("Order", "PLAT|O1") not in sg.nodes
+    sg = ring_store.neighbourhood(P1, hops=1, until=datetime(2024, 3, 1))
+    assert ref("Order", "PLAT|O1") in sg.nodes and ref("Order", "PLAT|O3") not in sg.nodes
+    assert ref("IdNumber", P1_ID) in sg.nodes  # undated nodes are kept
+
+
+def test_neighbourhood_edge_types(ring_store):
+    sg = ring_store.neighbourhood(S1, hops=2, edge_types=["HAS_PHONE"])
+    assert set(sg.nodes) == {S1, S2, ref("Phone", PHONE)}
+    with pytest.raises(SchemaError):
+        ring_store.neighbourhood(S1, edge_types=["LIKES"])
+    with pytest.raises(ValueError, match="hops"):
+        ring_store.neighbourhood(S1, hops=4)
+
+
+def test_neighbourhood_does_not_expand_hubs(ring_store):
+    d1 = ref("Declaration", "D1")
+    sg = ring_store.neighbourhood(d1, hops=2)
+    cn = ref("Country", "CN")
+    assert cn in sg.nodes and cn in sg.hubs and sg.truncated
+    assert ref("Declaration", "D2") not in sg.nodes  # not reached through the country
+    old = ring_store.max_degree
+    ring_store.max_degree = 2  # the platform (3 orders) becomes a hub
+    try:
+        sg = ring_store.neighbourhood(ref("Order", "PLAT|O1"), hops=2)
+        assert ref("Enterprise", "PLAT") in sg.hubs
+        assert ref("Order", "PLAT|O2") not in sg.nodes
+    finally:
+        ring_store.max_degree = old
+
+
+# -- paths, shared identifiers, subgraphs -----------------------------------------------------
+
+
+def test_shortest_path_found(ring_store):
+    p = ring_store.shortest_path(S1, S2)
+    assert p.hops == 2 and p.nodes[0] == S1 and p.nodes[-1] == S2
+    assert p.nodes[1] in (ref("Phone", PHONE), ref("Address", ADDRESS))
+    assert ring_store.shortest_path(S1, S1).hops == 0
+    chain = ring_store.shortest_path(ref("Person", CHAIN[0]), ref("Person", CHAIN[6]))
+    assert chain.hops == 6 and chain.edge_types == ["SAME_AS"] * 6
+
+
+def test_shortest_path_absent_or_too_long(ring_store):
+    assert ring_store.shortest_path(P1, ref("Person", "nm:loner")) is None
+    assert ring_store.shortest_path(P1, ref("Person", "nope")) is None
+    assert ring_store.shortest_path(ref("Person", CHAIN[0]), ref("Person", CHAIN[7])) is None
+    assert ring_store.shortest_path(S1, S2, max_hops=1) is None
+    with pytest.raises(ValueError, match="max_hops"):
+        ring_store.shortest_path(S1, S2, max_hops=7)
+
+
+def test_shortest_path_avoids_hubs(ring_store):
+    # D1 and D2 share only the country CN (a hub) within 2 hops: the path must go round.
+    p = ring_store.shortest_path(ref("Declaration", "D1"), ref("Declaration", "D2"))
+    assert p is not None and ref("Country", "CN") not in p.nodes and p.hops > 2
+
+
+def test_sharing_identifier(ring_store):
+    shared = ring_store.sharing_identifier(S1)
+    assert (S2, "HAS_PHONE", ref("Phone", PHONE)) in shared
+    assert (S2, "LOCATED_AT", ref("Address", ADDRESS)) in shared
+    assert all(other != S1 for other, _, _ in shared)
+    acct = ring_store.sharing_identifier(ref("Payment", "PAYCO|T1"))
+    assert (ref("Payment", "PAYCO|T2"), "FROM_ACCOUNT", ref("PaymentAccount", ACCOUNT)) in acct
+    assert (P1, "HOLDS", ref("PaymentAccount", ACCOUNT)) in acct
+
+
+def test_subgraph(ring_store):
+    phone = ref("Phone", PHONE)
+    sg = ring_store.subgraph([S1, S2, phone, ref("Person", "nope")])
+    assert isinstance(sg, Subgraph) and set(sg.nodes) == {S1, S2, phone}
+    assert sorted((a.key, t, b.key) for a, t, b, _ in sg.edges) == [
+        ("S1", "HAS_PHONE", PHONE), ("S2", "HAS_PHONE", PHONE)]
+    assert len(sg.edges_df()) == 2 and set(sg.nodes_df()["key"]) == {"S1", "S2", PHONE}
+    assert sg.to_networkx().number_of_edges() == 2
+
+
+def test_counts_match_what_was_written(store):
+    write_tiny_ring(store)
+    n_edges = sum(rows.num_rows for *_, rows in ring_edges())
+    assert store.count_edges() == n_edges
+    write_tiny_ring(store)  # the whole load again: same graph
+    assert store.count_edges() == n_edges
+    assert store.count_nodes("Person") == 12
