@@ -1,0 +1,149 @@
+"""Row validation against the contract, in SQL (vectorised: one statement per table).
+
+What **rejects** a row (it goes to quarantine with one reason per failing field):
+
+- a required field is missing (honouring ``when``: buyer fields only on imports);
+- a value does not parse as its type (integer, decimal, date, datetime), or a decimal is
+  NaN or infinite;
+- an enum or list value outside the contract's values (compared case-insensitively);
+- a negative amount, weight, quantity or count (every number in the contract is one);
+- an implausible date: before 2000-01-01 for message and event times (before 1950-01-01 for
+  register dates: registration, activation, opening), or more than a year after today;
+- a duplicate primary key within one load: the first row (by file name, then row) is kept,
+  the others are quarantined with reason ``duplicate key``.
+
+What is **kept and flagged** (evidence for three-list matching, not a defect of the message):
+
+- an ID number that fails the MOD 11-2 checksum, has an impossible birth date or an unknown
+  region (``<field>_valid = false``; TL-07 reports it);
+- a phone that cannot be a phone number (``<field>_e164`` NULL);
+- a country that is not recognised (``country`` NULL, the text kept in ``country_raw``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from etl.contract import Field, load_contract
+from etl.readers import quote_ident
+
+__all__ = ["typed_expr", "typed_column", "validate", "REGISTER_DATES", "SQL_TYPES"]
+
+SQL_TYPES = {"decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "datetime": "TIMESTAMP"}
+REGISTER_DATES = {"registered_date", "activation_date", "opened_date"}
+_EARLIEST, _EARLIEST_REGISTER = date(2000, 1, 1), date(1950, 1, 1)
+_OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)$"
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def typed_column(name: str) -> str:
+    """Name of the parsed companion of a field inside the validation table."""
+    return quote_ident(f"t__{name}")
+
+
+def typed_expr(f: Field) -> str | None:
+    """SQL parsing the VARCHAR column ``f.name`` into its type; NULL when it does not parse.
+
+    ``None`` for plain strings (kept as they are). Enum and list values come out in the
+    contract's spelling; a datetime with an offset is converted to China time (UTC+8).
+    """
+    v = quote_ident(f.name)
+    if f.type == "decimal":
+        return f"CASE WHEN isfinite(TRY_CAST({v} AS DOUBLE)) THEN TRY_CAST({v} AS DOUBLE) END"
+    if f.type == "integer":
+        return (f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') "
+                f"THEN TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END")
+    if f.type == "date":
+        return f"coalesce(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))"
+    if f.type == "datetime":
+        return (f"CASE WHEN regexp_matches({v}, {_lit(_OFFSET)}) "
+                f"THEN timezone('Asia/Shanghai', TRY_CAST({v} AS TIMESTAMPTZ)) "
+                f"ELSE TRY_CAST({v} AS TIMESTAMP) END")
+    if f.type in ("enum", "list"):
+        cases = " ".join(f"WHEN {_lit(x.lower())} THEN {_lit(x)}" for x in f.values)
+        if f.type == "enum":
+            return f"CASE lower({v}) {cases} END"
+        parts = f"list_transform(string_split({v}, '|'), lambda x: CASE lower(trim(x)) {cases} END)"
+        return (f"CASE WHEN list_bool_and(list_transform({parts}, lambda y: y IS NOT NULL)) "
+                f"THEN array_to_string({parts}, '|') END")
+    return None
+
+
+def _shown(v: str) -> str:
+    """SQL for the value as shown in a reason: quoted, at most 60 characters."""
+    return f"'''' || left({v}, 60) || ''''"
+
+
+def _reasons(f: Field, today: date) -> list[str]:
+    """SQL expressions, each a reason text or NULL, for one field."""
+    v, t, name = quote_ident(f.name), typed_column(f.name), f.name
+    out = []
+    if f.required:
+        cond = " AND ".join(f"lower({quote_ident(k)}) = lower({_lit(x)})"
+                            for k, x in f.when.items())
+        why = "required" + (" when " + ", ".join(f"{k} = {x}" for k, x in f.when.items())
+                            if f.when else "")
+        out.append(f"CASE WHEN {v} IS NULL{' AND ' + cond if cond else ''} "
+                   f"THEN {_lit(name + ' is missing (' + why + ')')} END")
+    expect = {
+        "decimal": "is not a number", "integer": "is not a whole number",
+        "date": "is not a date (expected YYYY-MM-DD)",
+        "datetime": "is not a date-time (expected YYYY-MM-DDTHH:MM:SS)",
+        "enum": "is not one of " + ", ".join(f.values),
+        "list": "has values outside " + "|".join(f.values) + " (pipe-separated)",
+    }.get(f.type)
+    if expect:
+        out.append(f"CASE WHEN {v} IS NOT NULL AND {t} IS NULL "
+                   f"THEN {_lit(name + ' ')} || {_shown(v)} || {_lit(' ' + expect)} END")
+    if f.type in ("decimal", "integer"):
+        out.append(f"CASE WHEN {t} < 0 THEN {_lit(name + ' ')} || {_shown(v)} "
+                   f"|| ' is negative (amounts, weights and quantities must be >= 0)' END")
+    if f.type in ("date", "datetime"):
+        lo = _EARLIEST_REGISTER if name in REGISTER_DATES else _EARLIEST
+        hi = today + timedelta(days=366)
+        out.append(f"CASE WHEN {t} < DATE {_lit(lo.isoformat())} THEN {_lit(name + ' ')} || "
+                   f"{_shown(v)} || {_lit(' is implausible (before ' + lo.isoformat() + ')')} "
+                   f"WHEN {t} >= DATE {_lit(hi.isoformat())} THEN {_lit(name + ' ')} || "
+                   f"{_shown(v)} || {_lit(' is implausible (after ' + hi.isoformat() + ')')} "
+                   "END")
+    return out
+
+
+def validate(con: duckdb.DuckDBPyConnection, table: str, src_sql: str, out: str,
+             today: date | None = None) -> None:
+    """Validate the rows of ``src_sql`` (contract fields as VARCHAR + lineage) into ``out``.
+
+    ``out`` (a temp table) has the VARCHAR fields, their parsed companions ``t__<field>``,
+    ``_reasons`` (a list of texts, empty when the row is accepted, each starting with the
+    field name, or with ``duplicate key``) and ``_ok``. Duplicate keys among otherwise
+    valid rows get reason ``duplicate key ...`` naming the kept row.
+    """
+    spec = load_contract()[table]
+    today = today or date.today()
+    typed = [f"{typed_expr(f)} AS {typed_column(f.name)}"
+             for f in spec.fields.values() if typed_expr(f) is not None]
+    reasons = [r for f in spec.fields.values() for r in _reasons(f, today)]
+    key = ", ".join(typed_column(k) if typed_expr(spec.fields[k]) else quote_ident(k)
+                    for k in spec.primary_key)
+    shown = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in spec.primary_key)
+    win = f"PARTITION BY len(_reasons) = 0, {key} ORDER BY _source_file, _source_row"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        WITH p AS (SELECT *{''.join(', ' + x for x in typed)} FROM ({src_sql})),
+        r AS (SELECT *, list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS _reasons
+              FROM p),
+        d AS (SELECT *, CASE WHEN len(_reasons) = 0 THEN row_number() OVER ({win}) END AS _n,
+                     first_value(_source_file) OVER ({win}) AS _first_file,
+                     first_value(_source_row) OVER ({win}) AS _first_row
+              FROM r)
+        SELECT * EXCLUDE (_n, _first_file, _first_row, _reasons),
+               CASE WHEN _n > 1 THEN ['duplicate key ({', '.join(spec.primary_key)}) = ('
+                    || {shown} || '): kept the row at ' || _first_file || ' row '
+                    || _first_row] ELSE _reasons END AS _reasons,
+               _n IS NOT DISTINCT FROM 1 AS _ok
+        FROM d""")
