@@ -87,9 +87,9 @@ def mask_id(expr: str) -> str:
     Explanations end up in the graph and in case exports; the full ID stays in staging.
     """
     return (f"CASE WHEN {expr} IS NULL THEN '?' WHEN length({expr}) >= 12 "
-            f"AND {expr} NOT LIKE 'sha256:%' "
+            f"AND {expr} NOT ILIKE 'sha256:%' "
             f"THEN left({expr}, 6) || repeat('*', length({expr}) - 10) || right({expr}, 4) "
-            f"WHEN {expr} LIKE 'sha256:%' THEN left({expr}, 15) || '...' ELSE {expr} END")
+            f"WHEN {expr} ILIKE 'sha256:%' THEN left({expr}, 15) || '...' ELSE {expr} END")
 
 
 def norm_text(expr: str) -> str:

@@ -83,8 +83,8 @@ FROM tl_base WHERE o_found AND p_found
 # hashed (hashes of the same ID agree; a hash never equals a plain number).
 _ID_COMPARABLE = """(o_buyer_id_number_norm IS NOT NULL AND p_payer_id_number_norm IS NOT NULL
     AND NOT contains(o_buyer_id_number_norm, '*') AND NOT contains(p_payer_id_number_norm, '*')
-    AND starts_with(o_buyer_id_number_norm, 'sha256:')
-        = starts_with(p_payer_id_number_norm, 'sha256:'))"""
+    AND starts_with(lower(o_buyer_id_number_norm), 'sha256:')
+        = starts_with(lower(p_payer_id_number_norm), 'sha256:'))"""
 
 _TL06 = f"""
 WITH x AS (SELECT *, {_ID_COMPARABLE} AS by_id FROM tl_base WHERE o_found AND p_found)
@@ -127,7 +127,7 @@ WITH a AS (
     FROM tl_base
     WHERE buyer_id_number_norm IS NOT NULL AND coalesce(buyer_id_type, '1') = '1'
       AND NOT contains(buyer_id_number_norm, '*')
-      AND NOT starts_with(buyer_id_number_norm, 'sha256:')),
+      AND NOT starts_with(lower(buyer_id_number_norm), 'sha256:')),
 b AS (
     SELECT *, CASE WHEN shape_ok THEN substr('10X98765432', ({_CHECKSUM}) % 11 + 1, 1) END
               AS check_char,
@@ -145,8 +145,7 @@ c AS (
         CASE WHEN staged_valid = false THEN 'staging rejected it' END) AS issues
     FROM b)
 SELECT invt_no,
-    CASE WHEN issues = '' THEN 'pass'
-         WHEN issues = 'staging rejected it' THEN 'fail' ELSE 'fail' END AS status,
+    CASE WHEN issues = '' THEN 'pass' ELSE 'fail' END AS status,
     {mask_id('id')} AS observed,
     'valid resident ID: region code, birth date, check character' AS expected,
     NULL::DOUBLE AS delta,

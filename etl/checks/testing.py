@@ -40,8 +40,8 @@ def _companion(col: str, row: dict[str, Any]) -> Any:
         return hashlib.sha1(_norm(raw).encode()).hexdigest()[:16]
     if suffix == "_valid":
         return None  # TL-07 computes its own verdict; None = "staging had no opinion"
-    if col.endswith("id_number_norm"):
-        return str(raw).upper().replace(" ", "")
+    if col.endswith("id_number_norm"):  # a hash is kept as given
+        return raw if str(raw).startswith("sha256:") else str(raw).upper().replace(" ", "")
     return _norm(str(raw))
 
 
