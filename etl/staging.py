@@ -115,7 +115,7 @@ def _fill_caches(con: duckdb.DuckDBPyConnection, valid: str, fields: dict[str, s
         by_kind.setdefault(kind, []).append(f)
     for kind, flds in by_kind.items():
         union = " UNION ".join(f"SELECT {quote_ident(f)} AS v FROM {valid}" for f in flds)
-        new = con.execute(f"SELECT v FROM ({union}) WHERE v IS NOT NULL "
+        new = con.execute(f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL "
                           f"AND v NOT IN (SELECT raw FROM _norm_{kind})").fetchall()
         if new:
             arrow = _compute(kind, [r[0] for r in new])  # noqa: F841 (read by DuckDB)

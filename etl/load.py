@@ -1,0 +1,364 @@
+"""``cbec load``: extracts in, validated canonical tables in DuckDB staging, then the graph.
+
+Steps, per contract table (registers first, as the contract lists them): read the files,
+validate every row, normalise, classify against staging (inserted / updated / unchanged),
+quarantine the rejects, reconcile the counts, and upsert in one transaction together with
+the table's reconciliation and quarantine rows. Then three-list checks, graph projection,
+entity resolution and the sync to the graph store.
+
+Safe to repeat: the load id is derived from the input's content, so a rerun after a crash
+is the same load and resumes (tables already committed by it are skipped); an identical
+re-load, or a rerun after a crash past staging, is a new *run* of the same load that inserts
+and updates nothing. ``loads.status`` goes ``running`` -> ``staged`` -> ``done``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from etl import quarantine as qz
+from etl.contract import FORMATS, load_contract
+from etl.faults import crash_point
+from etl.mapping import Mapping, check_columns, load_mapping, select_sql
+from etl.readers import SourceFile, discover, peek_columns, read_table
+from etl.staging import apply_upsert, build_canonical, classify, init_staging
+from etl.validate import validate
+
+__all__ = ["LoadError", "ReconciliationError", "TableResult", "LoadResult", "compute_load_id",
+           "open_staging", "stage", "load", "STAGING_FILE"]
+
+STAGING_FILE = "staging.duckdb"
+STEPS = ("read", "validate", "normalise", "upsert")
+
+
+class LoadError(RuntimeError):
+    """A fatal load error: the message says what is wrong and what to do next."""
+
+
+class ReconciliationError(LoadError):
+    """Rows in != inserted + updated + unchanged + quarantined for some file."""
+
+
+@dataclass
+class TableResult:
+    """What one table step did (totals over its files)."""
+
+    table: str
+    files: int
+    rows_in: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    skipped: bool = False  # already committed by an earlier, interrupted run of this load
+    seconds: float = 0.0
+
+
+@dataclass
+class LoadResult:
+    """The outcome of ``load``: ids, per-table results and downstream summaries."""
+
+    load_id: str
+    run: int
+    workspace: Path
+    tables: list[TableResult] = field(default_factory=list)
+    downstream: dict[str, object] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def compute_load_id(files: list[SourceFile], mapping: Mapping, fmt: str = "auto") -> str:
+    """Deterministic id of a load: hash of the files' names, sizes, contents and the mapping.
+
+    The same input gives the same id, so a rerun after a crash continues the same load.
+    """
+    h = hashlib.sha256()
+    for sf in sorted(files, key=lambda s: s.rel):
+        h.update(f"{sf.table}\0{sf.rel}\0{sf.size}\0{_hash_file(sf.path)}\n".encode())
+    h.update(mapping.text.encode())
+    h.update(fmt.encode())
+    return "L" + h.hexdigest()[:15]
+
+
+def open_staging(workspace: Path, memory_limit: str = "3GB") -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) ``<workspace>/staging.duckdb`` with bounded memory."""
+    workspace = Path(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(workspace / STAGING_FILE))
+    tmp = workspace / ".duckdb_tmp"
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
+    con.execute("SET preserve_insertion_order = true")  # readers number rows by rowid
+    init_staging(con)
+    return con
+
+
+def _expected_names() -> str:
+    names = ", ".join(load_contract())
+    return (f"expected files named <table>.<ext> or folders <table>/ of <ext> files, with "
+            f"<ext> one of {', '.join(FORMATS)} and <table> one of: {names}")
+
+
+def plan(input_dir: Path, mapping: Mapping, fmt: str) -> dict[str, list[SourceFile]]:
+    """Find the files of every table and check each file's columns before anything is written.
+
+    Raises
+    ------
+    LoadError
+        The folder is missing or holds no recognisable table.
+    etl.mapping.MappingError
+        A required field has no source column in some file.
+    """
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise LoadError(f"{input_dir}: no such folder. Give the folder holding the extracts "
+                        "(e.g. the output of cbec generate).")
+    found = discover(input_dir, list(load_contract()), fmt, mapping.patterns)
+    if not found:
+        raise LoadError(f"{input_dir}: no recognisable tables; {_expected_names()}. For "
+                        "other names use a mapping file (--mapping, docs/mapping-example.yaml).")
+    for table, files in found.items():
+        tm = mapping.for_table(table)
+        for sf in files:
+            check_columns(tm, peek_columns(sf, tm.options), sf.rel)
+    return found
+
+
+def _begin_run(con: duckdb.DuckDBPyConnection, load_id: str, input_dir: Path, n_files: int,
+               mapping: Path | None) -> tuple[int, set[str]]:
+    """Resume an unfinished run of this load, or start a new run; return (run, done tables)."""
+    last = con.execute("SELECT run, status FROM loads WHERE load_id = ? ORDER BY run DESC "
+                       "LIMIT 1", [load_id]).fetchone()
+    if last and last[1] == "running":
+        done = {r[0] for r in con.execute(
+            "SELECT DISTINCT table_name FROM load_reports WHERE load_id = ? AND run = ?",
+            [load_id, last[0]]).fetchall()}
+        return last[0], done
+    run = (last[0] + 1) if last else 1
+    con.execute("INSERT INTO loads VALUES (?, ?, ?, NULL, 'running', ?, ?, ?)",
+                [load_id, run, datetime.now(), str(input_dir), n_files,
+                 str(mapping) if mapping else None])
+    return run, set()
+
+
+def _reconcile(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile], raw: str,
+               rejects: str, classified: str, quarantined: str) -> list[dict]:
+    """Per-file counts; raise ReconciliationError unless rows in = sum of outcomes."""
+    counts: dict[str, dict] = {sf.rel: dict(source_file=sf.rel, rows_in=0, inserted=0,
+                                            updated=0, unchanged=0, quarantined=0)
+                               for sf in files}
+    queries = [
+        ("rows_in", f"SELECT _source_file, count(*) FROM {raw} GROUP BY 1"),
+        ("rows_in", f"SELECT _source_file, count(*) FROM {rejects} GROUP BY 1"),
+        ("quarantined", f"SELECT source_file, count(*) FROM {quarantined} GROUP BY 1"),
+    ] + [(a, f"SELECT _source_file, count(*) FROM {classified} WHERE _action = '{a}' "
+             "GROUP BY 1") for a in ("inserted", "updated", "unchanged")]
+    for key, q in queries:
+        for f, n in con.execute(q).fetchall():
+            counts[f][key] += n
+    for c in counts.values():
+        out = c["inserted"] + c["updated"] + c["unchanged"] + c["quarantined"]
+        if c["rows_in"] != out:
+            raise ReconciliationError(
+                f"{table} / {c['source_file']}: {c['rows_in']} rows in but {out} accounted for "
+                f"(inserted {c['inserted']}, updated {c['updated']}, unchanged "
+                f"{c['unchanged']}, quarantined {c['quarantined']}). Nothing of this table "
+                "was written; please report this with the file.")
+    return list(counts.values())
+
+
+def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile],
+                 mapping: Mapping, load_id: str, run: int, workspace: Path, today: date,
+                 step: Callable[[str], None]) -> TableResult:
+    """Read, validate, normalise, quarantine, reconcile and upsert one table."""
+    t0 = time.perf_counter()
+    tm = mapping.for_table(table)
+    raw, rej, val, can, cls, qua = (f"_{x}_{table}" for x in
+                                    ("raw", "rej", "val", "can", "cls", "qua"))
+    columns = read_table(con, files, raw, rej, tm.options)
+    crash_point(f"after_read:{table}")
+    step("validate")
+    validate(con, table, select_sql(tm, columns, raw), val, today)
+    step("normalise")
+    build_canonical(con, table, val, can, load_id)
+    classify(con, table, can, cls)
+    n_q = qz.collect(con, raw, columns, val, rej, qua, load_contract()[table].primary_key)
+    counts = _reconcile(con, table, files, raw, rej, cls, qua)
+    step("upsert")
+    qz.write_csv(con, qua, qz.quarantine_path(workspace, load_id, table), columns)
+
+    def bookkeeping() -> None:
+        qz.store(con, qua, load_id, table)
+        con.executemany(
+            "INSERT INTO load_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[load_id, run, table, c["source_file"], c["rows_in"], c["inserted"], c["updated"],
+              c["unchanged"], c["quarantined"]] for c in counts])
+
+    apply_upsert(con, table, cls, before_commit=lambda: crash_point(f"before_commit:{table}"),
+                 extra=bookkeeping)
+    for t in (raw, rej, val, can, cls, qua):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    res = TableResult(table, len(files), quarantined=n_q, seconds=time.perf_counter() - t0)
+    for c in counts:
+        res.rows_in += c["rows_in"]
+        res.inserted += c["inserted"]
+        res.updated += c["updated"]
+        res.unchanged += c["unchanged"]
+    return res
+
+
+def _from_reports(con: duckdb.DuckDBPyConnection, load_id: str, run: int, table: str,
+                  n_files: int) -> TableResult:
+    r = con.execute("SELECT sum(rows_in), sum(inserted), sum(updated), sum(unchanged), "
+                    "sum(quarantined) FROM load_reports WHERE load_id = ? AND run = ? AND "
+                    "table_name = ?", [load_id, run, table]).fetchone()
+    return TableResult(table, n_files, *[int(x or 0) for x in r], skipped=True)
+
+
+def stage(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Path | None = None,
+          fmt: str = "auto", progress=None, today: date | None = None,
+          con: duckdb.DuckDBPyConnection | None = None) -> LoadResult:
+    """The staging half of a load: every table of ``input_dir`` into ``stg_*``.
+
+    Parameters
+    ----------
+    input_dir : Path
+        Folder of extracts (``ground_truth/`` inside it is never read).
+    workspace : Path
+        Holds ``staging.duckdb`` and ``quarantine/``.
+    mapping_path : Path, optional
+        Mapping YAML for other layouts.
+    fmt : str
+        ``auto`` or one of csv, parquet, jsonl.
+    progress : rich.progress.Progress, optional
+        Receives one task per table.
+    today : date, optional
+        Reference date for "far future" checks (tests pin it).
+    con : duckdb connection, optional
+        An open staging connection (default: open ``<workspace>/staging.duckdb``).
+
+    Returns
+    -------
+    LoadResult
+        With ``downstream`` empty; :func:`load` fills it.
+    """
+    t0 = time.perf_counter()
+    mapping = load_mapping(mapping_path)  # checked against the contract before any reading
+    found = plan(input_dir, mapping, fmt)
+    all_files = [sf for fs in found.values() for sf in fs]
+    load_id = compute_load_id(all_files, mapping, fmt)
+    workspace = Path(workspace)
+    con = con or open_staging(workspace)
+    run, done = _begin_run(con, load_id, Path(input_dir), len(all_files), mapping_path)
+    result = LoadResult(load_id, run, workspace)
+    tasks = {}
+    if progress is not None:
+        for table in found:
+            tasks[table] = progress.add_task(f"{table:<18}", total=len(STEPS))
+    for table, files in found.items():
+        def step(name: str, table: str = table) -> None:
+            if progress is not None:
+                progress.update(tasks[table], advance=1, description=f"{table:<18} {name}")
+
+        if table in done:
+            result.tables.append(_from_reports(con, load_id, run, table, len(files)))
+            if progress is not None:
+                progress.update(tasks[table], completed=len(STEPS),
+                                description=f"{table:<18} (done earlier)")
+            continue
+        step("read")
+        result.tables.append(_stage_table(con, table, files, mapping, load_id, run, workspace,
+                                          today or date.today(), step))
+        if progress is not None:
+            progress.update(tasks[table], completed=len(STEPS), description=f"{table:<18} done")
+        crash_point(f"after_stage:{table}")
+    con.execute("UPDATE loads SET status = 'staged' WHERE load_id = ? AND run = ?",
+                [load_id, run])
+    crash_point("after_staging")
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _downstream(name: str, fn: Callable[[], object], say: Callable[[str], None]) -> object:
+    """Run one downstream step; a step whose module is not written yet is skipped visibly."""
+    try:
+        out = fn()
+    except ImportError as exc:
+        say(f"{name}: (not available yet: {exc})")
+        return None
+    crash_point(f"after_{name}")
+    return out
+
+
+def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Path | None = None,
+         fmt: str = "auto", progress=None, say: Callable[[str], None] = print,
+         today: date | None = None) -> LoadResult:
+    """The whole ``cbec load``: staging, three-list checks, projection, resolution, graph sync.
+
+    See :func:`stage` for the parameters; ``say`` prints one-line notes.
+    """
+    con = open_staging(Path(workspace))
+    try:
+        result = stage(input_dir, workspace, mapping_path, fmt, progress, today, con=con)
+        lid = result.load_id
+
+        def checks():
+            from etl.three_list import run_checks
+            return run_checks(con, lid)
+
+        def project():
+            from etl.project import project as _project
+            return _project(con, lid)
+
+        def resolve():
+            from etl.resolution import resolve as _resolve
+            return _resolve(con, lid)
+
+        def sync():
+            from etl.sync import push
+            from graph.store import open_store
+            store = open_store(Path(workspace))
+            store.ensure_schema()
+            try:
+                return push(con, store, lid, progress)
+            finally:
+                store.close()
+
+        for name, fn in (("checks", checks), ("project", project), ("resolve", resolve),
+                         ("sync", sync)):
+            result.downstream[name] = _downstream(name, fn, say)
+        con.execute("UPDATE loads SET status = 'done', finished = ? WHERE load_id = ? AND "
+                    "run = ?", [datetime.now(), lid, result.run])
+        return result
+    finally:
+        con.close()
+
+
+def reports(con: duckdb.DuckDBPyConnection, load_id: str, run: int) -> list[dict]:
+    """The reconciliation rows of one run, for display."""
+    cur = con.execute("SELECT table_name, source_file, rows_in, inserted, updated, unchanged, "
+                      "quarantined FROM load_reports WHERE load_id = ? AND run = ? "
+                      "ORDER BY table_name, source_file", [load_id, run])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def as_json(result: LoadResult) -> str:
+    """A compact JSON summary of a load (for logs and tests)."""
+    return json.dumps({"load_id": result.load_id, "run": result.run,
+                       "tables": [t.__dict__ for t in result.tables]}, default=str)
