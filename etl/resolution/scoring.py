@@ -3,7 +3,7 @@
 Each pair gets a **match weight**, a sum of points in the spirit of Fellegi-Sunter log-odds
 (hand-set, documented in ``docs/entity-resolution.md``): how alike the names or address
 texts are, which identifiers the two share, and hard conflicts (two different valid ID
-numbers, two different credit codes, different numbers in an address) that veto a link
+numbers, different birth years, different numbers in an address) that veto a link
 whatever the rest says. A pair with ``weight >= THRESHOLD`` becomes a ``SAME_AS`` edge whose
 ``score`` is ``1 / (1 + exp(-(weight - 4)))`` (0.88 at the threshold) and whose ``method``
 names the evidence, e.g. ``name_typo+phone``.
@@ -22,10 +22,14 @@ __all__ = ["THRESHOLD", "EVIDENCE", "score_pairs", "to_score"]
 
 THRESHOLD = 6.0
 VETO = -100.0
+USCC_DIFFERS = 2.0
+PHONES_DIFFER = 2.0
 
 # Points for each shared identifier kind (blocks that are hubs never reach scoring).
 EVIDENCE: dict[str, dict[str, float]] = {
-    "Person": {"id": 6, "idsig": 5, "email": 5, "phone": 4, "account": 4, "address": 2},
+    # E-mail local parts are usually built from the name ("zhangwei88@"), so a shared
+    # e-mail between namesakes is weaker evidence than its rarity suggests.
+    "Person": {"id": 6, "idsig": 5, "phone": 4, "account": 4, "email": 3, "address": 2},
     "Enterprise": {"uscc": 10, "account": 3, "phone": 2, "address": 2, "rep": 2},
     "Address": {},
 }
@@ -47,7 +51,11 @@ def _name_levels(df: pd.DataFrame, points: dict[str, float]) -> tuple[np.ndarray
     jw = _pairwise(JaroWinkler.normalized_similarity, an, bn)
     shortest = np.minimum(an.str.len().to_numpy(), bn.str.len().to_numpy())
     exact = (an == bn).to_numpy() & (shortest > 0)
-    reorder = (df["a_tokens"] == df["b_tokens"]).to_numpy() & (shortest > 0)
+    # re-ordered: same tokens, or "zhangwei" / "weizhang" (a rotation of the compact form)
+    rotated = np.array([len(x) == len(y) and x in y + y for x, y in zip(an, bn, strict=True)],
+                       dtype=bool)
+    reorder = ((df["a_tokens"] == df["b_tokens"]).fillna(False).to_numpy(dtype=bool)
+               | rotated) & (shortest > 0)
     typo = ((osa <= 1) & (shortest >= 5)) | ((osa <= 2) & (shortest >= 12))
     close = jw >= 0.92
     conds = [exact, reorder, typo, close]
@@ -55,6 +63,17 @@ def _name_levels(df: pd.DataFrame, points: dict[str, float]) -> tuple[np.ndarray
     pts = np.select(conds, [points[n] for n in names], points["name_differs"])
     lab = np.select(conds, names, "name_differs")
     return pts.astype(float), lab
+
+
+def _compare(df: pd.DataFrame, col: str, *, equal: bool) -> np.ndarray:
+    """Both ends know ``col`` and the values agree (``equal``) or disagree, case-blind."""
+    def norm(v):
+        return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) \
+            else str(v).lower()
+    a = [norm(v) for v in df[f"a_{col}"]]
+    b = [norm(v) for v in df[f"b_{col}"]]
+    return np.array([x is not None and y is not None and (x == y) == equal
+                     for x, y in zip(a, b, strict=True)], dtype=bool)
 
 
 def _evidence(df: pd.DataFrame, label: str) -> tuple[np.ndarray, list[list[str]]]:
@@ -76,12 +95,13 @@ def _persons(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                                  "name_close": 1, "name_differs": -3})
     ev, tags = _evidence(df, "Person")
     w = pts + ev
-    # Family guard: both have phones and share none, one more hint of two people.
-    w -= np.where((df["a_phones"] > 0) & (df["b_phones"] > 0) & ~df["s_phone"], 1.0, 0.0)
+    # Both have phones and share none: mobiles are personal, so this argues for two people
+    # (household members, namesakes with look-alike e-mails).
+    w -= np.where((df["a_phones"] > 0) & (df["b_phones"] > 0) & ~df["s_phone"], PHONES_DIFFER,
+                  0.0)
     both_strong = df["a_strong"].notna() & df["b_strong"].notna()
     id_conflict = (both_strong & (df["a_strong"] == df["b_strong"])).to_numpy()
-    by_a, by_b = df["a_birth_year"], df["b_birth_year"]
-    birth_conflict = (by_a.notna() & by_b.notna() & (by_a != by_b)).to_numpy(dtype=bool)
+    birth_conflict = _compare(df, "birth_year", equal=False)
     w = np.where(id_conflict | birth_conflict, VETO, w)
     return w, _method(lab, tags)
 
@@ -91,9 +111,14 @@ def _enterprises(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                                  "name_close": 1.5, "name_differs": -4})
     ev, tags = _evidence(df, "Enterprise")
     w = pts + ev
-    differ = lambda c: (df[f"a_{c}"].notna() & df[f"b_{c}"].notna()  # noqa: E731
-                        & (df[f"a_{c}"] != df[f"b_{c}"])).to_numpy(dtype=bool)
-    w = np.where(differ("uscc") | differ("country"), VETO, w)
+    differ = lambda c: _compare(df, c, equal=False)  # noqa: E731
+    # A second registration of one firm may carry a new credit code (re-incorporated after a
+    # penalty, say): a different USCC argues against a link but does not veto it.
+    uscc_differs = differ("uscc")
+    w = w - np.where(uscc_differs, USCC_DIFFERS, 0.0)
+    for i in np.flatnonzero(uscc_differs):
+        tags[i].append("uscc_differs")
+    w = np.where(differ("country"), VETO, w)
     return w, _method(lab, tags)
 
 
@@ -106,11 +131,8 @@ def _addresses(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     names = ["text_exact", "text_near", "text_subset", "text_close"]
     w = np.select(conds, [8.0, 7.0, 6.0, 3.0], -4.0)
     lab = np.select(conds, names, "text_differs")
-    same = lambda c: (df[f"a_{c}"].notna() & df[f"b_{c}"].notna()  # noqa: E731
-                      & (df[f"a_{c}"].str.lower() == df[f"b_{c}"].str.lower())).to_numpy(bool)
-    differ = lambda c: (df[f"a_{c}"].notna() & df[f"b_{c}"].notna()  # noqa: E731
-                        & (df[f"a_{c}"].str.lower() != df[f"b_{c}"].str.lower())
-                        ).to_numpy(bool)
+    same = lambda c: _compare(df, c, equal=True)  # noqa: E731
+    differ = lambda c: _compare(df, c, equal=False)  # noqa: E731
     w = w + np.where(same("district"), 1.0, 0.0)
     numbers_differ = (df["a_numbers"] != df["b_numbers"]).to_numpy()
     veto = numbers_differ | differ("district") | differ("city") | differ("country")
