@@ -1,1 +1,4 @@
-"""Synthetic CBEC world with planted fraud rings and benign look-alikes (stand-in for customs data)."""
+"""Synthetic CBEC world: planted fraud rings, benign look-alikes, dirty data, honest labels.
+
+Entry point: ``synthetic.world.generate(config, out_dir)`` or ``cbec generate``.
+"""

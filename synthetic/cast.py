@@ -1,0 +1,289 @@
+"""The benign cast: platforms, carriers, payment firms, agents, sellers and buyers.
+
+Buyers live in households that make the classic look-alikes of identity brushing: families
+and offices sharing an address, parcel lockers and campus stations shared by many. About
+15 % of real people appear under 2-3 person_refs (name spelling, phone format, address
+style, masked or hashed ID), and a few firms are registered twice under name variants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from synthetic.catalog import EXPORT_ITEMS, IMPORT_ITEMS, TOY_ITEMS, item_index
+from synthetic.config import COUNTRIES, DISTRICTS, EXPORT_SHARES, LOOKALIKES, GenConfig
+from synthetic.identities import (
+    addresses,
+    enterprise_name_variant,
+    mobiles,
+    name_variant,
+    names,
+    resident_ids,
+)
+from synthetic.registers import Registry
+
+__all__ = ["Cast", "build_cast", "Sellers"]
+
+_LOOK = {k: i for i, k in enumerate(LOOKALIKES)}
+
+
+@dataclass
+class Sellers:
+    """Seller attributes as arrays, one row per seller (for vectorised sampling)."""
+
+    ent: np.ndarray
+    weight: np.ndarray
+    items: np.ndarray        # (n, 4) catalogue items
+    price_f: np.ndarray
+    ebp: np.ndarray
+    logi: np.ndarray         # (n, 2) carriers
+    agent: np.ndarray
+    payfirm: np.ndarray
+    district: np.ndarray
+    top_country: np.ndarray
+    p_top: np.ndarray
+    owner: np.ndarray        # -1 = "NO"
+    look: np.ndarray
+
+
+@dataclass
+class Cast:
+    """Who is who in the benign world."""
+
+    reg: Registry
+    imp: Sellers
+    exp: Sellers
+    ebp_prefix: dict[int, str] = field(default_factory=dict)
+    logi_prefix: dict[int, str] = field(default_factory=dict)
+    postal: list[int] = field(default_factory=list)
+    express_imp: list[int] = field(default_factory=list)
+    express_exp: list[int] = field(default_factory=list)
+    trucks: list[int] = field(default_factory=list)
+    agents: list[int] = field(default_factory=list)
+    pay_imp: list[int] = field(default_factory=list)
+    pay_exp: list[int] = field(default_factory=list)
+    person_first_ref: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    person_n_refs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    person_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    addr_look: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    popmart: list[int] = field(default_factory=list)
+    toy_exporters: list[int] = field(default_factory=list)
+
+
+def _rand_date(rng: np.random.Generator, lo: date, hi: date) -> date:
+    return lo + timedelta(days=int(rng.integers(0, max(1, (hi - lo).days))))
+
+
+def _firm(reg: Registry, rng: np.random.Generator, name: str, roles: str, di: int,
+          since: date, **kw) -> int:
+    """A firm with a legal representative, phone and office address in district ``di``."""
+    city = DISTRICTS[di][3]
+    rep = names(rng, 1)[0]
+    rid = str(resident_ids(rng, 1)[0])
+    a = addresses(rng, 1, "office")[0]
+    from synthetic.identities import address_text
+    tel = f"+86 {rng.integers(20, 999)} {rng.integers(1000, 9999)} {rng.integers(1000, 9999)}"
+    return reg.add_enterprise(name, roles, city, DISTRICTS[di][0], registered=since,
+                              legal_rep=(rep, rid), telephone=tel, address=address_text(a),
+                              uscc_seed=int(rng.integers(0, 10**6)), **kw)
+
+
+_WORDS = ["Starlight", "Golden Bridge", "Oriental", "Sunrise", "Evergreen", "Harmony",
+          "Blue Ocean", "Jade", "Silk Road", "Phoenix", "Dragon Gate", "Lucky Star", "Pearl",
+          "Great Wall", "Bright Future", "Spring", "Vast Sea", "Cloud", "Rainbow", "Peak"]
+
+
+def _seller_name(rng: np.random.Generator, di: int, kind: str) -> str:
+    w = _WORDS[rng.integers(0, len(_WORDS))]
+    w2 = _WORDS[rng.integers(0, len(_WORDS))]
+    return f"{DISTRICTS[di][3]} {w} {w2.split()[0]} {kind} Co., Ltd."
+
+
+def build_cast(cfg: GenConfig, rng: np.random.Generator, start: date) -> Cast:
+    """Create the benign registers for a world of ``cfg.declarations`` declarations."""
+    reg = Registry()
+    old = date(2012, 1, 1)
+    cast = Cast(reg, None, None)  # type: ignore[arg-type]
+    for name, pre, di in [("Tmall Global", "TM", 0), ("JD Worldwide", "JD", 5),
+                          ("Kaola", "KL", 0), ("Douyin Global", "DY", 5),
+                          ("Pinduoduo Global", "PD", 2)]:
+        cast.ebp_prefix[_firm(reg, rng, f"{name} Platform Co., Ltd.", "ebp", di, old,
+                              credit="aeo_advanced")] = pre
+    for name, pre, di in [("AliExpress", "AE", 0), ("Temu", "TE", 3), ("SHEIN", "SH", 3),
+                          ("TikTok Shop", "TT", 4), ("Amazon Global Selling", "AM", 4)]:
+        cast.ebp_prefix[_firm(reg, rng, f"{name} Export Co., Ltd.", "ebp", di, old,
+                              credit="aeo_advanced")] = pre
+    ebp_ids = list(cast.ebp_prefix)
+    for name, pre, kind in [("SF Express", "SF", "xi"), ("YTO Express", "YT", "xi"),
+                            ("ZTO Express", "ZT", "xi"), ("JD Logistics", "JDL", "xi"),
+                            ("4PX Express", "4PX", "xe"), ("YunExpress", "YUN", "xe"),
+                            ("Cainiao Global", "LP", "xe"), ("DHL China", "DH", "xe"),
+                            ("China Post", "EA", "post"),
+                            ("Lianyun Cross-border Trucking", "TRK", "truck"),
+                            ("Xinjiang Silk Road Trucking", "XJT", "truck")]:
+        i = _firm(reg, rng, f"{name} Co., Ltd.", "logistics", int(rng.integers(0, 6)), old,
+                  credit="aeo_general")
+        cast.logi_prefix[i] = pre
+        {"xi": cast.express_imp, "xe": cast.express_exp, "post": cast.postal,
+         "truck": cast.trucks}[kind].append(i)
+    for name in ["Alipay", "Tenpay", "UnionPay Online"]:
+        cast.pay_imp.append(_firm(reg, rng, f"{name} Payment Co., Ltd.", "payment", 0, old,
+                                  credit="aeo_general"))
+    for name in ["PingPong", "LianLian Global", "Payoneer China"]:
+        cast.pay_exp.append(_firm(reg, rng, f"{name} Payment Co., Ltd.", "payment", 0, old))
+    n_agents = max(8, int(30 * cfg.scale ** 0.5))
+    for _ in range(n_agents):
+        di = int(rng.integers(0, len(DISTRICTS)))
+        cast.agents.append(_firm(reg, rng, _seller_name(rng, di, "Customs Brokerage"), "agent",
+                                 di, _rand_date(rng, old, date(2023, 1, 1))))
+    n_imp = max(20, int(cfg.declarations * 0.3 / 400))
+    n_exp = max(40, int(cfg.declarations * 0.7 / 300))
+    cast.imp = _sellers(cast, rng, n_imp, "I", start, ebp_ids[:5])
+    cast.exp = _sellers(cast, rng, n_exp, "E", start, ebp_ids[5:])
+    _buyers(cast, rng, cfg)
+    return cast
+
+
+def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: date,
+             ebps: list[int]) -> Sellers:
+    reg = cast.reg
+    pool = IMPORT_ITEMS if side == "I" else np.setdiff1d(EXPORT_ITEMS, TOY_ITEMS)
+    ent, look, items = [], [], []
+    for k in range(n):
+        di = int(rng.integers(0, len(DISTRICTS)))
+        new = rng.random() < 0.08   # some honest shippers are new too
+        since = (_rand_date(rng, start - timedelta(days=80), start + timedelta(days=60)) if new
+                 else _rand_date(rng, date(2014, 1, 1), date(2024, 6, 1)))
+        kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
+        roles = "ebc" if side == "I" or k % 3 else "ebc|producer"
+        i = _firm(reg, rng, _seller_name(rng, di, kind), roles, di, since)
+        if rng.random() < 0.03:  # the same firm registered again under a name variant
+            e = reg.ent[i]
+            reg.add_enterprise(enterprise_name_variant(e["enterprise_name"]), roles,
+                               DISTRICTS[di][3], e["customs_district"], registered=since,
+                               legal_rep=(e["legal_rep_name"], e["legal_rep_id_number"]),
+                               telephone=e["telephone"], address=e["address"],
+                               true_id=reg.ent_true[i], status="dormant")
+        ent.append(i)
+        look.append(0)
+        items.append(rng.choice(pool, 4))
+    if side == "E":  # the look-alikes of the POP MART case
+        for name, di in [("Beijing Pop Mart Cultural & Creative Co., Ltd.", 5),
+                         ("Pop Mart (Shenzhen) International Trading Co., Ltd.", 4)]:
+            i = _firm(reg, rng, name, "ebc|producer", di, date(2016, 5, 10),
+                      credit="aeo_advanced")
+            cast.popmart.append(i)
+            ent.append(i)
+            look.append(_LOOK["legit_popmart"])
+            items.append(np.array([item_index("labubu"), item_index("skullpanda")] * 2))
+        for _ in range(max(6, len(ent) // 40)):
+            di = int(rng.choice([10, 11, 0]))  # Yiwu, Shantou, Hangzhou: toy towns
+            i = _firm(reg, rng, _seller_name(rng, di, "Toys"), "ebc|producer", di,
+                      _rand_date(rng, date(2010, 1, 1), date(2022, 1, 1)))
+            cast.toy_exporters.append(i)
+            ent.append(i)
+            look.append(_LOOK["unbranded_toy_exporter"])
+            items.append(rng.choice(TOY_ITEMS, 4))
+    m = len(ent)
+    w = rng.pareto(1.3, m) + 0.2
+    look_a = np.array(look, np.int8)
+    if side == "E":  # fix look-alike volumes: POP MART ~0.4 %, toy exporters ~2 % of exports
+        w = w / w[look_a == 0].sum()
+        pm, toy = look_a == _LOOK["legit_popmart"], look_a == _LOOK["unbranded_toy_exporter"]
+        w[pm] = 0.004 / pm.sum()
+        wt = rng.pareto(2.0, toy.sum()) + 0.5
+        w[toy] = 0.02 * wt / wt.sum()
+    carriers = (cast.express_imp + cast.postal) if side == "I" else (
+        cast.express_exp + cast.postal + cast.trucks)
+    p_exp = np.array(list(EXPORT_SHARES.values()))
+    top = rng.choice(len(COUNTRIES), m, p=p_exp / p_exp.sum())
+    owner = np.where(np.array([("producer" in reg.ent[e]["roles"]) for e in ent]),
+                     np.array(ent), -1)
+    return Sellers(
+        ent=np.array(ent), weight=w / w.sum(), items=np.array(items), look=look_a,
+        price_f=rng.uniform(0.85, 1.2, m), ebp=rng.choice(ebps, m),
+        logi=np.array([rng.choice(carriers, 2) for _ in range(m)]),
+        agent=rng.choice(cast.agents, m),
+        payfirm=rng.choice(cast.pay_imp if side == "I" else cast.pay_exp, m),
+        district=np.array([_district_of(reg, e) for e in ent]), top_country=top,
+        p_top=np.where(look_a > 0, 0.0, rng.beta(1.2, 3.0, m)), owner=owner)
+
+
+def _district_of(reg: Registry, e: int) -> int:
+    code = reg.ent[e]["customs_district"]
+    return next(i for i, d in enumerate(DISTRICTS) if d[0] == code)
+
+
+def _buyers(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None:
+    """Real people in households, their refs, phones, addresses and accounts."""
+    reg = cast.reg
+    n_people = max(300, int(cfg.declarations * 0.3 / 2.2))
+    # household plan: (kind, look-alike, members per address)
+    plans = [("residential", "", 1, 0.50), ("residential", "family", 3, 0.27),
+             ("office", "office", 12, 0.06), ("parcel_locker", "parcel_locker", 40, 0.11),
+             ("campus", "campus", 80, 0.06)]
+    addr_of_person = np.empty(n_people, np.int64)
+    addr_look: list[int] = []
+    pos = 0
+    for kind, look, size, share in plans:
+        k = int(n_people * share) if kind != "campus" else n_people - pos
+        sizes = np.maximum(1, rng.poisson(size - 1, max(1, k // size + 1)) + 1) if size > 1 \
+            else np.ones(k, np.int64)
+        objs = addresses(rng, len(sizes), kind)
+        filled = 0
+        for a, s in zip(objs, sizes, strict=True):
+            if filled >= k:
+                break
+            styles = (0,) if rng.random() < 0.75 else (0, int(rng.integers(1, 3)))
+            refs = reg.add_address(a, styles)
+            addr_look.extend([_LOOK[look] if look else 0] * len(refs))
+            s = min(int(s), k - filled)
+            addr_of_person[pos + filled: pos + filled + s] = refs[0]
+            filled += s
+        pos += filled
+    n_people = pos
+    addr_of_person = addr_of_person[:n_people]
+    cast.addr_look = np.array(addr_look, np.int8)
+    ids = resident_ids(rng, n_people)
+    nm = names(rng, n_people)
+    mob = mobiles(rng, n_people)
+    n_refs = np.where(rng.random(n_people) < 0.15, rng.integers(2, 4, n_people), 1)
+    styles = rng.integers(0, 6, n_people)
+    id_how = rng.choice(3, n_people, p=[0.9, 0.07, 0.03])
+    pay_i = rng.choice(len(cast.pay_imp), n_people, p=[0.55, 0.35, 0.10])
+    acct_no = rng.integers(10**15, 10**16, n_people)
+    opened = rng.integers(0, 3000, n_people)
+    activated = rng.integers(0, 4000, n_people)
+    email = rng.random(n_people) < 0.4
+    first = np.empty(n_people, np.int64)
+    base = date(2016, 1, 1)
+    # address variants for the 2nd+ refs: another ref of the same real address if any
+    addr_alt = {}
+    for j, t in enumerate(reg.addr_true):
+        addr_alt.setdefault(t, []).append(j)
+    for p in range(n_people):
+        t = reg.new_person_id()
+        pid = str(ids[p])
+        owner = (nm[p], pid)
+        acct = reg.add_account(reg.code(cast.pay_imp[pay_i[p]]), str(acct_no[p]), nm[p], pid,
+                               "personal", base + timedelta(days=int(opened[p])),
+                               pay_ent=cast.pay_imp[pay_i[p]])
+        a0 = int(addr_of_person[p])
+        first[p] = len(reg.p_name)
+        for r in range(int(n_refs[p])):
+            style = int(styles[p] + r) % 6
+            ph = reg.add_phone(mob[p], style, owner if r == 0 and activated[p] % 5 < 3 else None,
+                               base + timedelta(days=int(activated[p])))
+            name = nm[p] if r == 0 else name_variant(nm[p], int((styles[p] + r) % 4))
+            alts = addr_alt[reg.addr_true[a0]]
+            addr = alts[r % len(alts)]
+            how = int(id_how[p]) if r == 0 else int((id_how[p] + r) % 3)
+            em = f"{nm[p].replace(' ', '').lower()}{p % 97}@example.cn" if email[p] else None
+            reg.add_person_ref(t, name, pid, reg.written_id(pid, how), ph, addr, acct, em)
+    cast.person_first_ref = first
+    cast.person_n_refs = n_refs.astype(np.int64)
+    w = rng.lognormal(0.0, 1.0, n_people)
+    cast.person_weight = w / w.sum()

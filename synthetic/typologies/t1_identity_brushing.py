@@ -1,0 +1,78 @@
+"""T1 identity brushing / quota theft (import).
+
+A gang orders under bought citizen IDs: consignee addresses and phones funnel onto 1-3 drop
+points, payments come in bursts from the gang's account, and each ID is pushed toward the
+RMB 26,000 annual limit. One shell seller, one payment firm, one carrier.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from synthetic.catalog import item_index
+from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
+
+__all__ = ["plant"]
+
+_ITEMS = ["serum_el", "cream_sk2", "earbuds", "milk_apt", "razor", "handbag"]
+
+
+def plant(ctx: Ctx, budget: int) -> list[Scheme]:
+    """Rings whose declarations add up to about ``budget``."""
+    rng, reg = ctx.rng, ctx.reg
+    out = []
+    for n_decl in heavy_sizes(rng, budget, 12, 4000, 250 * max(ctx.cfg.scale, 0.05)):
+        n_ids = max(2, n_decl // 7)
+        s, e = ctx.span(1, 3)
+        sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
+        seller = ctx.firm(f"Hong Kong {rng.choice(['Kaiyuan', 'Mingtai', 'Hengfa'])} Global "
+                          "Trading Co., Ltd.", "ebc", int(rng.integers(0, 6)),
+                          ctx.date_of(s) - timedelta(days=int(rng.integers(10, 80))))
+        carrier = int(rng.choice(ctx.cast.express_imp))
+        pay_ent = int(rng.choice(ctx.cast.pay_imp))
+        drops = [ctx.address(str(rng.choice(["residential", "unknown"])))
+                 for _ in range(int(rng.integers(1, 4)))]
+        dphones = [ctx.phone() for _ in range(int(rng.integers(1, 4)))]
+        mule = ctx.person(pay_ent=pay_ent)
+        acct = reg.p_acct[mule]
+        victims = ctx.benign_refs(n_ids)
+        buyer = np.resize(victims, n_decl)
+        # bursts: sessions of 5-30 orders paid within a minute
+        t = np.empty(n_decl, np.int64)
+        pay = np.empty(n_decl, np.int64)
+        i = 0
+        while i < n_decl:
+            k = int(rng.integers(5, 31))
+            base = int(rng.integers(s, e))
+            t[i:i + k] = base + rng.integers(6 * 3600, 30 * 3600, min(k, n_decl - i))
+            pay[i:i + k] = base + rng.integers(0, 60, min(k, n_decl - i))
+            i += k
+        item = np.array([item_index(k) for k in rng.choice(_ITEMS, n_decl)])
+        value = rng.uniform(2200, 3600, n_decl)  # ~7 orders × ~3,000 → near RMB 26,000
+        f = ctx.import_frame(t, seller, buyer, item, np.ones(n_decl), value, logi=carrier)
+        d = f.d
+        d["cons_addr"][:] = np.array(drops)[rng.integers(0, len(drops), n_decl)]
+        d["cons_phone"][:] = np.array(dphones)[rng.integers(0, len(dphones), n_decl)]
+        d["buyer_phone"][:] = d["cons_phone"]
+        d["acct"][:] = acct
+        d["payfirm"][:] = pay_ent
+        d["pay_time"][:] = pay
+        d["d_ship"][:] = rng.integers(3600, 10 * 3600, n_decl)
+        d["t_decl"][:] = np.maximum(t, pay + 4 * 3600 + d["d_ship"])
+        d["typ"][:] = TYP_CODE["T1"]
+        sch.frame = f
+        sch.member("enterprise", reg.code(seller), "shell_seller")
+        sch.member("enterprise", reg.code(carrier), "carrier")
+        sch.member("enterprise", reg.code(pay_ent), "payment_firm")
+        sch.member("payment_account", reg.account_key(acct), "mule_account")
+        sch.member("person", reg.person_ref(mule), "organiser")
+        for a in drops:
+            sch.member("address", reg.address(a), "drop_address")
+        for p in dphones:
+            sch.member("phone", reg.phone_text[p], "drop_phone")
+        for v in victims:
+            sch.member("id_number", reg.p_id[v], "stolen_id")
+        out.append(sch)
+    return out

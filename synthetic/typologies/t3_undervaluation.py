@@ -1,0 +1,42 @@
+"""T3 undervaluation (import).
+
+A seller declares 0.3-0.8 × the real price; for part of the orders the raw payment record
+(GACC No. 165/179) shows the true amount, for others it repeats the declared one or is
+missing. Look-alike: genuine flash sales with a promotion note (``population``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from synthetic.catalog import CATALOG, item_index
+from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
+
+__all__ = ["plant"]
+
+_ITEMS = ["handbag", "earbuds", "cream_sk2", "watch", "sneaker", "wine"]
+
+
+def plant(ctx: Ctx, budget: int) -> list[Scheme]:
+    rng, reg = ctx.rng, ctx.reg
+    out = []
+    for n in heavy_sizes(rng, budget, 8, 3000, 120 * max(ctx.cfg.scale, 0.05)):
+        s, e = ctx.span(2, 5)
+        seller = ctx.firm(f"Shanghai {rng.choice(['Luxe', 'Prime', 'Elite'])} Import Co., Ltd.",
+                          "ebc", 2, date(2019, 3, 1))
+        sch = Scheme("T3", f"undervaluation: {n} orders declared at 0.3-0.8 x the real price")
+        item = np.array([item_index(k) for k in rng.choice(_ITEMS, n)])
+        true_price = CATALOG["price"][item] * rng.uniform(0.95, 1.1, n)
+        factor = rng.uniform(0.3, 0.8, n)
+        buyers = ctx.benign_refs(max(2, n // 2))
+        f = ctx.import_frame(ctx.times(n, s, e), seller, rng.choice(buyers, n), item,
+                             np.ones(n), np.round(true_price * factor, 2))
+        f.li["true_price"][:] = np.round(true_price, 2)
+        f.d["raw"][:] = rng.choice([2, 1, 0], n, p=[0.5, 0.3, 0.2])
+        f.d["typ"][:] = TYP_CODE["T3"]
+        sch.frame = f
+        sch.member("enterprise", reg.code(seller), "undervaluing_seller")
+        out.append(sch)
+    return out

@@ -1,0 +1,59 @@
+"""T4 splitting below thresholds (import).
+
+One purchase of RMB 9,000-25,000 split into orders just under the RMB 5,000 per-order
+limit, under the IDs of relatives or acquaintances, all on the same day to the purchaser's
+address and phone, paid from the purchaser's account. Look-alike: co-habitants ordering on
+the same day (``lookalikes``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthetic.catalog import item_index
+from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
+
+__all__ = ["plant"]
+
+_ITEMS = ["handbag", "cream_sk2", "earbuds", "razor", "watch"]
+
+
+def plant(ctx: Ctx, budget: int) -> list[Scheme]:
+    rng, reg = ctx.rng, ctx.reg
+    out = []
+    for n_events in heavy_sizes(rng, max(1, budget // 4), 2, 40, 3):
+        s, e = ctx.span(2, 6)
+        org = int(ctx.benign_refs(1)[0])
+        k_ids = int(rng.integers(2, 6))
+        ids = ctx.benign_refs(k_ids + 3)[-k_ids:]
+        frames_t, buyers, values = [], [], []
+        for _ in range(n_events):
+            day = int(rng.integers(s // 86400, e // 86400))
+            k = int(rng.integers(2, k_ids + 1))
+            base = day * 86400 + int(rng.integers(9 * 3600, 20 * 3600))
+            frames_t.extend(base + rng.integers(0, 3 * 3600, k))
+            buyers.extend(rng.choice(ids, k, replace=False))
+            values.extend(rng.uniform(4500, 4990, k))
+        n = len(frames_t)
+        seller = int(rng.choice(ctx.cast.imp.ent))
+        item = np.array([item_index(x) for x in rng.choice(_ITEMS, n)])
+        f = ctx.import_frame(np.array(frames_t), seller, np.array(buyers), item, np.ones(n),
+                             np.array(values))
+        d = f.d
+        d["cons_addr"][:] = reg.p_addr[org]
+        d["cons_phone"][:] = reg.p_phone[org]
+        d["acct"][:] = reg.p_acct[org]
+        d["payfirm"][:] = reg.acct_ent[reg.p_acct[org]]
+        d["pay_time"][:] = d["t_decl"] - 20 * 3600 + rng.integers(0, 600, n)
+        d["d_ship"][:] = 3600
+        d["typ"][:] = TYP_CODE["T4"]
+        sch = Scheme("T4", f"splitting: {n_events} purchases split under RMB 5,000 over "
+                           f"{k_ids} IDs", f)
+        sch.member("person", reg.person_ref(org), "organiser")
+        sch.member("address", reg.address(reg.p_addr[org]), "drop_address")
+        sch.member("phone", reg.phone_text[reg.p_phone[org]], "shared_phone")
+        sch.member("payment_account", reg.account_key(reg.p_acct[org]), "payer_account")
+        for r in ids:
+            sch.member("id_number", reg.p_id[r], "split_id")
+        out.append(sch)
+    return out

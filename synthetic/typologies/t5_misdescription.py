@@ -1,0 +1,61 @@
+"""T5 misdescription / HS misclassification (import).
+
+2-4 linked sellers (sharing a phone and an address) import the same product (same barcode)
+but declare it under different generic names and HS codes; the declared HS is inconsistent
+with the weight (the parcels weigh what the real goods weigh).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from synthetic.catalog import item_index
+from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
+
+__all__ = ["plant"]
+
+_TRUE = ["earbuds", "razor", "watch", "serum_el"]
+_FACES = ["plastic_parts", "fake_led", "toy_samples", "fake_plush"]
+
+
+def plant(ctx: Ctx, budget: int) -> list[Scheme]:
+    rng, reg = ctx.rng, ctx.reg
+    out = []
+    for n in heavy_sizes(rng, budget, 8, 2000, 100 * max(ctx.cfg.scale, 0.05)):
+        s, e = ctx.span(2, 5)
+        k = int(rng.integers(2, 5))
+        phone = reg.phone_text[ctx.phone()]
+        addr = reg.address(ctx.address("warehouse"))
+        sellers = [ctx.firm(f"Guangzhou {w} Supply Chain Co., Ltd.", "ebc", 3, date(2023, 8, 1),
+                            phone=phone, address=addr)
+                   for w in rng.choice(["Hengyu", "Xinda", "Jiahe", "Ruifeng", "Tongda"], k,
+                                       replace=False)]
+        true_item = item_index(str(rng.choice(_TRUE)))
+        faces = [item_index(x) for x in rng.choice(_FACES, k, replace=False)]
+        who = rng.integers(0, k, n)
+        buyers = ctx.benign_refs(max(2, n // 2))
+        parts = []
+        for j in range(k):
+            m = int((who == j).sum())
+            if not m:
+                continue
+            face = np.full(m, faces[j])
+            f = ctx.import_frame(ctx.times(m, s, e), sellers[j], rng.choice(buyers, m), face,
+                                 rng.integers(1, 4, m).astype(float),
+                                 np.full(m, 30.0) * rng.uniform(0.8, 1.2, m))
+            f.li["true_item"][:] = true_item
+            f.li["true_price"][:] = f.li["price"]
+            parts.append(f)
+        from synthetic.frame import concat
+        f = concat(parts)
+        f.d["typ"][:] = TYP_CODE["T5"]
+        sch = Scheme("T5", f"misdescription: one product declared under {k} HS codes by "
+                           f"{k} linked sellers", f)
+        for x in sellers:
+            sch.member("enterprise", reg.code(x), "misdeclaring_seller")
+        sch.member("phone", phone, "shared_phone")
+        sch.member("address", addr, "shared_address")
+        out.append(sch)
+    return out

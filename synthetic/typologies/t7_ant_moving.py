@@ -1,0 +1,55 @@
+"""T7 "ant moving" (import, postal).
+
+An organiser with 20-200 recruited recipients sends repeated small parcels of the same
+goods, each just under the RMB 1,000 postal limit, to a few shared phones and addresses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from synthetic.catalog import CATALOG, item_index
+from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
+
+__all__ = ["plant"]
+
+
+def plant(ctx: Ctx, budget: int) -> list[Scheme]:
+    rng, reg = ctx.rng, ctx.reg
+    out = []
+    for n in heavy_sizes(rng, budget, 10, 2500, 200 * max(ctx.cfg.scale, 0.05)):
+        s, e = ctx.span(2, 6)
+        k = int(np.clip(n // 4, 5, 200))
+        org = ctx.person()
+        phones = [ctx.phone() for _ in range(int(rng.integers(2, 5)))]
+        addrs = [ctx.address() for _ in range(int(rng.integers(2, 6)))]
+        mules = ctx.benign_refs(k)
+        seller = ctx.firm(f"Hong Kong {rng.choice(['Yongsheng', 'Fuhua', 'Hongtai'])} "
+                          "Trading Limited", "ebc", 5, date(2022, 2, 1))
+        good = item_index(str(rng.choice(["lipstick", "fishoil", "vitamin_sw", "serum_el"])))
+        unit = CATALOG["price"][good]
+        qty = np.maximum(1, np.floor(rng.uniform(900, 999, n) / unit))
+        price = np.round(rng.uniform(900, 999, n) / qty, 2)
+        f = ctx.import_frame(ctx.times(n, s, e), seller, rng.choice(mules, n),
+                             np.full(n, good), qty, price, channel=2)
+        d = f.d
+        d["cons_addr"][:] = np.array(addrs)[rng.integers(0, len(addrs), n)]
+        d["cons_phone"][:] = np.array(phones)[rng.integers(0, len(phones), n)]
+        d["buyer_phone"][:] = d["cons_phone"]
+        d["acct"][:] = np.where(rng.random(n) < 0.6, reg.p_acct[org], d["acct"])
+        d["payfirm"][:] = reg.np("acct_ent")[d["acct"]]
+        d["typ"][:] = TYP_CODE["T7"]
+        sch = Scheme("T7", f"ant moving: {k} recipients, {n} postal parcels under RMB 1,000", f)
+        sch.member("person", reg.person_ref(org), "organiser")
+        sch.member("enterprise", reg.code(seller), "seller")
+        sch.member("payment_account", reg.account_key(reg.p_acct[org]), "organiser_account")
+        for m in np.unique(d["buyer"]):
+            sch.member("person", reg.person_ref(int(m)), "mule_buyer")
+        for p in phones:
+            sch.member("phone", reg.phone_text[p], "shared_phone")
+        for a in addrs:
+            sch.member("address", reg.address(a), "drop_address")
+        out.append(sch)
+    return out

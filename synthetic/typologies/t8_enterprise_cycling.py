@@ -1,0 +1,73 @@
+"""T8 enterprise cycling / port drift (export).
+
+A cluster of 1-3 firms misdescribes goods for a while, is penalised, and is replaced by new
+firms registered at another customs district that reuse 60-90 % of their phones, addresses,
+people and catalogue.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+
+from synthetic.catalog import item_index
+from synthetic.config import COUNTRIES, DISTRICTS
+from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
+
+__all__ = ["plant"]
+
+
+def plant(ctx: Ctx, budget: int) -> list[Scheme]:
+    rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
+    out = []
+    for n in heavy_sizes(rng, budget, 10, 2000, 150 * max(ctx.cfg.scale, 0.05)):
+        s, e = ctx.span(4, 5.5)
+        mid = (s + e) // 2
+        k = int(rng.integers(1, 4))
+        di_old, di_new = rng.choice(len(DISTRICTS), 2, replace=False)
+        sch = Scheme("T8", f"enterprise cycling: {k} penalised firms replaced at district "
+                           f"{DISTRICTS[di_new][0]}")
+        olds, news = [], []
+        reused = 0
+        for j in range(k):
+            rep = (reg.p_name[r := ctx.person()], reg.p_id_raw[r])
+            phone = reg.phone_text[ctx.phone()]
+            addr = reg.address(ctx.address("warehouse"))
+            name = f"{DISTRICTS[di_old][3]} {rng.choice(['Huaxin', 'Dexin', 'Yuantong'])} " \
+                   f"Electronics {j + 1} Co., Ltd."
+            o = ctx.firm(name, "ebc", int(di_old), date(2020, 6, 1), phone=phone, address=addr,
+                         rep=rep, status="penalised")
+            keep = rng.random(3) < 0.75   # phone, address, legal rep reused
+            reused += int(keep.sum())
+            nw = ctx.firm(name.replace(DISTRICTS[di_old][3], DISTRICTS[di_new][3])
+                          .replace("Electronics", "Technology"), "ebc", int(di_new),
+                          ctx.date_of(mid) - timedelta(days=int(rng.integers(5, 30))),
+                          phone=phone if keep[0] else None, address=addr if keep[1] else None,
+                          rep=rep if keep[2] else None)
+            olds.append(o)
+            news.append(nw)
+            sch.member("enterprise", reg.code(o), "predecessor")
+            sch.member("enterprise", reg.code(nw), "successor")
+            sch.member("person", reg.person_ref(r), "organiser")
+            if keep[0]:
+                sch.member("phone", phone, "shared_phone")
+            if keep[1]:
+                sch.member("address", addr, "shared_address")
+        t = ctx.times(n, s, e)
+        late = t >= mid
+        j = rng.integers(0, k, n)
+        ebc = np.where(late, np.array(news)[j], np.array(olds)[j])
+        true_item = np.array([item_index(x) for x in rng.choice(["drone", "earbuds_cn"], n)])
+        face = np.array([item_index(x) for x in rng.choice(["fake_led", "plastic_parts"], n)])
+        qty = rng.integers(5, 60, n).astype(float)
+        dest = np.array([COUNTRIES.index(c) for c in ("US", "GB", "RU", "BR")])
+        f = ctx.export_frame(t, ebc, face, true_item, qty, qty, rng.choice(dest, n),
+                             channel=np.ones(n, np.int8),
+                             logi=rng.choice(cast.express_exp, n),
+                             agent=np.full(n, rng.choice(cast.agents)))
+        f.d["typ"][:] = TYP_CODE["T8"]
+        sch.frame = f
+        sch.description += f" ({reused} of {3 * k} identifiers reused)"
+        out.append(sch)
+    return out
