@@ -94,10 +94,10 @@ def _build_nodes(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:
                     f"CAST(_load_id AS VARCHAR) AS _load_id FROM ({NODE_SQL[label]}) "
                     f"WHERE {spec.key} IS NOT NULL ORDER BY {spec.key}")
         dup = con.execute(f"SELECT {spec.key}, count(*) FROM {table} GROUP BY 1 "
-                          f"HAVING count(*) > 1 LIMIT 1").fetchone()
+                          f"HAVING count(*) > 1 LIMIT 1").fetchall()
         if dup:
-            raise RuntimeError(f"projection of {label} gave key {spec.key}={dup[0]!r} "
-                               f"{dup[1]} times: fix its block in etl/project_sql.py")
+            raise RuntimeError(f"projection of {label} gave key {spec.key}={dup[0][0]!r} "
+                               f"{dup[0][1]} times: fix its block in etl/project_sql.py")
 
 
 def _build_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import pytest
 from stg_factory import put_staging
@@ -18,7 +20,8 @@ PHONE_SHARED = "+8613800138000"
 def world() -> dict[str, list[dict]]:
     """Two orders to one phone, a masked ID shared by two names, name variants of one ID."""
     order = dict(ebp_code="EBP1", ebc_code="EBC1", ie_flag="I", currency="CNY",
-                 goods_value=100.0, freight=10.0, actual_paid=110.0, pay_code="PAY1")
+                 goods_value=100.0, freight=10.0, actual_paid=110.0, pay_code="PAY1",
+                 order_time=datetime(2025, 6, 11, 9, 30))
     return {
         "enterprises": [dict(enterprise_code="EBC1", enterprise_name="Starlight Co",
                              enterprise_name_norm="STARLIGHT CO", roles="ebc", country="CN",
@@ -205,4 +208,4 @@ def test_changed_row_counts_only_what_it_touched(con):
 def rows_of(con, table, where):
     cur = con.execute(f"SELECT * EXCLUDE (_load_id) FROM {table} WHERE {where}")
     names = [d[0] for d in cur.description]
-    return dict(zip(names, cur.fetchone(), strict=True))
+    return dict(zip(names, cur.fetchall()[0], strict=True))

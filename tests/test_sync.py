@@ -1,0 +1,190 @@
+"""Sync of the graph tables to a real embedded store: idempotent, incremental, resumable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from stg_factory import put_staging, small_world
+from store_dump import dump_store
+from test_project import world
+
+from etl.project import project
+from etl.sync import push
+from graph.schema import load_schema
+from graph.store.ladybug_store import LadybugStore
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = 256 * 1024**2
+
+
+def open_store(path: Path) -> LadybugStore:
+    store = LadybugStore(path, buffer_pool_bytes=POOL)
+    store.ensure_schema()
+    return store
+
+
+@pytest.fixture
+def ws(tmp_path):
+    con = duckdb.connect(str(tmp_path / "staging.duckdb"))
+    put_staging(con, world())
+    project(con, "L1")
+    store = open_store(tmp_path / "graph")
+    yield con, store
+    store.close()
+    con.close()
+
+
+def table_counts(con) -> tuple[dict[str, int], dict[str, int]]:
+    s = load_schema()
+    nodes = {n: con.execute(f"SELECT count(*) FROM node_{n}").fetchall()[0][0] for n in s.nodes}
+    edges = {e: con.execute(f"SELECT count(*) FROM edge_{e}").fetchall()[0][0] for e in s.edges}
+    return nodes, edges
+
+
+def store_counts(store) -> tuple[dict[str, int], dict[str, int]]:
+    s = load_schema()
+    return ({n: store.count_nodes(n) for n in s.nodes},
+            {e: store.count_edges(e) for e in s.edges})
+
+
+def test_push_sends_the_graph_once_then_nothing(ws):
+    con, store = ws
+    sent = push(con, store, "L1")
+    nodes, edges = table_counts(con)
+    assert store_counts(store) == (nodes, edges)
+    assert sent["Phone"] == nodes["Phone"] and sent["CONTACT"] == edges["CONTACT"] == 2
+    before = dump_store(store)
+    assert push(con, store, "L1") == {}
+    assert push(con, store, "L2") == {}
+    assert dump_store(store) == before
+
+
+def test_a_later_load_sends_only_its_new_and_changed_rows(ws):
+    con, store = ws
+    push(con, store, "L1")
+    o2 = con.execute("SELECT * EXCLUDE (_load_id) FROM stg_orders WHERE order_no = 'O2'")
+    names = [d[0] for d in o2.description]
+    o2 = dict(zip(names, o2.fetchall()[0], strict=True))
+    # L2: the order D2 was waiting for arrives, and O2 gets a note
+    put_staging(con, {"orders": [dict(o2, order_no="O404", pay_transaction_id="T404"),
+                                 dict(o2, note="618 promotion")]}, load_id="L2")
+    project(con, "L2")
+    sent = push(con, store, "L2")
+    assert sent["Order"] == 2  # O404 new, O2 changed
+    assert sent["FOR_ORDER"] == 1 and sent["SHIP_TO"] == 1 and sent["CONTACT"] == 1
+    assert "Enterprise" not in sent and "Declaration" not in sent
+    assert store_counts(store) == table_counts(con)
+    assert store.get_node(_ref("Order", "EBP1|O2"))["note"] == "618 promotion"
+
+
+def _ref(label, key):
+    from graph.store.base import NodeRef
+
+    return NodeRef(label, key)
+
+
+class FailAfterWrite:
+    """A real store whose ``n``-th edge write raises after the write went through: the
+    window between the store call and the ledger mark."""
+
+    def __init__(self, store, n):
+        self.store, self.n, self.schema = store, n, store.schema
+
+    def write_nodes(self, label, rows):
+        return self.store.write_nodes(label, rows)
+
+    def write_edges(self, *args):
+        out = self.store.write_edges(*args)
+        self.n -= 1
+        if self.n == 0:
+            raise RuntimeError("killed after the store write")
+        return out
+
+
+def test_failure_between_store_write_and_mark_resends_without_doubling(ws, tmp_path):
+    con, store = ws
+    with pytest.raises(RuntimeError, match="killed"):
+        push(con, FailAfterWrite(store, 5), "L1", batch_rows=1)
+    pending = con.execute("SELECT count(*) FROM graph_sync WHERE done_at IS NULL").fetchall()[0]
+    assert pending[0] > 0
+    push(con, store, "L2", batch_rows=1)
+    ref = open_store(tmp_path / "ref")
+    push(duckdb_copy(con, tmp_path), ref, "L1")
+    assert dump_store(store) == dump_store(ref)
+    assert store_counts(store) == table_counts(con)
+    ref.close()
+
+
+def duckdb_copy(con, tmp_path):
+    """A fresh staging file with the same stg_* content, projected, with no ledger."""
+    other = duckdb.connect(str(tmp_path / "ref.duckdb"))
+    put_staging(other, world())
+    project(other, "L1")
+    return other
+
+
+def test_batch_ids_follow_type_load_and_chunk(ws):
+    con, store = ws
+    push(con, store, "L1", batch_rows=1)
+    batches = con.execute("SELECT batch, rows FROM graph_sync WHERE name = 'CONTACT' "
+                          "ORDER BY batch").fetchall()
+    assert batches == [("CONTACT:Order>Phone:L1:000000", 1), ("CONTACT:Order>Phone:L1:000001", 1)]
+    assert con.execute("SELECT count(*) FROM graph_sync WHERE done_at IS NULL").fetchall() == [(0,)]
+
+
+# -- the whole load killed by SIGKILL and run again --------------------------------------
+DRIVER = """
+import sys, duckdb
+from etl.project import project
+from etl.sync import push
+from graph.store.ladybug_store import LadybugStore
+staging, graph, load_id, batch_rows = sys.argv[1:5]
+con = duckdb.connect(staging)
+project(con, load_id)
+store = LadybugStore(graph, buffer_pool_bytes=256 * 1024**2)
+store.ensure_schema()
+print(push(con, store, load_id, batch_rows=int(batch_rows)))
+store.close()
+con.close()
+"""
+
+
+def run_load(ws: Path, load_id: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "CBEC_CRASH_AT"}
+    if crash_at:
+        env["CBEC_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "-c", DRIVER, str(ws / "staging.duckdb"),
+                           str(ws / "graph"), load_id, "40"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("crash_at", ["push:CONTACT", "push:SHIP_TO:unmarked"])
+def test_load_killed_mid_sync_and_rerun_equals_uninterrupted(tmp_path, crash_at):
+    stores = {}
+    for name in ("crashed", "clean"):
+        ws = tmp_path / name
+        ws.mkdir()
+        con = duckdb.connect(str(ws / "staging.duckdb"))
+        put_staging(con, small_world(120))
+        con.close()
+    first = run_load(tmp_path / "crashed", "L1", crash_at)
+    assert first.returncode == -9, first.stderr  # it really died at the crash point
+    again = run_load(tmp_path / "crashed", "L2")
+    assert again.returncode == 0, again.stderr
+    clean = run_load(tmp_path / "clean", "L1")
+    assert clean.returncode == 0, clean.stderr
+    for name in ("crashed", "clean"):
+        store = LadybugStore(tmp_path / name / "graph", read_only=True, buffer_pool_bytes=POOL)
+        stores[name] = (store_counts(store), dump_store(store))
+        store.close()
+    assert stores["crashed"][0] == stores["clean"][0]
+    assert stores["crashed"][1] == stores["clean"][1]
+    con = duckdb.connect(str(tmp_path / "clean" / "staging.duckdb"), read_only=True)
+    assert stores["clean"][0] == table_counts(con)
+    con.close()
