@@ -71,24 +71,35 @@ class Cast:
     addr_look: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     popmart: list[int] = field(default_factory=list)
     toy_exporters: list[int] = field(default_factory=list)
+    faces: object = None
 
 
 def _rand_date(rng: np.random.Generator, lo: date, hi: date) -> date:
     return lo + timedelta(days=int(rng.integers(0, max(1, (hi - lo).days))))
 
 
-def _firm(reg: Registry, rng: np.random.Generator, name: str, roles: str, di: int,
-          since: date, **kw) -> int:
-    """A firm with a legal representative, phone and office address in district ``di``."""
-    city = DISTRICTS[di][3]
-    rep = names(rng, 1)[0]
-    rid = str(resident_ids(rng, 1)[0])
-    a = addresses(rng, 1, "office")[0]
-    from synthetic.identities import address_text
-    tel = f"+86 {rng.integers(20, 999)} {rng.integers(1000, 9999)} {rng.integers(1000, 9999)}"
-    return reg.add_enterprise(name, roles, city, DISTRICTS[di][0], registered=since,
-                              legal_rep=(rep, rid), telephone=tel, address=address_text(a),
-                              uscc_seed=int(rng.integers(0, 10**6)), **kw)
+class _Faces:
+    """Pre-drawn identities for firms (legal rep, ID, phone, office), drawn in bulk."""
+
+    def __init__(self, rng: np.random.Generator, n: int) -> None:
+        from synthetic.identities import address_text
+        self.rng = rng
+        self.reps = names(rng, n)
+        self.ids = resident_ids(rng, n).tolist()
+        self.addrs = [address_text(a) for a in addresses(rng, n, "office")]
+        a, b, c = rng.integers(20, 999, n), rng.integers(1000, 9999, n), rng.integers(1000, 9999, n)
+        self.tels = [f"+86 {x} {y} {z}" for x, y, z in zip(a, b, c, strict=True)]
+        self.seeds = rng.integers(0, 10**6, n).tolist()
+        self.i = 0
+
+    def firm(self, reg: Registry, name: str, roles: str, di: int, since: date, **kw) -> int:
+        """Register a firm with a legal representative, phone and office in district ``di``."""
+        i = self.i % len(self.reps)
+        self.i += 1
+        return reg.add_enterprise(name, roles, DISTRICTS[di][3], DISTRICTS[di][0],
+                                  registered=since, legal_rep=(self.reps[i], self.ids[i]),
+                                  telephone=self.tels[i], address=self.addrs[i],
+                                  uscc_seed=self.seeds[i], **kw)
 
 
 _WORDS = ["Starlight", "Golden Bridge", "Oriental", "Sunrise", "Evergreen", "Harmony",
@@ -107,14 +118,17 @@ def build_cast(cfg: GenConfig, rng: np.random.Generator, start: date) -> Cast:
     reg = Registry()
     old = date(2012, 1, 1)
     cast = Cast(reg, None, None)  # type: ignore[arg-type]
+    n_imp = max(20, int(cfg.declarations * 0.3 / 400))
+    n_exp = max(40, int(cfg.declarations * 0.7 / 300))
+    cast.faces = _Faces(rng, n_imp + n_exp * 2 + 100)
     for name, pre, di in [("Tmall Global", "TM", 0), ("JD Worldwide", "JD", 5),
                           ("Kaola", "KL", 0), ("Douyin Global", "DY", 5),
                           ("Pinduoduo Global", "PD", 2)]:
-        cast.ebp_prefix[_firm(reg, rng, f"{name} Platform Co., Ltd.", "ebp", di, old,
+        cast.ebp_prefix[cast.faces.firm(reg, f"{name} Platform Co., Ltd.", "ebp", di, old,
                               credit="aeo_advanced")] = pre
     for name, pre, di in [("AliExpress", "AE", 0), ("Temu", "TE", 3), ("SHEIN", "SH", 3),
                           ("TikTok Shop", "TT", 4), ("Amazon Global Selling", "AM", 4)]:
-        cast.ebp_prefix[_firm(reg, rng, f"{name} Export Co., Ltd.", "ebp", di, old,
+        cast.ebp_prefix[cast.faces.firm(reg, f"{name} Export Co., Ltd.", "ebp", di, old,
                               credit="aeo_advanced")] = pre
     ebp_ids = list(cast.ebp_prefix)
     for name, pre, kind in [("SF Express", "SF", "xi"), ("YTO Express", "YT", "xi"),
@@ -124,23 +138,21 @@ def build_cast(cfg: GenConfig, rng: np.random.Generator, start: date) -> Cast:
                             ("China Post", "EA", "post"),
                             ("Lianyun Cross-border Trucking", "TRK", "truck"),
                             ("Xinjiang Silk Road Trucking", "XJT", "truck")]:
-        i = _firm(reg, rng, f"{name} Co., Ltd.", "logistics", int(rng.integers(0, 6)), old,
+        i = cast.faces.firm(reg, f"{name} Co., Ltd.", "logistics", int(rng.integers(0, 6)), old,
                   credit="aeo_general")
         cast.logi_prefix[i] = pre
         {"xi": cast.express_imp, "xe": cast.express_exp, "post": cast.postal,
          "truck": cast.trucks}[kind].append(i)
     for name in ["Alipay", "Tenpay", "UnionPay Online"]:
-        cast.pay_imp.append(_firm(reg, rng, f"{name} Payment Co., Ltd.", "payment", 0, old,
+        cast.pay_imp.append(cast.faces.firm(reg, f"{name} Payment Co., Ltd.", "payment", 0, old,
                                   credit="aeo_general"))
     for name in ["PingPong", "LianLian Global", "Payoneer China"]:
-        cast.pay_exp.append(_firm(reg, rng, f"{name} Payment Co., Ltd.", "payment", 0, old))
+        cast.pay_exp.append(cast.faces.firm(reg, f"{name} Payment Co., Ltd.", "payment", 0, old))
     n_agents = max(8, int(30 * cfg.scale ** 0.5))
     for _ in range(n_agents):
         di = int(rng.integers(0, len(DISTRICTS)))
-        cast.agents.append(_firm(reg, rng, _seller_name(rng, di, "Customs Brokerage"), "agent",
+        cast.agents.append(cast.faces.firm(reg, _seller_name(rng, di, "Customs Brokerage"), "agent",
                                  di, _rand_date(rng, old, date(2023, 1, 1))))
-    n_imp = max(20, int(cfg.declarations * 0.3 / 400))
-    n_exp = max(40, int(cfg.declarations * 0.7 / 300))
     cast.imp = _sellers(cast, rng, n_imp, "I", start, ebp_ids[:5])
     cast.exp = _sellers(cast, rng, n_exp, "E", start, ebp_ids[5:])
     _buyers(cast, rng, cfg)
@@ -159,7 +171,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
                  else _rand_date(rng, date(2014, 1, 1), date(2024, 6, 1)))
         kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
         roles = "ebc" if side == "I" or k % 3 else "ebc|producer"
-        i = _firm(reg, rng, _seller_name(rng, di, kind), roles, di, since)
+        i = cast.faces.firm(reg, _seller_name(rng, di, kind), roles, di, since)
         if rng.random() < 0.03:  # the same firm registered again under a name variant
             e = reg.ent[i]
             reg.add_enterprise(enterprise_name_variant(e["enterprise_name"]), roles,
@@ -173,7 +185,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
     if side == "E":  # the look-alikes of the POP MART case
         for name, di in [("Beijing Pop Mart Cultural & Creative Co., Ltd.", 5),
                          ("Pop Mart (Shenzhen) International Trading Co., Ltd.", 4)]:
-            i = _firm(reg, rng, name, "ebc|producer", di, date(2016, 5, 10),
+            i = cast.faces.firm(reg, name, "ebc|producer", di, date(2016, 5, 10),
                       credit="aeo_advanced")
             cast.popmart.append(i)
             ent.append(i)
@@ -181,7 +193,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
             items.append(np.array([item_index("labubu"), item_index("skullpanda")] * 2))
         for _ in range(max(6, len(ent) // 40)):
             di = int(rng.choice([10, 11, 0]))  # Yiwu, Shantou, Hangzhou: toy towns
-            i = _firm(reg, rng, _seller_name(rng, di, "Toys"), "ebc|producer", di,
+            i = cast.faces.firm(reg, _seller_name(rng, di, "Toys"), "ebc|producer", di,
                       _rand_date(rng, date(2010, 1, 1), date(2022, 1, 1)))
             cast.toy_exporters.append(i)
             ent.append(i)
@@ -234,10 +246,12 @@ def _buyers(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None:
             else np.ones(k, np.int64)
         objs = addresses(rng, len(sizes), kind)
         filled = 0
-        for a, s in zip(objs, sizes, strict=True):
+        two = (rng.random(len(sizes)) < 0.25).tolist()
+        alt = rng.integers(1, 3, len(sizes)).tolist()
+        for a, s, tw, al in zip(objs, sizes, two, alt, strict=True):
             if filled >= k:
                 break
-            styles = (0,) if rng.random() < 0.75 else (0, int(rng.integers(1, 3)))
+            styles = (0, al) if tw else (0,)
             refs = reg.add_address(a, styles)
             addr_look.extend([_LOOK[look] if look else 0] * len(refs))
             s = min(int(s), k - filled)
@@ -247,43 +261,53 @@ def _buyers(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None:
     n_people = pos
     addr_of_person = addr_of_person[:n_people]
     cast.addr_look = np.array(addr_look, np.int8)
-    ids = resident_ids(rng, n_people)
-    nm = names(rng, n_people)
-    mob = mobiles(rng, n_people)
-    n_refs = np.where(rng.random(n_people) < 0.15, rng.integers(2, 4, n_people), 1)
-    styles = rng.integers(0, 6, n_people)
-    id_how = rng.choice(3, n_people, p=[0.9, 0.07, 0.03])
-    pay_i = rng.choice(len(cast.pay_imp), n_people, p=[0.55, 0.35, 0.10])
-    acct_no = rng.integers(10**15, 10**16, n_people)
-    opened = rng.integers(0, 3000, n_people)
-    activated = rng.integers(0, 4000, n_people)
-    email = rng.random(n_people) < 0.4
-    first = np.empty(n_people, np.int64)
+    _people(cast, rng, n_people, addr_of_person)
+
+
+def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray) -> None:
+    """Bulk-create ``n`` real people and their 1-3 refs each (lists built in one pass)."""
+    reg = cast.reg
+    ids = resident_ids(rng, n).tolist()
+    nm = names(rng, n)
+    mob = mobiles(rng, n).tolist()
+    n_refs = np.where(rng.random(n) < 0.15, rng.integers(2, 4, n), 1)
+    styles = rng.integers(0, 6, n).tolist()
+    id_how = rng.choice(3, n, p=[0.9, 0.07, 0.03]).tolist()
+    pay_i = rng.choice(len(cast.pay_imp), n, p=[0.55, 0.35, 0.10])
+    acct_no = rng.integers(10**15, 10**16, n).tolist()
+    opened = rng.integers(0, 3000, n).tolist()
+    activated = rng.integers(0, 4000, n).tolist()
+    email = (rng.random(n) < 0.4).tolist()
     base = date(2016, 1, 1)
-    # address variants for the 2nd+ refs: another ref of the same real address if any
-    addr_alt = {}
+    pay_codes = [reg.code(e) for e in cast.pay_imp]
+    acct0 = len(reg.acct_rows)
+    for p in range(n):
+        reg.acct_rows.append({"pay_code": pay_codes[pay_i[p]], "account_no": str(acct_no[p]),
+                              "holder_name": nm[p], "holder_id_number": ids[p],
+                              "account_kind": "personal",
+                              "opened_date": (base + timedelta(days=opened[p])).isoformat()})
+    reg.acct_ent.extend(np.asarray(cast.pay_imp)[pay_i].tolist())
+    alt: dict[int, list[int]] = {}
     for j, t in enumerate(reg.addr_true):
-        addr_alt.setdefault(t, []).append(j)
-    for p in range(n_people):
-        t = reg.new_person_id()
-        pid = str(ids[p])
-        owner = (nm[p], pid)
-        acct = reg.add_account(reg.code(cast.pay_imp[pay_i[p]]), str(acct_no[p]), nm[p], pid,
-                               "personal", base + timedelta(days=int(opened[p])),
-                               pay_ent=cast.pay_imp[pay_i[p]])
-        a0 = int(addr_of_person[p])
+        alt.setdefault(t, []).append(j)
+    true0 = reg.n_true_person
+    reg.n_true_person += n
+    first = np.empty(n, np.int64)
+    p_true = reg.addr_true
+    for p in range(n):
         first[p] = len(reg.p_name)
+        alts = alt[p_true[int(addr_of[p])]]
+        pid = ids[p]
         for r in range(int(n_refs[p])):
-            style = int(styles[p] + r) % 6
-            ph = reg.add_phone(mob[p], style, owner if r == 0 and activated[p] % 5 < 3 else None,
-                               base + timedelta(days=int(activated[p])))
-            name = nm[p] if r == 0 else name_variant(nm[p], int((styles[p] + r) % 4))
-            alts = addr_alt[reg.addr_true[a0]]
-            addr = alts[r % len(alts)]
-            how = int(id_how[p]) if r == 0 else int((id_how[p] + r) % 3)
+            style = (styles[p] + r) % 6
+            owner = (nm[p], pid) if r == 0 and activated[p] % 5 < 3 else None
+            ph = reg.add_phone(mob[p], style, owner, base + timedelta(days=activated[p]))
+            name = nm[p] if r == 0 else name_variant(nm[p], (styles[p] + r) % 4)
+            how = id_how[p] if r == 0 else (id_how[p] + r) % 3
             em = f"{nm[p].replace(' ', '').lower()}{p % 97}@example.cn" if email[p] else None
-            reg.add_person_ref(t, name, pid, reg.written_id(pid, how), ph, addr, acct, em)
+            reg.add_person_ref(true0 + p, name, pid, reg.written_id(pid, how), ph,
+                               alts[r % len(alts)], acct0 + p, em)
     cast.person_first_ref = first
     cast.person_n_refs = n_refs.astype(np.int64)
-    w = rng.lognormal(0.0, 1.0, n_people)
+    w = rng.lognormal(0.0, 1.0, n)
     cast.person_weight = w / w.sum()

@@ -55,20 +55,23 @@ def plant_defects(tables: dict[str, pa.Table], share: float, rng: np.random.Gene
             if not len(sel):
                 continue
             col = t.column(fname).combine_chunks()
-            vals = col.to_pylist()
-            for i in sel:
-                v = vals[i]
+            repl = []
+            for i, v in zip(sel, col.take(pa.array(sel)).to_pylist(), strict=True):
                 if defect == "bad_date":
-                    vals[i] = _BAD_DATES[int(rng.integers(0, len(_BAD_DATES)))]
+                    v = _BAD_DATES[int(rng.integers(0, len(_BAD_DATES)))]
                 elif defect == "negative_value":
-                    vals[i] = -abs(v) if v else -1.0
+                    v = -abs(v) if v else -1.0
                 elif defect == "broken_id":
-                    vals[i] = (v[:-1] + ("0" if v[-1] != "0" else "1")) if rng.random() < 0.5 \
+                    v = (v[:-1] + ("0" if v[-1] != "0" else "1")) if rng.random() < 0.5 \
                         else v[:15]
                 else:
-                    vals[i] = None
+                    v = None
+                repl.append(v)
                 log.append({"table": name, "record_key": keys[int(i)].as_py(), "field": fname,
                             "defect": defect})
-            t = t.set_column(t.column_names.index(fname), fname, pa.array(vals, col.type))
+            mask = np.zeros(n, bool)
+            mask[sel] = True
+            new = pc.replace_with_mask(col, pa.array(mask), pa.array(repl, col.type))
+            t = t.set_column(t.column_names.index(fname), fname, new)
         out[name] = t
     return out, log

@@ -44,13 +44,19 @@ def lpad(x: np.ndarray, width: int) -> pa.Array:
 
 
 def iso(t: np.ndarray) -> pa.Array:
-    """Epoch seconds → ISO 8601 local time text."""
-    return pa.array(np.datetime_as_string(np.asarray(t).astype("datetime64[s]"), unit="s"))
+    """Epoch seconds → ISO 8601 local time text (``YYYY-MM-DDTHH:MM:SS``)."""
+    ts = pa.array(np.asarray(t, dtype=np.int64), pa.timestamp("s")).cast(pa.string())
+    return pc.replace_substring(ts, " ", "T")
 
 
 def _ymd(t: np.ndarray) -> pa.Array:
-    return pa.array(np.char.replace(np.datetime_as_string(
-        np.asarray(t).astype("datetime64[s]").astype("datetime64[D]")), "-", ""))
+    """Epoch seconds → ``YYYYMMDD`` text."""
+    dt = np.asarray(t, dtype=np.int64).astype("datetime64[s]")
+    days, months = dt.astype("datetime64[D]"), dt.astype("datetime64[M]")
+    ymd = ((dt.astype("datetime64[Y]").astype(np.int64) + 1970) * 10000
+           + (months.astype(np.int64) % 12 + 1) * 100
+           + (days - months.astype("datetime64[D]")).astype(np.int64) + 1)
+    return pa.array(ymd).cast(pa.string())
 
 
 @dataclass

@@ -61,6 +61,10 @@ class Registry:
         self._ent_seq = 0
         self._cache: dict[str, pa.Array] = {}
 
+    def _dirty(self) -> None:
+        if self._cache:
+            self._cache.clear()
+
     # -- enterprises -------------------------------------------------------------------
     def add_enterprise(self, name: str, roles: str, city: str, district: str, *,
                        registered: date, status: str = "active", credit: str = "registered",
@@ -80,7 +84,7 @@ class Registry:
             "customs_district": district, "registered_date": registered.isoformat(),
             "status": status, "credit_class": credit})
         self.ent_true.append(len(self.ent_true) if true_id is None else true_id)
-        self._cache.clear()
+        self._dirty()
         return len(self.ent) - 1
 
     def code(self, i: int) -> str:
@@ -100,7 +104,7 @@ class Registry:
             self.addr_true.append(t)
             self.addr_obj.append(a)
             refs.append(len(self.addr_rows) - 1)
-        self._cache.clear()
+        self._dirty()
         return refs
 
     def address(self, i: int) -> str:
@@ -118,7 +122,7 @@ class Registry:
                 "telephone": text, "registered_name": owner[0],
                 "registered_id_number": owner[1],
                 "activation_date": activated.isoformat() if activated else None})
-        self._cache.clear()
+        self._dirty()
         return len(self.phone_text) - 1
 
     # -- payment accounts ----------------------------------------------------------------
@@ -128,7 +132,7 @@ class Registry:
         self.acct_rows.append({"pay_code": pay_code, "account_no": account_no,
                                "holder_name": holder, "holder_id_number": holder_id,
                                "account_kind": kind, "opened_date": opened.isoformat()})
-        self._cache.clear()
+        self._dirty()
         return len(self.acct_rows) - 1
 
     def account_key(self, i: int) -> str:
@@ -148,7 +152,7 @@ class Registry:
         self.p_acct.append(acct)
         self.p_email.append(email)
         self.p_true.append(true_id)
-        self._cache.clear()
+        self._dirty()
         return len(self.p_name) - 1
 
     def new_person_id(self) -> int:
@@ -158,7 +162,9 @@ class Registry:
     @staticmethod
     def written_id(id_number: str, how: int) -> str:
         """0 plain, 1 masked, 2 hashed."""
-        return (id_number, mask_id(id_number), hash_id(id_number))[how]
+        if how == 0:
+            return id_number
+        return mask_id(id_number) if how == 1 else hash_id(id_number)
 
     @staticmethod
     def person_ref(i: int) -> str:
@@ -197,8 +203,8 @@ class Registry:
         persons = pa.table({
             "person_ref": [self.person_ref(i) for i in range(n)], "name": self.p_name,
             "id_type": self.p_idtype, "id_number": self.p_id,
-            "telephone": [self.phone_text[j] for j in self.p_phone],
-            "address": [self.addr_rows[j]["address"] for j in self.p_addr],
+            "telephone": self.arr("phone").take(pa.array(self.p_phone)),
+            "address": self.arr("addr").take(pa.array(self.p_addr)),
             "email": self.p_email})
         return {"enterprises": pa.Table.from_pylist(self.ent),
                 "persons": persons,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -104,6 +105,9 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
     gt_decl, tampered, malformed = [], [], []
     seq = 0
     ins_seq = 0
+    # writing (Parquet encoding releases the GIL) overlaps with building the next month
+    pool = ThreadPoolExecutor(max_workers=2)
+    pending: list = []
     for k in range(cfg.months):
         rng = np.random.default_rng(s_months[k])
         m0, m1 = months[k], months[k + 1]
@@ -120,9 +124,12 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         tables = dict(built.tables, inspections=insp, seizures=seiz)
         tables, log = plant_defects(tables, cfg.dirty_share, rng)
         label = m0.strftime("%Y-%m")
+        for fut in pending:  # at most one month waits to be written
+            fut.result()
+        pending = []
         for name in MESSAGE_TABLES:
             t = conform(name, tables[name])
-            write_table(t, out / name / label, cfg.fmt)
+            pending.append(pool.submit(write_table, t, out / name / label, cfg.fmt))
             summ.rows[name] += t.num_rows
             summ.files[f"{name}/{label}.{cfg.fmt}"] = t.num_rows
         sid = f.d["scheme"]
@@ -144,6 +151,9 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         ins_seq += insp.num_rows
         if progress:
             progress(label, k + 1, cfg.months)
+    for fut in pending:
+        fut.result()
+    pool.shutdown()
     summ.typologies.pop("", None)
     summ.lookalikes.pop("", None)
     summ.malformed = len(malformed)

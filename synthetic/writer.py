@@ -41,7 +41,7 @@ def write_table(t: pa.Table, path: Path, fmt: str) -> None:
     path = path.with_suffix("." + fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
-        pq.write_table(t, path, compression="snappy")
+        pq.write_table(t, path, compression="snappy", write_statistics=False)
     elif fmt == "csv":
         pacsv.write_csv(t, path)
     elif fmt == "jsonl":

@@ -52,6 +52,10 @@ class Ctx:
     def reg(self):
         return self.cast.reg
 
+    def median(self, at_100k: float) -> float:
+        """Median ring size: ``at_100k`` at 100k declarations, growing gently with scale."""
+        return at_100k * max(self.cfg.scale, 0.05) ** 0.3
+
     def date_of(self, t: int) -> date:
         return date(1970, 1, 1) + timedelta(days=int(t // 86400))
 

@@ -23,7 +23,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     """Rings whose declarations add up to about ``budget``."""
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n_decl in heavy_sizes(rng, budget, 12, 4000, 250 * max(ctx.cfg.scale, 0.05)):
+    for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80)):
         n_ids = max(2, n_decl // 7)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")

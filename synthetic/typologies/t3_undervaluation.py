@@ -22,7 +22,7 @@ _ITEMS = ["handbag", "earbuds", "cream_sk2", "watch", "sneaker", "wine"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n in heavy_sizes(rng, budget, 8, 3000, 120 * max(ctx.cfg.scale, 0.05)):
+    for n in heavy_sizes(rng, budget, 8, 1500, ctx.median(50)):
         s, e = ctx.span(2, 5)
         seller = ctx.firm(f"Shanghai {rng.choice(['Luxe', 'Prime', 'Elite'])} Import Co., Ltd.",
                           "ebc", 2, date(2019, 3, 1))

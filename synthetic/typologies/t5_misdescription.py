@@ -23,7 +23,7 @@ _FACES = ["plastic_parts", "fake_led", "toy_samples", "fake_plush"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n in heavy_sizes(rng, budget, 8, 2000, 100 * max(ctx.cfg.scale, 0.05)):
+    for n in heavy_sizes(rng, budget, 8, 1000, ctx.median(40)):
         s, e = ctx.span(2, 5)
         k = int(rng.integers(2, 5))
         phone = reg.phone_text[ctx.phone()]

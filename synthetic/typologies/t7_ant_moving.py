@@ -19,7 +19,7 @@ __all__ = ["plant"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n in heavy_sizes(rng, budget, 10, 2500, 200 * max(ctx.cfg.scale, 0.05)):
+    for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(60)):
         s, e = ctx.span(2, 6)
         k = int(np.clip(n // 4, 5, 200))
         org = ctx.person()

@@ -21,7 +21,7 @@ __all__ = ["plant"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
     out = []
-    for n in heavy_sizes(rng, budget, 10, 2000, 150 * max(ctx.cfg.scale, 0.05)):
+    for n in heavy_sizes(rng, budget, 10, 1000, ctx.median(50)):
         s, e = ctx.span(4, 5.5)
         mid = (s + e) // 2
         k = int(rng.integers(1, 4))

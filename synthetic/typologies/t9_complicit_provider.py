@@ -20,7 +20,7 @@ __all__ = ["plant"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
     out = []
-    for n in heavy_sizes(rng, budget, 10, 3000, 150 * max(ctx.cfg.scale, 0.05)):
+    for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(60)):
         s, e = ctx.span(2, 5)
         pay = ctx.firm(f"{rng.choice(['Xunfu', 'Jiefu', 'Huifu'])} Payment Technology Co., Ltd.",
                        "payment", 4, date(2024, 9, 1))
