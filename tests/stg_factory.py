@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from etl.stg_columns import staging_columns
 
@@ -29,17 +30,25 @@ def put_staging(con: duckdb.DuckDBPyConnection, rows: dict[str, list[dict[str, A
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ("
                     + ", ".join(f'"{c}" {t}' for c, t in cols.items()) + ")")
         pk = contract[table].primary_key if table in contract else ()
-        for item in items:
-            unknown = set(item) - set(cols)
-            if unknown:
-                raise KeyError(f"{name} has no columns {sorted(unknown)}")
-            row = {"_load_id": load_id, **item}
-            if pk:
-                con.execute(f"DELETE FROM {name} WHERE "
-                            + " AND ".join(f'"{k}" = ?' for k in pk), [row[k] for k in pk])
-            names = list(row)
-            con.execute(f"INSERT INTO {name} ({', '.join(chr(34) + n + chr(34) for n in names)})"
-                        f" VALUES ({', '.join('?' for _ in names)})", [row[n] for n in names])
+        if not items:
+            continue
+        unknown = set().union(*items) - set(cols)
+        if unknown:
+            raise KeyError(f"{name} has no columns {sorted(unknown)}")
+        names = sorted(set().union(*items))
+        batch = pa.Table.from_pylist([{"_load_id": load_id, **{n: it.get(n) for n in names}}
+                                      for it in items])
+        con.register("_put_rows", batch)
+        if pk:
+            on = " AND ".join(f't."{k}" = r."{k}"' for k in pk)
+            con.execute(f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _put_rows r "
+                        f"WHERE {on})")
+        # a later row for the same key wins, as in staging
+        order = f" QUALIFY row_number() OVER (PARTITION BY {', '.join(pk)} " \
+                f"ORDER BY _i DESC) = 1" if pk else ""
+        con.execute(f"INSERT INTO {name} BY NAME SELECT * EXCLUDE (_i) FROM "
+                    f"(SELECT *, row_number() OVER () AS _i FROM _put_rows){order}")
+        con.unregister("_put_rows")
 
 
 def small_world(n: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:

@@ -109,10 +109,10 @@ class FailAfterWrite:
 def test_failure_between_store_write_and_mark_resends_without_doubling(ws, tmp_path):
     con, store = ws
     with pytest.raises(RuntimeError, match="killed"):
-        push(con, FailAfterWrite(store, 5), "L1", batch_rows=1)
+        push(con, FailAfterWrite(store, 5), "L1", batch_rows=2)
     pending = con.execute("SELECT count(*) FROM graph_sync WHERE done_at IS NULL").fetchall()[0]
     assert pending[0] > 0
-    push(con, store, "L2", batch_rows=1)
+    push(con, store, "L2", batch_rows=2)
     ref = open_store(tmp_path / "ref")
     push(duckdb_copy(con, tmp_path), ref, "L1")
     assert dump_store(store) == dump_store(ref)
@@ -159,21 +159,22 @@ def run_load(ws: Path, load_id: str, crash_at: str | None = None) -> subprocess.
     if crash_at:
         env["CBEC_CRASH_AT"] = crash_at
     return subprocess.run([sys.executable, "-c", DRIVER, str(ws / "staging.duckdb"),
-                           str(ws / "graph"), load_id, "40"],
+                           str(ws / "graph"), load_id, "15"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("crash_at", ["push:CONTACT", "push:SHIP_TO:unmarked"])
-def test_load_killed_mid_sync_and_rerun_equals_uninterrupted(tmp_path, crash_at):
+def test_load_killed_mid_sync_and_rerun_equals_uninterrupted(tmp_path):
+    """Killed after CONTACT's first batch (its other batches and later types unsent); the
+    window between a store write and its mark is covered in-process above."""
     stores = {}
     for name in ("crashed", "clean"):
         ws = tmp_path / name
         ws.mkdir()
         con = duckdb.connect(str(ws / "staging.duckdb"))
-        put_staging(con, small_world(120))
+        put_staging(con, small_world(40))
         con.close()
-    first = run_load(tmp_path / "crashed", "L1", crash_at)
+    first = run_load(tmp_path / "crashed", "L1", "push:CONTACT")
     assert first.returncode == -9, first.stderr  # it really died at the crash point
     again = run_load(tmp_path / "crashed", "L2")
     assert again.returncode == 0, again.stderr
