@@ -349,7 +349,7 @@ def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake)
     assert call.params == {"a": "P1", "b": "P2", "max_degree": store.max_degree}
     assert call.read is True
     q = _plain(call.query)
-    assert q.startswith("MATCH (a:Person {person_key: $a}), (b:Person {person_key: $b})\n"
+    assert q.startswith("MATCH (a:Person {person_key: $a})\nMATCH (b:Person {person_key: $b})\n"
                         "MATCH p = shortestPath((a)-[*..4]-(b))\n"
                         "WHERE all(n IN nodes(p) WHERE NOT n:Country AND NOT n:HsCode AND "
                         "COUNT { (n)--() } <= $max_degree)\n")

@@ -76,8 +76,8 @@ def shortest_path_query(from_label: str, from_key: str, to_label: str, to_key: s
     if not 1 <= hops <= 6:
         raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
     not_hub = "".join(f"NOT n:{ident(h)} AND " for h in hub_labels)
-    return (f"MATCH (a:{ident(from_label)} {{{ident(from_key)}: $a}}), "
-            f"(b:{ident(to_label)} {{{ident(to_key)}: $b}})\n"
+    return (f"MATCH (a:{ident(from_label)} {{{ident(from_key)}: $a}})\n"
+            f"MATCH (b:{ident(to_label)} {{{ident(to_key)}: $b}})\n"
             f"MATCH p = shortestPath((a)-[*..{hops}]-(b))\n"
             f"WHERE all(n IN nodes(p) WHERE {not_hub}COUNT {{ (n)--() }} <= $max_degree)\n"
             f"RETURN [n IN nodes(p) | [labels(n)[0], {key_expr}]] AS nodes, "
