@@ -37,6 +37,8 @@ def plant_defects(tables: dict[str, pa.Table], share: float, rng: np.random.Gene
     contract = load_contract()
     out = dict(tables)
     for name, defects in DEFECTS.items():
+        if name not in tables:
+            continue
         t = tables[name]
         n = t.num_rows
         if n == 0 or share <= 0:

@@ -20,7 +20,7 @@ __all__ = ["plant_all", "SHARES", "MINIMA"]
 SHARES = {"T1": 0.0030, "T3": 0.0020, "T4": 0.0010, "T5": 0.0015, "T6": 0.0045,
           "T7": 0.0015, "T8": 0.0012, "T9": 0.0015}
 # floor so that every typology exists even in a 2,000-declaration test world
-MINIMA = {"T1": 14, "T3": 8, "T4": 6, "T5": 8, "T6": 24, "T7": 10, "T8": 10, "T9": 10}
+MINIMA = {"T1": 30, "T3": 8, "T4": 6, "T5": 8, "T6": 24, "T7": 10, "T8": 10, "T9": 10}
 _MODULES = {"T1": t1_identity_brushing, "T3": t3_undervaluation, "T4": t4_splitting,
             "T5": t5_misdescription, "T6": t6_popmart_ipr, "T7": t7_ant_moving,
             "T8": t8_enterprise_cycling, "T9": t9_complicit_provider}

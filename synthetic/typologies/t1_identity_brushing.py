@@ -24,7 +24,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
     for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80)):
-        n_ids = max(2, n_decl // 7)
+        per_id = int(np.clip(n_decl // 12, 3, 8))  # orders per ID: ~8 reach the annual limit
+        n_ids = max(3, n_decl // per_id)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
         seller = ctx.firm(f"Hong Kong {rng.choice(['Kaiyuan', 'Mingtai', 'Hengfa'])} Global "
@@ -32,13 +33,15 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
                           ctx.date_of(s) - timedelta(days=int(rng.integers(10, 80))))
         carrier = int(rng.choice(ctx.cast.express_imp))
         pay_ent = int(rng.choice(ctx.cast.pay_imp))
+        n_drops = int(min(rng.integers(1, 4), max(1, n_ids // 5)))
         drops = [ctx.address(str(rng.choice(["residential", "unknown"])))
-                 for _ in range(int(rng.integers(1, 4)))]
-        dphones = [ctx.phone() for _ in range(int(rng.integers(1, 4)))]
+                 for _ in range(n_drops)]
+        dphones = [ctx.phone() for _ in range(n_drops)]
         mule = ctx.person(pay_ent=pay_ent)
         acct = reg.p_acct[mule]
         victims = ctx.benign_refs(n_ids)
-        buyer = np.resize(victims, n_decl)
+        vi = np.arange(n_decl) % len(victims)   # each victim's orders go to one drop point
+        buyer = victims[vi]
         # bursts: sessions of 5-30 orders paid within a minute
         t = np.empty(n_decl, np.int64)
         pay = np.empty(n_decl, np.int64)
@@ -50,11 +53,12 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             pay[i:i + k] = base + rng.integers(0, 60, min(k, n_decl - i))
             i += k
         item = np.array([item_index(k) for k in rng.choice(_ITEMS, n_decl)])
-        value = rng.uniform(2200, 3600, n_decl)  # ~7 orders × ~3,000 → near RMB 26,000
+        # push each ID toward the RMB 26,000 annual limit, never over RMB 5,000 per order
+        value = np.minimum(4900, 26000 * rng.uniform(0.85, 0.99, n_decl) / per_id)
         f = ctx.import_frame(t, seller, buyer, item, np.ones(n_decl), value, logi=carrier)
         d = f.d
-        d["cons_addr"][:] = np.array(drops)[rng.integers(0, len(drops), n_decl)]
-        d["cons_phone"][:] = np.array(dphones)[rng.integers(0, len(dphones), n_decl)]
+        d["cons_addr"][:] = np.array(drops)[vi % n_drops]
+        d["cons_phone"][:] = np.array(dphones)[vi % n_drops]
         d["buyer_phone"][:] = d["cons_phone"]
         d["acct"][:] = acct
         d["payfirm"][:] = pay_ent

@@ -1,0 +1,434 @@
+"""A small generated world, checked the way a naive generator would fail.
+
+One 4,000-declaration world is generated once per module through ``cbec generate`` (so the
+CLI is exercised too); every test reads it back from disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from cbec_cli import app
+from etl.contract import load_contract
+from synthetic.identities import valid_resident_id
+from synthetic.writer import MESSAGE_TABLES, REGISTER_TABLES
+
+N = 4000
+CONTRACT = load_contract()
+GT_COLUMNS = {"scheme_id", "typology", "is_malicious", "lookalike", "true_id", "true_value",
+              "role", "entity_key"}
+
+
+def _generate(out: Path, seed: int = 11, n: int = N, *extra: str):
+    res = CliRunner().invoke(app, ["generate", "--declarations", str(n), "--seed", str(seed),
+                                   "--out", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    return res
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("world") / "w"
+    res = _generate(out)
+    assert "malicious T6" in res.output  # the summary table
+    return out
+
+
+def read(world: Path, table: str) -> pd.DataFrame:
+    if table in REGISTER_TABLES:
+        return pq.read_table(world / f"{table}.parquet").to_pandas()
+    files = sorted((world / table).glob("*.parquet"))
+    return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+
+
+def gt(world: Path, name: str) -> pd.DataFrame:
+    p = world / "ground_truth" / name
+    return pd.read_csv(p, dtype=str) if p.suffix == ".csv" else pq.read_table(p).to_pandas()
+
+
+def pk(df: pd.DataFrame, table: str) -> pd.Series:
+    return df[list(CONTRACT[table].primary_key)].astype(str).agg("|".join, axis=1)
+
+
+@pytest.fixture(scope="module")
+def decl(world):
+    d = read(world, "declarations").merge(gt(world, "declarations.parquet"), on="invt_no")
+    return d
+
+
+@pytest.fixture(scope="module")
+def malformed(world):
+    m = gt(world, "malformed_rows.csv")
+    return {t: set(g["record_key"]) for t, g in m.groupby("table")}
+
+
+# -- contract and layout ---------------------------------------------------------------
+
+def test_layout_months_and_manifest(world):
+    man = json.loads((world / "manifest.json").read_text())
+    assert man["seed"] == 11 and man["parameters"]["declarations"] == N
+    for t in REGISTER_TABLES:
+        assert (world / f"{t}.parquet").is_file()
+    for t in MESSAGE_TABLES:
+        months = sorted(p.stem for p in (world / t).glob("*.parquet"))
+        assert months == ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09"], t
+        assert sum(man["files"][f"{t}/{m}.parquet"] for m in months) == man["rows"][t]
+    assert man["rows"]["declarations"] == N
+    text = json.dumps(man)
+    assert "SCH-" not in text and "is_malicious" not in text
+
+
+@pytest.mark.parametrize("table", list(CONTRACT))
+def test_tables_validate_against_the_contract(world, malformed, table):
+    spec = CONTRACT[table]
+    df = read(world, table)
+    assert list(df.columns) == spec.columns
+    assert len(df), f"{table} is empty"
+    bad = pk(df, table).isin(malformed.get(table, set())) if table in MESSAGE_TABLES else \
+        pd.Series(False, index=df.index)
+    ok = df[~bad]
+    assert not pk(df, table).duplicated().any(), f"{table}: duplicate primary keys"
+    for name, f in spec.fields.items():
+        col = ok[name]
+        if f.required:
+            need = pd.Series(True, index=ok.index)
+            for k, v in f.when.items():
+                need &= ok[k].astype(str) == v
+            assert col[need].notna().all(), f"{table}.{name} null where required"
+        present = col.dropna()
+        if f.type in ("decimal", "integer"):
+            assert pd.api.types.is_numeric_dtype(col), f"{table}.{name} not numeric"
+            assert (present >= 0).all(), f"{table}.{name} negative outside malformed rows"
+        elif f.type in ("date", "datetime"):
+            fmt = "%Y-%m-%d" if f.type == "date" else "%Y-%m-%dT%H:%M:%S"
+            parsed = pd.to_datetime(present, format=fmt, errors="coerce")
+            assert parsed.notna().all(), f"{table}.{name}: {present[parsed.isna()].head(3)}"
+        elif f.type == "enum":
+            assert set(present) <= set(f.values), f"{table}.{name}: {set(present) - set(f.values)}"
+        elif f.type == "list":
+            vals = {v for s in present for v in s.split("|")}
+            assert vals <= set(f.values), f"{table}.{name}"
+
+
+def test_malformed_rows_exist_and_are_really_malformed(world, malformed):
+    m = gt(world, "malformed_rows.csv")
+    assert 0.0005 < len(m) / (N * 5) < 0.01  # default share 0.002 over message rows
+    d = read(world, "declarations")
+    d["key"] = d["invt_no"]
+    rows = m[(m.table == "declarations") & (m.field == "decl_time")]
+    for k in rows.record_key:
+        v = d.loc[d.key == k, "decl_time"].iloc[0]
+        assert pd.isna(pd.to_datetime(v, format="%Y-%m-%dT%H:%M:%S", errors="coerce"))
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_does_not(world, tmp_path):
+    def digest(root: Path, seed_dir: bool = False) -> dict[str, str]:
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+    _generate(tmp_path / "again")
+    assert digest(world) == digest(tmp_path / "again")
+    _generate(tmp_path / "other", 12)
+    a, b = digest(world), digest(tmp_path / "other")
+    assert a["declarations/2025-06.parquet"] != b["declarations/2025-06.parquet"]
+
+
+def test_refuses_to_overwrite_without_force(world):
+    res = CliRunner().invoke(app, ["generate", "-n", "2000", "--out", str(world)])
+    assert res.exit_code == 2 and "--force" in res.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_text_formats_hold_the_same_tables(tmp_path, fmt):
+    out = tmp_path / fmt
+    _generate(out, 3, 2000, "--format", fmt)
+    man = json.loads((out / "manifest.json").read_text())
+    assert (out / f"persons.{fmt}").is_file()
+    f = out / "declarations" / f"2025-06.{fmt}"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    assert len(lines) - (fmt == "csv") == man["files"][f"declarations/2025-06.{fmt}"]
+    if fmt == "jsonl":
+        row = json.loads(lines[0])
+        assert list(row) == CONTRACT["declarations"].columns
+        assert isinstance(row["gross_weight"], float)
+
+
+# -- realistic values -------------------------------------------------------------------
+
+def test_identifiers_look_real(world, malformed):
+    d = read(world, "declarations")
+    d = d[~d.invt_no.isin(malformed.get("declarations", set()))]
+    ids = d.buyer_id_number.dropna()
+    plain = ids[ids.str.fullmatch(r"\d{17}[\dX]")]
+    assert plain.map(valid_resident_id).mean() > 0.999
+    assert ids.str.fullmatch(r"\d{6}\*{8}\d{3}[\dX]").any()
+    assert ids.str.startswith("sha256:").any()
+    phones = read(world, "persons").telephone.dropna()
+    styles = [r"1\d{10}", r"1\d{2}-\d{4}-\d{4}", r"\+86 1\d{2} \d{4} \d{4}", r"\(\+86\)1\d{10}"]
+    for s in styles:
+        assert phones.str.fullmatch(s).any(), s
+    post = d[d.channel == "postal"].logistics_no
+    assert post.str.fullmatch(r"[A-Z]{2}\d{9}CN").mean() > 0.95
+    assert read(world, "enterprises").enterprise_code.str.len().eq(10).all()
+    lines = read(world, "declaration_lines")
+    assert lines.gcode.str.fullmatch(r"\d{10}").all()
+    assert lines.gmodel.str.fullmatch(r"[0-4]\|[01]\|[^|]*\|.*").all()
+
+
+def test_magnitudes(decl):
+    exp = decl.ie_flag.eq("E").mean()
+    assert 0.6 < exp < 0.8  # exports outnumber imports
+    share = decl[decl.ie_flag.eq("E")].country.value_counts(normalize=True)
+    assert share.index[0] == "US" and 0.2 < share["US"] < 0.5
+    mal = decl.is_malicious.mean()
+    assert 0.005 <= mal <= 0.03
+
+
+def test_benign_rows_pass_three_list_rules(world, decl, malformed):
+    o = read(world, "orders")
+    p = read(world, "payments")
+    w = read(world, "waybills")
+    bad = set().union(*malformed.values())
+    benign = decl[~decl.is_malicious & ~decl.invt_no.isin(bad)]
+    m = benign.merge(o, on=["order_no", "ebp_code"], suffixes=("", "_o"))
+    m = m[~pk(m, "orders").isin(bad)]
+    calc = m.goods_value + m.freight_o + m.tax_total.fillna(0) - m.discount.fillna(0)
+    assert ((m.actual_paid - calc).abs() <= 0.05 * calc).mean() > 0.999  # TL-03
+    assert ((m.actual_paid - calc).abs() < 0.011).mean() > 0.99           # noise documented
+    p = p[~pk(p, "payments").isin(bad)]
+    mp = m.merge(p.drop(columns=["pay_code"]), on=["order_no", "ebp_code"])
+    assert (mp.amount_paid - mp.actual_paid).abs().lt(0.011).mean() > 0.99  # TL-05
+    mw = benign.merge(w, on=["logistics_code", "logistics_no"], suffixes=("", "_w"))
+    imp = mw[mw.ie_flag == "I"]
+    assert (imp.consignee_address.notna()).all()
+    mo = imp.merge(o, on=["order_no", "ebp_code"], suffixes=("", "_o"))
+    assert (mo.consignee_address == mo.consignee_address_o).all()        # TL-08
+    mw = mw[~pk(mw, "waybills").isin(bad)]
+    assert (mw.weight >= mw.net_weight).all()                             # TL-15
+    t = mo[["order_time", "ship_time", "decl_time"]].apply(pd.to_datetime, errors="coerce")
+    assert ((t.order_time <= t.ship_time) & (t.ship_time <= t.decl_time)).mean() > 0.99
+    lines_o = read(world, "order_lines").groupby(["order_no", "ebp_code"]).size()
+    lines_d = read(world, "declaration_lines").groupby("invt_no").size()
+    x = benign.set_index("invt_no")
+    assert (lines_d.reindex(x.index).values
+            == lines_o.reindex(pd.MultiIndex.from_frame(x[["order_no", "ebp_code"]])).values).all()
+
+
+# -- typology signals -------------------------------------------------------------------
+
+def _hhi(s: pd.Series) -> float:
+    return float((s.value_counts(normalize=True) ** 2).sum())
+
+
+def test_t6_shippers_are_linked_new_and_concentrated_unlike_legit_pop_mart(world, decl):
+    ent = read(world, "enterprises").set_index("enterprise_code")
+    t6 = decl[decl.typology == "T6"]
+    legit = decl[decl.lookalike == "legit_popmart"]
+    assert len(t6) >= 20 and len(legit) >= 5
+    for _, g in t6.groupby("scheme_id"):
+        shippers = ent.loc[g.ebc_code.unique()]
+        assert len(shippers) >= 3
+        assert shippers.telephone.nunique() < len(shippers) or shippers.address.nunique() < \
+            len(shippers)
+        assert shippers.legal_rep_id_number.nunique() == 1
+        reg = pd.to_datetime(shippers.registered_date)
+        first = pd.to_datetime(g.decl_time, errors="coerce").min()
+        assert ((first - reg).dt.days < 90).all()
+        assert g.country.nunique() <= 3
+    top3 = lambda s: s.value_counts(normalize=True).head(3).sum()  # noqa: E731
+    assert top3(t6.country) > 0.99 and top3(legit.country) < 0.9
+    assert _hhi(t6.country) > 1.5 * _hhi(legit.country)
+    lines = read(world, "declaration_lines").set_index("invt_no")
+    t6l = lines.loc[t6.invt_no]
+    assert (t6l.gmodel.str[0] == "0").mean() > 0.75
+    assert not t6l.gmodel.str.contains("POP MART").any()
+    legit_l = lines.loc[legit.invt_no]
+    assert legit_l.gmodel.str.startswith("1|0|POP MART|").all()
+    # value per kg: counterfeits are declared far cheaper per kg than the genuine goods
+    def per_kg(d, li):
+        v = li.groupby(level=0).total_price.sum()
+        return (v / d.set_index("invt_no").net_weight).median()
+    assert per_kg(t6, t6l) < per_kg(legit, legit_l) / 3
+    # under-declared quantities: weight per declared unit far above the product's
+    kg_per_unit = t6.set_index("invt_no").net_weight / t6l.groupby(level=0).qty.sum()
+    assert (kg_per_unit > 0.4).mean() > 0.15
+
+
+def test_t1_fans_many_ids_onto_few_drop_addresses(world, decl):
+    o = read(world, "orders")
+    d = decl[decl.ie_flag == "I"].merge(o, on=["order_no", "ebp_code"], suffixes=("", "_o"))
+    fan = d.groupby("consignee_address").buyer_id_number.nunique()
+    t1_addr = d[d.typology == "T1"].consignee_address.unique()
+    assert 1 <= len(t1_addr) <= 3 * d[d.typology == "T1"].scheme_id.nunique()
+    assert fan.loc[t1_addr].min() > 3 * fan.median()
+    t1_pay = read(world, "payments").merge(d[d.typology == "T1"], on=["order_no", "ebp_code"])
+    assert t1_pay.payer_account_no.nunique() <= t1_pay.scheme_id.nunique()
+
+
+def test_t3_raw_payments_show_more_than_declared(world, decl):
+    p = read(world, "payments")
+    r = read(world, "raw_payments")
+    m = p.merge(r.drop(columns=["order_no"]), on=["pay_code", "pay_transaction_id"]).merge(
+        decl[["order_no", "ebp_code", "typology"]], on=["order_no", "ebp_code"])
+    t3 = m[m.typology == "T3"]
+    ratio = t3.total_amount / t3.amount_paid
+    assert (ratio > 1.2).mean() > 0.3
+    benign = m[m.typology.isna()]
+    assert (benign.total_amount - benign.amount_paid).abs().lt(0.05 * benign.amount_paid).mean() \
+        > 0.99
+
+
+def test_t9_payments_have_no_raw_record_same_second_and_round_amounts(world, decl):
+    p = read(world, "payments").merge(decl[["order_no", "ebp_code", "typology"]],
+                                      on=["order_no", "ebp_code"])
+    r = read(world, "raw_payments")
+    t9 = p[p.typology == "T9"]
+    has_raw = t9.pay_transaction_id.isin(r.pay_transaction_id)
+    assert not has_raw.any()
+    assert t9.pay_time.value_counts().max() >= 3
+    assert (t9.amount_paid % 100 == 0).all()
+    benign = p[p.typology.isna()]
+    assert benign.pay_transaction_id.isin(r.pay_transaction_id).mean() > 0.75
+
+
+def test_t4_splits_just_under_the_limit_same_day_same_address(world, decl, malformed):
+    o = read(world, "orders")
+    o = o[~pk(o, "orders").isin(malformed.get("orders", set()))]
+    o = o.merge(decl[["order_no", "ebp_code", "typology"]], on=["order_no", "ebp_code"])
+    t4 = o[o.typology == "T4"]
+    assert ((t4.goods_value >= 4500) & (t4.goods_value < 5000)).all()
+    t4 = t4.assign(day=t4.order_time.str[:10])
+    per_day = t4.groupby(["consignee_address", "day"]).buyer_id_number.nunique()
+    assert per_day.max() >= 2
+
+
+def test_t5_one_barcode_under_several_hs_codes(world, decl):
+    li = read(world, "declaration_lines").merge(decl[["invt_no", "typology", "ebc_code"]],
+                                                on="invt_no")
+    t5 = li[li.typology == "T5"]
+    per_bar = t5.groupby("bar_code").agg(hs=("gcode", "nunique"), sellers=("ebc_code", "nunique"))
+    assert (per_bar.hs >= 2).any() and (per_bar.sellers >= 2).any()
+
+
+def test_t7_many_small_postal_parcels_to_shared_phones(world, decl, malformed):
+    o = read(world, "orders")
+    o = o[~pk(o, "orders").isin(malformed.get("orders", set()))]
+    o = o.merge(decl[["order_no", "ebp_code", "typology", "channel"]], on=["order_no", "ebp_code"])
+    t7 = o[o.typology == "T7"]
+    assert (t7.channel == "postal").all()
+    assert ((t7.goods_value >= 900) & (t7.goods_value < 1000)).all()
+    assert t7.buyer_id_number.nunique() > 2 * t7.consignee_telephone.nunique()
+
+
+def test_t8_successor_reuses_predecessor_identifiers_elsewhere(world):
+    m = gt(world, "scheme_members.csv")
+    ent = read(world, "enterprises").set_index("enterprise_code")
+    t8 = m[m.scheme_id.str.contains("T8")]
+    old = ent.loc[t8[t8.role == "predecessor"].entity_key]
+    new = ent.loc[t8[t8.role == "successor"].entity_key]
+    assert set(old.status) <= {"penalised", "dormant"}
+    assert set(old.customs_district).isdisjoint(new.customs_district)
+    shared = (set(old.telephone) & set(new.telephone)) | (set(old.address) & set(new.address)) \
+        | (set(old.legal_rep_id_number) & set(new.legal_rep_id_number))
+    assert shared
+
+
+def test_every_typology_and_look_alike_is_present(decl):
+    assert set(decl.typology.dropna()) >= {"T1", "T3", "T4", "T5", "T6", "T7", "T8", "T9"}
+    looks = set(decl.lookalike.dropna())
+    assert looks >= {"parcel_locker", "campus", "family", "office", "promotion_day",
+                     "legit_popmart", "unbranded_toy_exporter", "cohabitant_split",
+                     "flash_sale"}
+    assert not (decl.is_malicious & decl.lookalike.notna()).any()
+
+
+# -- labels ---------------------------------------------------------------------------
+
+def test_inspections_are_few_biased_and_imperfect(world, decl):
+    ins = read(world, "inspections").merge(decl[["invt_no", "is_malicious", "typology"]],
+                                           on="invt_no")
+    assert 0.01 <= len(ins) / N <= 0.05
+    assert ins.is_malicious.mean() > 3 * decl.is_malicious.mean()
+    seized = ins[ins.outcome == "seized"]
+    assert seized.is_malicious.mean() > 0.6
+    sz = read(world, "seizures")
+    assert set(sz.inspection_id) == set(seized.inspection_id)
+    t6 = sz.merge(decl[["invt_no", "typology"]], on="invt_no")
+    t6 = t6[t6.typology == "T6"]
+    if len(t6):
+        assert (t6.brand == "POP MART").all() and t6.goods_description.str.contains("LABUBU").all()
+
+
+# -- ground truth ---------------------------------------------------------------------
+
+def test_ground_truth_agrees_with_the_data(world, decl):
+    g = gt(world, "declarations.parquet")
+    d = read(world, "declarations")
+    assert set(g.invt_no) == set(d.invt_no) and len(g) == len(d)
+    schemes = gt(world, "schemes.csv")
+    counts = g.dropna(subset=["scheme_id"]).groupby("scheme_id").size()
+    assert (schemes.set_index("scheme_id").n_declarations.astype(int) == counts).all()
+    ent = read(world, "enterprises")
+    persons = read(world, "persons")
+    o = read(world, "orders")
+    accts = read(world, "payment_accounts")
+    keys = {
+        "enterprise": set(ent.enterprise_code),
+        "person": set(persons.person_ref),
+        "address": set(o.consignee_address.dropna()) | set(ent.address.dropna())
+        | set(persons.address.dropna()),
+        "phone": set(o.consignee_telephone.dropna()) | set(ent.telephone.dropna())
+        | set(persons.telephone.dropna()),
+        "payment_account": set(accts.pay_code + "|" + accts.account_no),
+        "id_number": set(o.buyer_id_number.dropna()) | set(ent.legal_rep_id_number.dropna()),
+    }
+    m = gt(world, "scheme_members.csv")
+    for _, r in m.iterrows():
+        assert r.entity_key in keys[r.entity_type], (r.scheme_id, r.entity_type, r.entity_key)
+    tf = gt(world, "tampered_fields.parquet")
+    assert {"T3", "T5", "T6"} <= set(g.loc[g.invt_no.isin(
+        tf[tf.table == "declaration_lines"].record_key.str.split("|").str[0]), "typology"])
+    lk = read(world, "declaration_lines")
+    assert set(tf[tf.table == "declaration_lines"].record_key) <= set(
+        lk.invt_no + "|" + lk.gnum.astype(str))
+
+
+def test_entity_identity_has_realistic_duplicates(world):
+    ident = gt(world, "entity_identity.parquet")
+    persons = read(world, "persons").set_index("person_ref")
+    p = ident[ident.entity_type == "person"]
+    assert set(p.record_key) == set(persons.index)
+    multi = p.groupby("true_id").record_key.apply(list)
+    multi = multi[multi.map(len) > 1]
+    assert len(multi) > 0.05 * p.true_id.nunique()
+    names = [persons.loc[refs, "name"].nunique() for refs in multi.head(50)]
+    assert np.mean(np.array(names) > 1) > 0.5
+    a = ident[ident.entity_type == "address"]
+    assert a.true_id.duplicated().any()
+    e = ident[ident.entity_type == "enterprise"]
+    assert e.true_id.duplicated().any() or N < 10000
+    o = read(world, "orders")
+    buyers = set(o.buyer_name.dropna())
+    assert buyers <= set(persons.name)
+
+
+def test_no_ground_truth_leaks_into_the_input(world):
+    for f in world.rglob("*.parquet"):
+        if "ground_truth" in f.parts:
+            continue
+        t = pq.read_table(f)
+        assert not GT_COLUMNS & set(t.column_names), f
+        for c in t.column_names:
+            if pa.types.is_string(t.schema.field(c).type):
+                assert not pc.any(pc.match_substring(t[c], "SCH-")).as_py(), (f, c)
+    assert re.search("SCH-", (world / "manifest.json").read_text()) is None
