@@ -45,6 +45,9 @@ __all__ = [
 
 # -- phones -----------------------------------------------------------------------------
 
+_NON_DIGIT = re.compile(r"\D")
+_CN_MOBILE = re.compile(r"(?:\+86|0086)?[ -]?(1[3-9]\d[ -]?\d{4}[ -]?\d{4})")
+
 def phone_e164(raw: str | None, region: str = "CN") -> str | None:
     """Phone number in E.164 form, or ``None`` when it cannot be a phone number.
 
@@ -69,10 +72,17 @@ def phone_e164(raw: str | None, region: str = "CN") -> str | None:
         return None
     import phonenumbers
 
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = str(raw)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.strip()
     if not text:
         return None
-    digits = re.sub(r"\D", "", text)
+    # Fast path for the common case, a CN mobile with optional +86/0086 and separators:
+    # what phonenumbers returns for these, at a twentieth of the cost.
+    if region == "CN" and (m := _CN_MOBILE.fullmatch(text)):
+        return "+86" + _NON_DIGIT.sub("", m.group(1))
+    digits = _NON_DIGIT.sub("", text)
     # "86 138..." without '+' is common in Chinese extracts: a CN mobile with country code.
     if not text.startswith("+") and not text.startswith("00") and region == "CN" \
             and digits.startswith("86") and len(digits) == 13:
@@ -141,10 +151,15 @@ _NAME_SUFFIXES = [(r"\bLIMITED\b", "LTD"), (r"\bCOMPANY\b", "CO"), (r"\bCORPORAT
                   (r"\bINCORPORATED\b", "INC")]
 
 
+_NON_WORD = re.compile(r"[^\w]+|_")
+_SPACES = re.compile(r"\s+")
+_SUFFIX_RE = [(re.compile(p), r) for p, r in _NAME_SUFFIXES]
+
+
 def _fold(raw: str) -> str:
     """NFKC (full-width to ASCII), upper-case, every non-letter/digit to a space."""
-    text = unicodedata.normalize("NFKC", raw).upper()
-    return re.sub(r"[^\w]+|_", " ", text)
+    text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    return _NON_WORD.sub(" ", text.upper())
 
 
 def normalise_name(raw: str | None) -> str | None:
@@ -168,9 +183,10 @@ def normalise_name(raw: str | None) -> str | None:
     if raw is None:
         return None
     text = _fold(str(raw))
-    for pat, rep in _NAME_SUFFIXES:
-        text = re.sub(pat, rep, text)
-    text = re.sub(r"\s+", "", text)
+    if "LIMITED" in text or "COMPANY" in text or "CORPORATION" in text or "INCORP" in text:
+        for pat, rep in _SUFFIX_RE:
+            text = pat.sub(rep, text)
+    text = _SPACES.sub("", text)
     return text or None
 
 
@@ -188,6 +204,9 @@ _ADDR_WORDS = {
     "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
     "LANE": "LN", "HIGHWAY": "HWY", "PROVINCE": "PROV", "VILLAGE": "VLG",
 }
+
+
+_GLUED = re.compile(r"(?<=\d)(?=[^\W\d])|(?<=[^\W\d])(?=\d)")
 
 
 def normalise_address(raw: str | None) -> str | None:
@@ -211,13 +230,14 @@ def normalise_address(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", str(raw))
-    for cjk, rep in _ADDR_CJK:
-        text = text.replace(cjk, rep)
-    text = text.upper().replace("#", " NO ")
-    text = re.sub(r"[^\w]+|_", " ", text)
+    text = str(raw)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        for cjk, rep in _ADDR_CJK:
+            text = text.replace(cjk, rep)
+    text = _NON_WORD.sub(" ", text.upper().replace("#", " NO "))
     # split digits from letters glued to them: "18JIANGUO" -> "18 JIANGUO", "RM1203" -> "RM 1203"
-    text = re.sub(r"(?<=\d)(?=[^\W\d])|(?<=[^\W\d])(?=\d)", " ", text)
+    text = _GLUED.sub(" ", text)
     tokens = [_ADDR_WORDS.get(t, t) for t in text.split()]
     # CJK order puts the marker after the number ("5栋" -> "5 BLDG"): move it before.
     out: list[str] = []

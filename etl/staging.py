@@ -118,8 +118,11 @@ def _fill_caches(con: duckdb.DuckDBPyConnection, valid: str, fields: dict[str, s
         new = con.execute(f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL "
                           f"AND v NOT IN (SELECT raw FROM _norm_{kind})").fetchall()
         if new:
-            arrow = _compute(kind, [r[0] for r in new])  # noqa: F841 (read by DuckDB)
-            con.execute(f"INSERT INTO _norm_{kind} BY NAME SELECT * FROM arrow")
+            con.register("_norm_new", _compute(kind, [r[0] for r in new]))
+            try:
+                con.execute(f"INSERT INTO _norm_{kind} BY NAME SELECT * FROM _norm_new")
+            finally:
+                con.unregister("_norm_new")
 
 
 def build_canonical(con: duckdb.DuckDBPyConnection, table: str, validated: str, out: str,

@@ -97,3 +97,15 @@ def test_normalisers_never_raise(text):
     assert a is None or a == " ".join(a.split())
     check_prc_id(text)
     parse_gmodel(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       st.sampled_from(["{}", "+86{}", "0086 {}", "+86 {a} {b} {c}", "{a}-{b}-{c}"]))
+def test_mobile_fast_path_agrees_with_phonenumbers(num, form):
+    import phonenumbers
+
+    text = form.format(num, a=num[:3], b=num[3:7], c=num[7:])
+    slow = phonenumbers.format_number(phonenumbers.parse(text, "CN"),
+                                      phonenumbers.PhoneNumberFormat.E164)
+    assert phone_e164(text) == slow

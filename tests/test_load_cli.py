@@ -1,0 +1,94 @@
+"""``cbec load`` end to end: output, clear errors, and SIGKILL at named points then rerun."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from loader_world import write_world
+from typer.testing import CliRunner
+
+from cbec_cli import app
+from etl.contract import load_contract
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stg(ws: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(ws / "staging.duckdb"), read_only=True)
+    out = {t: con.execute(f"SELECT * FROM stg_{t} ORDER BY ALL").fetchall()
+           for t in load_contract()}
+    out["quarantine"] = con.execute("SELECT * FROM quarantine ORDER BY ALL").fetchall()
+    con.close()
+    return out
+
+
+def _stage(src: Path, ws: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    """Run the staging half of a load in a child process (so SIGKILL kills only it)."""
+    env = dict(os.environ)
+    env.pop("CBEC_CRASH_AT", None)
+    if crash_at:
+        env["CBEC_CRASH_AT"] = crash_at
+    code = ("import sys, datetime; from etl.load import stage; "
+            "stage(sys.argv[1], sys.argv[2], today=datetime.date(2026, 1, 1))")
+    return subprocess.run([sys.executable, "-c", code, str(src), str(ws)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The input and the staging state of one uninterrupted load of it."""
+    base = tmp_path_factory.mktemp("clean")
+    src = write_world(base / "in")
+    assert _stage(src, base / "ws").returncode == 0
+    return src, _stg(base / "ws")
+
+
+def test_load_prints_reconciliation_and_is_idempotent(tmp_path):
+    src = write_world(tmp_path / "in")
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    first = runner.invoke(app, ["load", str(src), "--workspace", str(ws)],
+                          env={"COLUMNS": "160"})
+    assert first.exit_code == 0, first.output
+    assert "Reconciliation" in first.output and "orders/2025-06.csv" in first.output
+    assert "6 rows quarantined" in first.output
+    second = runner.invoke(app, ["load", str(src), "--workspace", str(ws)],
+                           env={"COLUMNS": "160"})
+    assert second.exit_code == 0, second.output
+    assert "(run 2)" in second.output
+    total = [ln for ln in second.output.splitlines() if "total" in ln][0].split("│")
+    # rows in 18 = inserted 0 + updated 0 + unchanged 12 + quarantined 6
+    assert [c.strip() for c in total[3:8]] == ["18", "0", "0", "12", "6"]
+
+
+def test_folder_without_tables_is_a_clear_error(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "readme.txt").write_text("hello")
+    res = CliRunner().invoke(app, ["load", str(tmp_path / "in"), "--workspace",
+                                   str(tmp_path / "ws")], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert "no recognisable tables" in res.output and "declarations" in res.output
+
+
+@pytest.mark.parametrize("point", ["after_read:orders", "after_stage:persons",
+                                   "before_commit:orders", "after_staging"])
+def test_sigkill_then_rerun_equals_uninterrupted(tmp_path, uninterrupted, point):
+    src, clean = uninterrupted
+    ws = tmp_path / "crashed"
+    killed = _stage(src, ws, crash_at=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    rerun = _stage(src, ws)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert _stg(ws) == clean
+    con = duckdb.connect(str(ws / "staging.duckdb"), read_only=True)
+    reports = con.execute("SELECT table_name, sum(rows_in), sum(inserted), sum(quarantined) "
+                          "FROM load_reports WHERE run = 1 GROUP BY 1 ORDER BY 1").fetchall()
+    con.close()
+    assert reports == [("declaration_lines", 3, 2, 1), ("enterprises", 4, 3, 1),
+                       ("orders", 8, 4, 4), ("persons", 3, 3, 0)]
