@@ -58,11 +58,12 @@ def compute_delta(con: duckdb.DuckDBPyConnection, label: str,
     attrs = ", ".join(f'coalesce(CAST(a."{c}" AS VARCHAR), \'\')' for c in attr_columns)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE res_fp AS
-        SELECT a.key, md5(concat_ws('|', {attrs}, coalesce(i.idents, ''))) AS fingerprint
+        SELECT a.key, md5(concat_ws('|', {attrs})) || ':' || coalesce(CAST(i.h AS VARCHAR), '')
+               AS fingerprint
         FROM res_attr a LEFT JOIN (
-            SELECT key, string_agg(kind || ':' || value || ':' || usable::VARCHAR, ','
-                                   ORDER BY kind, value) AS idents
-            FROM res_block GROUP BY key) i ON i.key = a.key
+            -- order-free digest of the node's identifiers and whether each is a hub
+            SELECT key, bit_xor(hash(kind, value, usable)) AS h FROM res_block GROUP BY key
+        ) i ON i.key = a.key
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE res_delta AS

@@ -64,8 +64,10 @@ def _fold(text: str | None) -> str:
     """Lower-case, strip accents, keep letters, digits and CJK characters as tokens."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = str(text)
+    if not text.isascii():  # the slow path only where accents or CJK can occur
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 

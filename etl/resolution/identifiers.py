@@ -2,8 +2,8 @@
 
 For every label resolution reads two things from the staging projection:
 
-- an **attribute frame** (one row per node): names, birth year, country, ... plus the
-  matching forms of ``etl.resolution.canon``;
+- an **attribute table** ``res_attr`` (one row per node): names, birth year, country, ...
+  plus the matching forms of ``etl.resolution.canon`` (cached between runs);
 - an **identifier table** ``res_ident(key, kind, value)``: every phone, e-mail, payment
   account, ID number, address ... the node is linked to, and the text-derived blocking keys
   (firm-name halves, address number signature). Nodes sharing a ``(kind, value)`` form a
@@ -21,7 +21,16 @@ import pandas as pd
 
 from etl.resolution import canon
 
-__all__ = ["LabelSpec", "SPECS", "table_columns", "attribute_frame", "build_identifiers"]
+__all__ = ["LabelSpec", "SPECS", "MATCH_COLUMNS", "CANON_TABLE", "table_columns",
+           "load_attributes", "build_identifiers"]
+
+CANON_TABLE = "resolution_canon"
+# Matching forms per label (etl.resolution.canon), stored as m1..m3 in CANON_TABLE.
+MATCH_COLUMNS = {"Person": ("m_name", "m_tokens"), "Enterprise": ("m_name", "m_tokens"),
+                 "Address": ("m_text", "m_numbers", "m_street")}
+# The two text columns the matching forms are computed from (raw first, normalised second).
+_TEXT_INPUTS = {"Person": ("name", "name_norm"), "Enterprise": ("name", "name_norm"),
+                "Address": ("address", "address_norm")}
 
 # Premises shared by many unrelated people: an address of this kind is never evidence that
 # two records are one person (it stays a pivot node for investigators, of course).
@@ -57,46 +66,93 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def attribute_frame(con: duckdb.DuckDBPyConnection, spec: LabelSpec) -> pd.DataFrame:
-    """One row per node of ``spec.label`` with its attributes and matching forms.
+def ensure_canon(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the cache of matching forms, kept between runs like the fingerprints."""
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {CANON_TABLE} (
+        label VARCHAR, key VARCHAR, src VARCHAR, m1 VARCHAR, m2 VARCHAR, m3 VARCHAR,
+        PRIMARY KEY (label, key))""")
 
-    Missing columns read as NULL, so resolution runs on a partial projection.
+
+def _forms(label: str, first: list, second: list) -> list[list[str]]:
+    """Matching forms (``MATCH_COLUMNS[label]``) of nodes, from their two text columns."""
+    text = _first_text(first, second)
+    if label == "Address":
+        m_text = _mapped(canon.address_text, text)
+        return [m_text, _mapped(canon.number_signature, m_text),
+                _mapped(canon.street_token, m_text)]
+    # The raw name (first) keeps word boundaries: re-ordered names, firm suffixes;
+    # name_norm (upper-case, no spaces) is the fallback.
+    if label == "Person":
+        m_name = _mapped(canon.compact_name, _first_text(second, first))
+    else:
+        m_name = _mapped(lambda t: canon.firm_name(t) or canon.compact_name(t), text)
+    return [m_name, _mapped(canon.sorted_tokens, text)]
+
+
+def load_attributes(con: duckdb.DuckDBPyConnection, spec: LabelSpec) -> int:
+    """Create temp table ``res_attr``: one row per node with attributes and matching forms.
+
+    Matching forms are computed in Python only for nodes whose text is new or changed
+    since the last run (cached in ``resolution_canon``). Missing columns read as NULL, so
+    resolution runs on a partial projection. Returns the node count.
 
     Raises
     ------
     LookupError
-        When the node table or its key column is missing.
+        When the node table exists but lacks its key column.
     """
     cols = table_columns(con, spec.table)
     if spec.key not in cols:
         raise LookupError(
             f"{spec.table}: no column {spec.key!r} (has {sorted(cols) or 'no such table'}); "
             "run the projection (etl/project.py) before resolution")
-    select = ", ".join(
-        f'"{c}"' if c in cols else f"NULL AS \"{c}\"" for c in spec.columns)
-    df = con.sql(f'SELECT DISTINCT ON ("{spec.key}") "{spec.key}" AS key, {select} '
-                 f'FROM "{spec.table}" WHERE "{spec.key}" IS NOT NULL').df()
-    if spec.label == "Address":
-        text = _first_text(df["address_norm"], df["address"])
-        df["m_text"] = [canon.address_text(t) for t in text]
-        df["m_numbers"] = [canon.number_signature(t) for t in df["m_text"]]
-        df["m_street"] = [canon.street_token(t) for t in df["m_text"]]
-        return df
-    # The raw name keeps word boundaries (re-ordered names, firm suffixes); name_norm
-    # (upper-case, no spaces) is the fallback.
-    raw = _first_text(df["name"], df["name_norm"])
-    if spec.label == "Person":
-        df["m_name"] = [canon.compact_name(t) for t in _first_text(df["name_norm"], df["name"])]
-    else:
-        df["m_name"] = [canon.firm_name(t) or canon.compact_name(t) for t in raw]
-    df["m_tokens"] = [canon.sorted_tokens(t) for t in raw]
-    return df
+    select = ", ".join(f'"{c}"' if c in cols else f'CAST(NULL AS VARCHAR) AS "{c}"'
+                       for c in spec.columns)
+    t1, t2 = _TEXT_INPUTS[spec.label]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE res_raw AS
+        SELECT *, md5(coalesce("{t1}", '') || '|' || coalesce("{t2}", '')) AS src FROM (
+            SELECT DISTINCT ON ("{spec.key}") "{spec.key}" AS key, {select}
+            FROM "{spec.table}" WHERE "{spec.key}" IS NOT NULL)""")
+    ensure_canon(con)
+    label = spec.label
+    stale = con.execute(f"""
+        SELECT r.key, r.src, r."{t1}", r."{t2}" FROM res_raw r ANTI JOIN {CANON_TABLE} c
+        ON c.label = ? AND c.key = r.key AND c.src = r.src""", [label]).fetchall()
+    con.execute(f"DELETE FROM {CANON_TABLE} WHERE label = ? AND key NOT IN "
+                f"(SELECT key FROM res_raw)", [label])
+    if stale:
+        keys, srcs, first, second = (list(c) for c in zip(*stale, strict=True))
+        forms = _forms(label, first, second)
+        forms += [[None] * len(keys)] * (3 - len(forms))
+        fresh = pd.DataFrame({"key": keys, "src": srcs, "m1": forms[0], "m2": forms[1],
+                              "m3": forms[2]}, dtype=object)
+        con.register("res_fresh", fresh)
+        try:
+            con.execute(f"DELETE FROM {CANON_TABLE} WHERE label = ? "
+                        f"AND key IN (SELECT key FROM res_fresh)", [label])
+            con.execute(f"INSERT INTO {CANON_TABLE} SELECT ?, key, src, m1, m2, m3 "
+                        f"FROM res_fresh", [label])
+        finally:
+            con.unregister("res_fresh")
+    named = ", ".join(f"c.m{i + 1} AS {m}" for i, m in enumerate(MATCH_COLUMNS[label]))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE res_attr AS
+        SELECT r.* EXCLUDE (src), {named} FROM res_raw r
+        JOIN {CANON_TABLE} c ON c.label = '{label}' AND c.key = r.key""")
+    return con.execute("SELECT count(*) FROM res_attr").fetchall()[0][0]
 
 
-def _first_text(first: pd.Series, second: pd.Series) -> list[str]:
+def _first_text(first: list, second: list) -> list[str]:
     """Row-wise the first non-empty string of two columns ("" when neither has one)."""
     return [a if isinstance(a, str) and a else b if isinstance(b, str) else ""
             for a, b in zip(first, second, strict=True)]
+
+
+def _mapped(func, values: list[str]) -> list[str]:
+    """``func`` over ``values``, computed once per distinct value (names repeat a lot)."""
+    cache = {v: func(v) for v in set(values)}
+    return [cache[v] for v in values]
 
 
 def _edges(con, table: str, from_label: str, kind: str, to_expr: str = "to_key") -> str | None:
@@ -164,7 +220,7 @@ _BUILDERS = {"Person": _person_identifiers, "Enterprise": _enterprise_identifier
 def build_identifiers(con: duckdb.DuckDBPyConnection, label: str) -> None:
     """Create temp table ``res_ident(key, kind, value)`` for ``label``.
 
-    Expects the attribute frame registered as ``res_attr``; only keys present there
+    Expects ``res_attr`` (``load_attributes``); only keys present there
     (nodes of this label) are kept.
     """
     union = "\nUNION\n".join(_BUILDERS[label](con))

@@ -28,7 +28,13 @@ from etl.resolution.blocking import (
     ensure_state,
     mark_hubs,
 )
-from etl.resolution.identifiers import SPECS, attribute_frame, build_identifiers, table_columns
+from etl.resolution.identifiers import (
+    MATCH_COLUMNS,
+    SPECS,
+    build_identifiers,
+    load_attributes,
+    table_columns,
+)
 from etl.resolution.scoring import EVIDENCE, score_pairs
 
 __all__ = ["resolve", "ResolutionSummary", "LabelSummary", "SAME_AS_TABLE", "LABELS"]
@@ -113,13 +119,11 @@ def _resolve_label(con: duckdb.DuckDBPyConnection, label: str, load_id: str) -> 
     if not table_columns(con, spec.table):
         out.skipped = f"no table {spec.table}"
         return out
-    attr = attribute_frame(con, spec)
-    out.nodes = len(attr)
-    con.register("res_attr", attr)
+    out.nodes = load_attributes(con, spec)
     try:
         build_identifiers(con, label)
         out.hubs = mark_hubs(con)
-        attr_cols = [c for c in attr.columns if c != "key"]
+        attr_cols = [*spec.columns, *MATCH_COLUMNS[label]]
         out.delta, out.removed = compute_delta(con, label, attr_cols)
         if label == "Person":
             con.execute("CREATE OR REPLACE TEMP TABLE res_nphone AS SELECT key, count(*) AS n "
@@ -132,11 +136,10 @@ def _resolve_label(con: duckdb.DuckDBPyConnection, label: str, load_id: str) -> 
         con.register("res_links", links[["a", "b", "score", "method"]])
         out.deleted = _write(con, label, load_id)
     finally:
-        for view in ("res_attr", "res_links"):
-            try:
-                con.unregister(view)
-            except duckdb.Error:
-                pass
+        try:
+            con.unregister("res_links")
+        except duckdb.Error:
+            pass
     return out
 
 

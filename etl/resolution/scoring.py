@@ -67,13 +67,11 @@ def _name_levels(df: pd.DataFrame, points: dict[str, float]) -> tuple[np.ndarray
 
 def _compare(df: pd.DataFrame, col: str, *, equal: bool) -> np.ndarray:
     """Both ends know ``col`` and the values agree (``equal``) or disagree, case-blind."""
-    def norm(v):
-        return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) \
-            else str(v).lower()
-    a = [norm(v) for v in df[f"a_{col}"]]
-    b = [norm(v) for v in df[f"b_{col}"]]
-    return np.array([x is not None and y is not None and (x == y) == equal
-                     for x, y in zip(a, b, strict=True)], dtype=bool)
+    a = df[f"a_{col}"].astype("string").str.lower()
+    b = df[f"b_{col}"].astype("string").str.lower()
+    known = (a.notna() & b.notna()).to_numpy(dtype=bool)
+    eq = (a == b).fillna(False).to_numpy(dtype=bool)
+    return known & (eq if equal else ~eq)
 
 
 def _evidence(df: pd.DataFrame, label: str) -> tuple[np.ndarray, list[list[str]]]:
