@@ -70,7 +70,41 @@ def _check_coverage(schema: GraphSchema) -> None:
 def _edge_columns(schema: GraphSchema, edge_type: str) -> list[tuple[str, str]]:
     props = schema.edge(edge_type).properties
     return [(c, "VARCHAR") for c in EDGE_KEY_COLUMNS] + \
-        [(p, SQL_TYPES[t]) for p, t in props.items()] + [("_load_id", "VARCHAR")]
+        [(p, SQL_TYPES[t]) for p, t in props.items()]
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_schema = 'main' ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def _replace_keeping_lineage(con: duckdb.DuckDBPyConnection, table: str, select: str,
+                             cols: list[str], match: str, load_id: str) -> int:
+    """Replace ``table`` by the rows of ``select``; return how many are new or changed.
+
+    A row identical to one already there keeps that row's ``_load_id``; the others get
+    ``load_id``. So ``_load_id`` names the load whose projection last changed the row,
+    whatever the load ids look like, and an identical rerun changes nothing.
+    """
+    hashed = f"hash({', '.join(cols)})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT *, {hashed} AS _h "
+                f"FROM ({select})")
+    if _columns_of(con, table) == [*cols, "_load_id"]:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT {match}, {hashed} AS _h, "
+                    f"_load_id FROM {table}")
+    else:  # first projection, or the schema changed: everything is new
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT {match}, {hashed} AS _h, "
+                    f"CAST(NULL AS VARCHAR) AS _load_id FROM _new LIMIT 0")
+    lit = "'" + load_id.replace("'", "''") + "'"
+    on = f"o._h = n._h AND o.{match} = n.{match}"
+    changed = con.execute(f"SELECT count(*) FROM _new n ANTI JOIN _old o ON {on}").fetchall()
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT "
+                f"{', '.join('n.' + c for c in cols)}, coalesce(o._load_id, {lit}) AS _load_id "
+                f"FROM _new n LEFT JOIN _old o ON {on} ORDER BY n.{match}")
+    con.execute("DROP TABLE temp._new")
+    con.execute("DROP TABLE temp._old")
+    return changed[0][0]
 
 
 def _build_raw_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:
@@ -80,19 +114,20 @@ def _build_raw_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> Non
         cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _edge_columns(schema, name))
         con.execute(f"CREATE OR REPLACE TEMP TABLE _e_{name} AS SELECT {cols} FROM ({sql}) "
                     f"WHERE from_key IS NOT NULL AND to_key IS NOT NULL")
-        ends.append(f"SELECT '{name}' AS edge_type, from_label, from_key, to_label, to_key, "
-                    f"_load_id FROM _e_{name}")
+        ends.append(f"SELECT '{name}' AS edge_type, from_label, from_key, to_label, to_key "
+                    f"FROM _e_{name}")
     con.execute("CREATE OR REPLACE TEMP TABLE _edges_all AS " + " UNION ALL ".join(ends))
 
 
-def _build_nodes(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:
+def _build_nodes(con: duckdb.DuckDBPyConnection, schema: GraphSchema, load_id: str,
+                 changed: dict[str, int]) -> None:
     for label, spec in schema.nodes.items():
-        cols = ", ".join(f"CAST({p} AS {SQL_TYPES[t]}) AS {p}"
+        props = list(spec.properties)
+        cast = ", ".join(f"CAST({p} AS {SQL_TYPES[t]}) AS {p}"
                          for p, t in spec.properties.items())
+        select = f"SELECT {cast} FROM ({NODE_SQL[label]}) WHERE {spec.key} IS NOT NULL"
         table = node_table(label)
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {cols}, "
-                    f"CAST(_load_id AS VARCHAR) AS _load_id FROM ({NODE_SQL[label]}) "
-                    f"WHERE {spec.key} IS NOT NULL ORDER BY {spec.key}")
+        changed[table] = _replace_keeping_lineage(con, table, select, props, spec.key, load_id)
         dup = con.execute(f"SELECT {spec.key}, count(*) FROM {table} GROUP BY 1 "
                           f"HAVING count(*) > 1 LIMIT 1").fetchall()
         if dup:
@@ -100,11 +135,12 @@ def _build_nodes(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:
                                f"{dup[0][1]} times: fix its block in etl/project_sql.py")
 
 
-def _build_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:
+def _build_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema, load_id: str,
+                 changed: dict[str, int]) -> None:
     """De-duplicated edges whose both ends exist, into ``edge_<TYPE>``."""
     for name in EDGE_SQL:
         spec = schema.edge(name)
-        group = ", ".join(c for c, _ in _edge_columns(schema, name) if c != "_load_id")
+        cols = [c for c, _ in _edge_columns(schema, name)]
         parts = []
         for frm, to in spec.pairs:
             cond = [f"from_label = '{frm}'", f"to_label = '{to}'"]
@@ -113,12 +149,12 @@ def _build_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:
                     key = schema.node(label).key
                     cond.append(f"{side} IN (SELECT {key} FROM {node_table(label)})")
             parts.append(f"SELECT * FROM _e_{name} WHERE " + " AND ".join(cond))
-        con.execute(f"CREATE OR REPLACE TABLE {edge_table(name)} AS "
-                    f"SELECT {group}, max(_load_id) AS _load_id "
-                    f"FROM ({' UNION ALL '.join(parts)}) GROUP BY {group} ORDER BY {group}")
+        select = f"SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)})"
+        changed[edge_table(name)] = _replace_keeping_lineage(
+            con, edge_table(name), select, cols, "from_key", load_id)
     for name in RESOLUTION_EDGES:
         cols = ", ".join(f"{c} {t}" for c, t in _edge_columns(schema, name))
-        con.execute(f"CREATE TABLE IF NOT EXISTS {edge_table(name)} ({cols})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {edge_table(name)} ({cols}, _load_id VARCHAR)")
 
 
 def project(con: duckdb.DuckDBPyConnection, load_id: str, progress: Any = None,
@@ -131,8 +167,8 @@ def project(con: duckdb.DuckDBPyConnection, load_id: str, progress: Any = None,
         The staging connection (``staging.duckdb``); ``stg_*`` tables a load did not bring
         are read as empty.
     load_id
-        This load's id; rows whose newest contributing staging row carries it count as
-        changed.
+        This load's id: rows this projection adds or changes get it as ``_load_id``;
+        unchanged rows keep theirs.
     progress
         A ``rich.progress.Progress`` to report on, or None.
     schema
@@ -141,7 +177,9 @@ def project(con: duckdb.DuckDBPyConnection, load_id: str, progress: Any = None,
     Returns
     -------
     dict[str, int]
-        Per ``node_<Label>`` / ``edge_<TYPE>`` table, the rows this load added or changed.
+        Per ``node_<Label>`` / ``edge_<TYPE>`` table (``edge_SAME_AS`` aside), the rows this
+        projection added or changed. Rows that disappeared are not counted (the store
+        keeps them: sync only adds and updates).
     """
     schema = schema or load_schema()
     _check_coverage(schema)
@@ -149,16 +187,17 @@ def project(con: duckdb.DuckDBPyConnection, load_id: str, progress: Any = None,
     create_key_macros(con)
     stand_ins = ensure_staging_tables(con)
     _country_names(con)
+    changed: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _person_mentions AS {PERSON_MENTIONS}")
         _build_raw_edges(con, schema)
         if task is not None:
             progress.advance(task)
-        _build_nodes(con, schema)
+        _build_nodes(con, schema, load_id, changed)
         if task is not None:
             progress.advance(task)
-        _build_edges(con, schema)
+        _build_edges(con, schema, load_id, changed)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -169,8 +208,4 @@ def project(con: duckdb.DuckDBPyConnection, load_id: str, progress: Any = None,
             con.execute(f"DROP TABLE IF EXISTS temp.{t}")
     if task is not None:
         progress.advance(task)
-    tables = [node_table(n) for n in schema.nodes] + [edge_table(e) for e in schema.edges]
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FILTER (_load_id = $1) FROM {t}"
-                             for t in tables)
-    return dict(con.execute(sql, [load_id]).fetchall())
-
+    return changed
