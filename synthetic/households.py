@@ -1,0 +1,108 @@
+"""Buyers: real people in households, and the person_refs the platforms know them by.
+
+Households make the classic look-alikes of identity brushing: families and offices
+sharing an address, parcel lockers and campus stations shared by many buyers. About 15 %
+of real people appear under 2-3 person_refs (name spelling or pinyin spacing, phone
+format, address style, masked or hashed ID): what entity resolution has to undo.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from synthetic.config import LOOKALIKES, GenConfig
+from synthetic.identities import addresses, mobiles, name_variant, names, resident_ids
+
+if TYPE_CHECKING:
+    from synthetic.cast import Cast
+
+__all__ = ["add_households"]
+
+_LOOK = {k: i for i, k in enumerate(LOOKALIKES)}
+
+
+def add_households(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None:
+    """Real people in households, their refs, phones, addresses and accounts."""
+    reg = cast.reg
+    n_people = max(300, int(cfg.declarations * 0.3 / 2.2))
+    # household plan: (kind, look-alike, members per address)
+    plans = [("residential", "", 1, 0.50), ("residential", "family", 3, 0.27),
+             ("office", "office", 12, 0.06), ("parcel_locker", "parcel_locker", 40, 0.11),
+             ("campus", "campus", 80, 0.06)]
+    addr_of_person = np.empty(n_people, np.int64)
+    addr_look: list[int] = []
+    pos = 0
+    for kind, look, size, share in plans:
+        k = int(n_people * share) if kind != "campus" else n_people - pos
+        sizes = np.maximum(1, rng.poisson(size - 1, max(1, k // size + 1)) + 1) if size > 1 \
+            else np.ones(k, np.int64)
+        objs = addresses(rng, len(sizes), kind)
+        filled = 0
+        two = (rng.random(len(sizes)) < 0.25).tolist()
+        alt = rng.integers(1, 3, len(sizes)).tolist()
+        for a, s, tw, al in zip(objs, sizes, two, alt, strict=True):
+            if filled >= k:
+                break
+            styles = (0, al) if tw else (0,)
+            refs = reg.add_address(a, styles)
+            addr_look.extend([_LOOK[look] if look else 0] * len(refs))
+            s = min(int(s), k - filled)
+            addr_of_person[pos + filled: pos + filled + s] = refs[0]
+            filled += s
+        pos += filled
+    n_people = pos
+    addr_of_person = addr_of_person[:n_people]
+    cast.addr_look = np.array(addr_look, np.int8)
+    _people(cast, rng, n_people, addr_of_person)
+
+
+def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray) -> None:
+    """Bulk-create ``n`` real people and their 1-3 refs each (lists built in one pass)."""
+    reg = cast.reg
+    ids = resident_ids(rng, n).tolist()
+    nm = names(rng, n)
+    mob = mobiles(rng, n).tolist()
+    n_refs = np.where(rng.random(n) < 0.15, rng.integers(2, 4, n), 1)
+    styles = rng.integers(0, 6, n).tolist()
+    id_how = rng.choice(3, n, p=[0.9, 0.07, 0.03]).tolist()
+    pay_i = rng.choice(len(cast.pay_imp), n, p=[0.55, 0.35, 0.10])
+    acct_no = rng.integers(10**15, 10**16, n).tolist()
+    opened = rng.integers(0, 3000, n).tolist()
+    activated = rng.integers(0, 4000, n).tolist()
+    email = (rng.random(n) < 0.4).tolist()
+    base = date(2016, 1, 1)
+    pay_codes = [reg.code(e) for e in cast.pay_imp]
+    acct0 = len(reg.acct_rows)
+    for p in range(n):
+        reg.acct_rows.append({"pay_code": pay_codes[pay_i[p]], "account_no": str(acct_no[p]),
+                              "holder_name": nm[p], "holder_id_number": ids[p],
+                              "account_kind": "personal",
+                              "opened_date": (base + timedelta(days=opened[p])).isoformat()})
+    reg.acct_ent.extend(np.asarray(cast.pay_imp)[pay_i].tolist())
+    alt: dict[int, list[int]] = {}
+    for j, t in enumerate(reg.addr_true):
+        alt.setdefault(t, []).append(j)
+    true0 = reg.n_true_person
+    reg.n_true_person += n
+    first = np.empty(n, np.int64)
+    p_true = reg.addr_true
+    for p in range(n):
+        first[p] = len(reg.p_name)
+        alts = alt[p_true[int(addr_of[p])]]
+        pid = ids[p]
+        for r in range(int(n_refs[p])):
+            style = (styles[p] + r) % 6
+            owner = (nm[p], pid) if r == 0 and activated[p] % 5 < 3 else None
+            ph = reg.add_phone(mob[p], style, owner, base + timedelta(days=activated[p]))
+            name = nm[p] if r == 0 else name_variant(nm[p], (styles[p] + r) % 4)
+            how = id_how[p] if r == 0 else (id_how[p] + r) % 3
+            em = f"{nm[p].replace(' ', '').lower()}{p % 97}@example.cn" if email[p] else None
+            reg.add_person_ref(true0 + p, name, pid, reg.written_id(pid, how), ph,
+                               alts[r % len(alts)], acct0 + p, em)
+    cast.person_first_ref = first
+    cast.person_n_refs = n_refs.astype(np.int64)
+    w = rng.lognormal(0.0, 1.0, n)
+    cast.person_weight = w / w.sum()
