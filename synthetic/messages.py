@@ -243,8 +243,10 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "total_price": line_total, "currency": l_cur, "country": l_country})
     t_dep = t_decl + d["d_depart"]
     traf = take(np.array(TRAF_MODES, dtype=object), d["traf"])
-    bill = pc.if_else(pa.array(d["traf"] == 0), join("784-", lpad(seq // 150 % 10**8, 8)),
-                      join("MB", lpad(seq // 60 % 10**8, 8)))
+    # master bills group a carrier's consecutive parcels (air waybill or truck manifest)
+    grp = (seq // 150 * 37 + d["logi"]) % 10**8
+    bill = pc.if_else(pa.array(d["traf"] == 0), join("784-", lpad(grp, 8)),
+                      join("MB", lpad(grp, 8)))
     departures = pa.table({
         "logistics_code": logistics_code, "logistics_no": logistics_no,
         "bill_no": _null_where(bill, postal), "traf_mode": traf, "port_code": port,

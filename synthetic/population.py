@@ -59,6 +59,15 @@ def sample_times(rng: np.random.Generator, n: int, m0: date, m1: date) -> tuple[
     return days[di] * 86400 + sec, promo_day
 
 
+def _epoch(d: date) -> int:
+    return int(np.datetime64(d, "s").astype(np.int64))
+
+
+def _first_lines(d: dict) -> np.ndarray:
+    nl = d["n_lines"].astype(np.int64)
+    return np.cumsum(nl) - nl
+
+
 def _pick_sellers(rng: np.random.Generator, s: Sellers, n: int) -> np.ndarray:
     return rng.choice(len(s.ent), n, p=s.weight)
 
@@ -133,6 +142,13 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     d["d_order"][:] = rng.integers(10, 1800, n)
     d["d_depart"][:] = rng.integers(4 * 3600, 3 * 86400, n)
     d["d_receipt"][:] = rng.integers(3600, 15 * 86400, n)
+    # promotion days: the burst is in the order time (midnight sales), declared hours later
+    pi = imp & promo
+    d["d_order"][pi] = rng.integers(5, 600, int(pi.sum()))
+    d["d_pay"][pi] = rng.integers(3600, 12 * 3600, int(pi.sum()))
+    d["d_ship"][pi] = rng.integers(3600, 8 * 3600, int(pi.sum()))
+    late = t[pi] + d["d_order"][pi] + d["d_pay"][pi] + d["d_ship"][pi]
+    d["t_decl"][pi] = np.minimum(late, _epoch(m1) - 1)
     # goods lines
     ld = f.line_decl
     lsel = si[ld]
@@ -148,6 +164,21 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
     qty = np.where(b2b, rng.integers(10, 300, len(ld)),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))
+    # imports stay under the RMB 5,000 per-order limit (TL-11): fewer units, then cheaper
+    # extra lines; the few orders still over it are documented natural noise
+    nl = d["n_lines"].astype(np.int64)[ld]
+    cap = np.maximum(1, np.floor(4900 / (nl * price)))
+    qty = np.where(lexp, qty, np.minimum(qty, cap))
+    gv = np.bincount(ld, weights=price * qty, minlength=n)
+    fix = ~lexp & (gv[ld] > 4950) & (np.arange(len(ld)) != _first_lines(d)[ld])
+    if fix.any():
+        s_items = cast.imp.items[np.minimum(lsel[fix], len(cast.imp.ent) - 1)]
+        cheapest = s_items[np.arange(fix.sum()), CATALOG["price"][s_items].argmin(axis=1)]
+        items = items.copy()
+        items[fix] = cheapest
+        sku = 1 + 0.05 * (((lsel[fix] * 31 + cheapest) % 7) - 3) / 3
+        price[fix] = CATALOG["price"][cheapest] * pf[fix] * sku
+        qty[fix] = 1
     li["item"][:] = items
     li["true_item"][:] = items
     li["qty"][:] = qty

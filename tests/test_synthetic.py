@@ -205,6 +205,7 @@ def test_benign_rows_pass_three_list_rules(world, decl, malformed):
     calc = m.goods_value + m.freight_o + m.tax_total.fillna(0) - m.discount.fillna(0)
     assert ((m.actual_paid - calc).abs() <= 0.05 * calc).mean() > 0.999  # TL-03
     assert ((m.actual_paid - calc).abs() < 0.011).mean() > 0.99           # noise documented
+    assert (m[m.ie_flag == "I"].goods_value <= 5000).mean() > 0.999       # TL-11
     p = p[~pk(p, "payments").isin(bad)]
     mp = m.merge(p.drop(columns=["pay_code"]), on=["order_no", "ebp_code"])
     assert (mp.amount_paid - mp.actual_paid).abs().lt(0.011).mean() > 0.99  # TL-05
