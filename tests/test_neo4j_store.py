@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import neo4j  # noqa: F401 - imported up front: the fail-fast timing covers the connection only
 import pyarrow as pa
 import pytest
 
@@ -373,3 +374,39 @@ def test_shortest_path_keys_travel_only_as_parameters(store, fake, bad):
     store.shortest_path(NodeRef("Person", bad), NodeRef("Phone", bad))
     assert all(bad not in c.query for c in fake.calls)
     assert fake.matching("shortestPath")[0].params["a"] == bad
+
+
+@pytest.mark.parametrize("query, read", [
+    ("MATCH (n) RETURN n", True),
+    ("CALL db.labels() YIELD label RETURN label", True),
+    ("MATCH (n) DETACH DELETE n", False),
+    ("UNWIND [1, 2] AS k MERGE (n:X {k: k})", False),
+    ("MATCH (n) set n.x = 1", False),
+    ("CREATE CONSTRAINT c IF NOT EXISTS FOR (n:X) REQUIRE n.k IS UNIQUE", False),
+    ("MATCH (n) REMOVE n.x", False),
+    ("MATCH (n) WHERE n.settled RETURN n.offset AS created_at", True),  # words, not clauses
+])
+def test_routing_follows_the_clauses(store, fake, query, read):
+    store.query(query)
+    assert fake.calls[-1].read is read
+
+
+def test_from_env_reports_a_missing_database_and_closes_the_driver(monkeypatch):
+    import neo4j.exceptions as ne
+
+    from graph.store import neo4j_store
+
+    class Driver:
+        closed = False
+
+        def execute_query(self, *a, **k):
+            raise ne.Neo4jError._hydrate_neo4j(code="Neo.ClientError.Database.DatabaseNotFound",
+                                               message="Database does not exist.")
+
+        def close(self):
+            Driver.closed = True
+
+    monkeypatch.setattr(neo4j_store, "_connect", lambda *a: Driver())
+    with pytest.raises(Neo4jConnectionError, match=r"(?s)use database nosuch.*NEO4J_DATABASE"):
+        Neo4jStore.from_env({**FULL_ENV, "NEO4J_DATABASE": "nosuch"})
+    assert Driver.closed
