@@ -272,6 +272,10 @@ def test_t1_fans_many_ids_onto_few_drop_addresses(world, decl):
     t1_addr = d[d.typology == "T1"].consignee_address.unique()
     assert 1 <= len(t1_addr) <= 3 * d[d.typology == "T1"].scheme_id.nunique()
     assert fan.loc[t1_addr].min() > 3 * fan.median()
+    # stolen IDs are pushed toward the RMB 26,000 annual limit; ordinary buyers are not
+    per_id = d.groupby(["buyer_id_number", d.typology.fillna("-")]).goods_value.sum()
+    t1_total = per_id.xs("T1", level=1).median()
+    assert t1_total >= 13000 and t1_total > 4 * per_id.xs("-", level=1).median()
     t1_pay = read(world, "payments").merge(d[d.typology == "T1"], on=["order_no", "ebp_code"])
     assert t1_pay.payer_account_no.nunique() <= t1_pay.scheme_id.nunique()
 
