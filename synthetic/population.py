@@ -162,7 +162,7 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     price = CATALOG["price"][items] * pf * sku_f
     price = np.where(d["usd"][ld], price / USD_RATE, price)
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
-    qty = np.where(b2b, rng.integers(10, 300, len(ld)),
+    qty = np.where(b2b, np.minimum(rng.geometric(0.045, len(ld)) + 4, 200),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))
     # imports stay under the RMB 5,000 per-order limit (TL-11): fewer units, then cheaper
     # extra lines; the few orders still over it are documented natural noise
