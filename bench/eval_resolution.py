@@ -188,7 +188,7 @@ def _print(results: dict) -> None:
                       str(r["clusters"]), str(r["same_as_edges"]), name, str(s["true_pairs"]),
                       str(s["predicted_pairs"]), f"{s['precision']:.4f}", f"{s['recall']:.4f}",
                       f"{s['f1']:.4f}")
-    Console().print(t)
+    Console(width=160).print(t)
 
 
 def main(argv: list[str] | None = None) -> int:

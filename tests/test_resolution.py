@@ -119,6 +119,8 @@ def test_matching_forms_absorb_suffix_and_unit_variants():
     ("Li Na", "LiNa", "name_exact"),
     ("Zhang Wei", "Wei Zhang", "name_reorder"),
     ("Chen Zihao", "Chen Zihaoo", "name_typo"),
+    ("Xu Bo", "Xu Boo", "name_typo"),
+    ("Gao Rui", "Riu Gao", "name_typo"),  # re-ordered and mistyped
 ])
 def test_person_variants_sharing_a_phone_are_linked(a, b, expect):
     w = World()
@@ -178,6 +180,14 @@ def test_family_at_one_address_is_not_one_person():
     assert len(set(keys)) == 4
     assert summary.labels["Person"].pairs == 6  # they were compared...
     assert same_as(con) == set()                 # ...and kept apart
+
+
+def test_one_letter_replaced_in_a_short_name_is_another_person():
+    w = World()
+    a = w.person("Xu Li", "+8613800138000", _valid_id("11010519920307451"))
+    b = w.person("Xu Ni", "+8613800138000")
+    con, summary = run(w)
+    assert a != b and summary.labels["Person"].pairs == 1 and same_as(con) == set()
 
 
 def test_conflicting_valid_ids_are_never_linked():

@@ -31,6 +31,9 @@ __all__ = [
     "street_token",
 ]
 
+# Bump when a matching form changes: cached forms (resolution_canon) are then recomputed.
+VERSION = "1"
+
 _NON_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 _DIGITS = re.compile(r"\d+")
 

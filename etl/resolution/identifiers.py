@@ -111,7 +111,8 @@ def load_attributes(con: duckdb.DuckDBPyConnection, spec: LabelSpec) -> int:
     t1, t2 = _TEXT_INPUTS[spec.label]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE res_raw AS
-        SELECT *, md5(coalesce("{t1}", '') || '|' || coalesce("{t2}", '')) AS src FROM (
+        SELECT *, md5('{canon.VERSION}|' || coalesce("{t1}", '') || '|' || coalesce("{t2}", ''))
+               AS src FROM (
             SELECT DISTINCT ON ("{spec.key}") "{spec.key}" AS key, {select}
             FROM "{spec.table}" WHERE "{spec.key}" IS NOT NULL)""")
     ensure_canon(con)

@@ -44,19 +44,36 @@ def _pairwise(scorer, a: pd.Series, b: pd.Series) -> np.ndarray:
     return process.cpdist(a.fillna("").tolist(), b.fillna("").tolist(), scorer=scorer)
 
 
+def _typo(a: list[str], b: list[str]) -> np.ndarray:
+    """One slip of the keyboard: a letter dropped, doubled or swapped (names of 4+ letters),
+    one replaced (5+ letters, since "xuli"/"xuni" are more often two people), or two edits
+    in a long name (12+)."""
+    osa = process.cpdist(a, b, scorer=OSA.distance)
+    la = np.fromiter((len(x) for x in a), int, len(a))
+    lb = np.fromiter((len(x) for x in b), int, len(b))
+    shortest = np.minimum(la, lb)
+    swapped = np.array([sorted(x) == sorted(y) for x, y in zip(a, b, strict=True)], dtype=bool)
+    indel_or_swap = (osa == 1) & ((la != lb) | swapped) & (shortest >= 4)
+    replaced = (osa == 1) & (shortest >= 5)
+    return indel_or_swap | replaced | ((osa <= 2) & (shortest >= 12))
+
+
 def _name_levels(df: pd.DataFrame, points: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     """Points and label for name agreement: exact, re-ordered, typo, close or different."""
     an, bn = df["a_name"].fillna(""), df["b_name"].fillna("")
-    osa = _pairwise(OSA.distance, an, bn)
-    jw = _pairwise(JaroWinkler.normalized_similarity, an, bn)
+    al, bl = an.tolist(), bn.tolist()
+    jw = process.cpdist(al, bl, scorer=JaroWinkler.normalized_similarity)
     shortest = np.minimum(an.str.len().to_numpy(), bn.str.len().to_numpy())
     exact = (an == bn).to_numpy() & (shortest > 0)
     # re-ordered: same tokens, or "zhangwei" / "weizhang" (a rotation of the compact form)
-    rotated = np.array([len(x) == len(y) and x in y + y for x, y in zip(an, bn, strict=True)],
+    rotated = np.array([len(x) == len(y) and x in y + y for x, y in zip(al, bl, strict=True)],
                        dtype=bool)
-    reorder = ((df["a_tokens"] == df["b_tokens"]).fillna(False).to_numpy(dtype=bool)
-               | rotated) & (shortest > 0)
-    typo = ((osa <= 1) & (shortest >= 5)) | ((osa <= 2) & (shortest >= 12))
+    at = [t.replace(" ", "") for t in df["a_tokens"].fillna("").tolist()]
+    bt = [t.replace(" ", "") for t in df["b_tokens"].fillna("").tolist()]
+    reorder = ((np.array(at, dtype=object) == np.array(bt, dtype=object)) | rotated) \
+        & (shortest > 0)
+    # a typo in the name as written, or in its tokens put in order ("Gao Riu" / "Rui Gao")
+    typo = _typo(al, bl) | _typo(at, bt)
     close = jw >= 0.92
     conds = [exact, reorder, typo, close]
     names = ["name_exact", "name_reorder", "name_typo", "name_close"]
