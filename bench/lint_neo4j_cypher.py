@@ -81,23 +81,6 @@ def write_statements() -> list[dict]:
     return out
 
 
-class _Replay:
-    """A runner answering the i-th statement with the rows the embedded store returned for
-    its i-th statement: the query API is shared code, so both take the same path."""
-
-    database = "replay"
-
-    def __init__(self, rows: list[list[dict]]) -> None:
-        self.rows, self.queries = list(rows), []
-
-    def run(self, query: str, params: dict | None = None, *, read: bool = False) -> list[dict]:
-        self.queries.append((query, sorted(params or {})))
-        return self.rows.pop(0) if self.rows else []
-
-    def close(self) -> None:
-        pass
-
-
 def read_statements(workdir: Path) -> tuple[list[dict], list[str]]:
     """The query API's statements in the Neo4j dialect, found by running a workload on the
     tiny test ring in the embedded store and replaying each call's rows to a ``Neo4jStore``.
@@ -109,6 +92,7 @@ def read_statements(workdir: Path) -> tuple[list[dict], list[str]]:
     from graph.store.base import NodeRef as R
     from graph.store.ladybug_store import LadybugStore
     from graph.store.neo4j_store import Neo4jStore
+    from graph.store.testing import ReplayRunner
 
     conftest = Path(__file__).resolve().parents[1] / "tests" / "conftest.py"
     spec = importlib.util.spec_from_file_location("ring_conftest", conftest)
@@ -155,11 +139,12 @@ def read_statements(workdir: Path) -> tuple[list[dict], list[str]]:
     for name, call in calls:
         seen.clear()
         call(lb)
-        replay = _Replay(seen)
+        replay = ReplayRunner(seen)
         call(Neo4jStore(replay))
-        if len(replay.queries) != len(seen) + len(replay.rows):
+        if len(replay.calls) != len(seen):
             diverged.append(name)
-        out += [{"where": name, "query": q, "params": p} for q, p in replay.queries]
+        out += [{"where": name, "query": c.query, "params": sorted(c.params)}
+                for c in replay.calls]
     lb.close()
     return out, diverged
 

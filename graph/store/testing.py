@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Call", "FakeRunner"]
+__all__ = ["Call", "FakeRunner", "ReplayRunner"]
 
 Rows = list[dict[str, Any]]
 Responder = Rows | Callable[[str, dict[str, Any]], Rows] | Exception
@@ -98,3 +98,21 @@ class FakeRunner:
     def matching(self, pattern: str) -> list[Call]:
         """The recorded calls whose query contains ``pattern``."""
         return [c for c in self.calls if pattern in c.query]
+
+
+class ReplayRunner(FakeRunner):
+    """Answers the i-th statement with ``answers[i]`` (then no rows), recording as it goes.
+
+    The query API is code shared by the stores, so rows recorded from one store's calls can
+    drive another store through the same path: this is how the Neo4j store's reads are
+    exercised on realistic rows without a server.
+    """
+
+    def __init__(self, answers: list[Rows], database: str | None = "replay") -> None:
+        super().__init__(database=database)
+        self.answers = [list(rows) for rows in answers]
+
+    def run(self, query: str, params: dict[str, Any] | None = None, *,
+            read: bool = False) -> Rows:
+        super().run(query, params, read=read)
+        return [dict(r) for r in self.answers.pop(0)] if self.answers else []

@@ -1,0 +1,69 @@
+"""The Neo4j store's reads on realistic rows, without a server.
+
+Each query-API call runs on the embedded store holding the tiny test ring; the rows it got
+back are replayed, statement by statement, to a ``Neo4jStore``. The query API is shared
+code, so both must issue the same number of statements and return the same result; on the
+Neo4j side every read must be routed to readers and carry its values as parameters only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import P1_ID, PHONE, make_store, ref, write_tiny_ring
+
+from graph.store.neo4j_store import Neo4jStore
+from graph.store.testing import ReplayRunner
+
+P1, S1, S2 = ref("Person", "id:" + P1_ID), ref("Enterprise", "S1"), ref("Enterprise", "S2")
+CST = timezone(timedelta(hours=8))
+
+CALLS = {
+    "get_node": lambda st: st.get_node(P1),
+    "counts": lambda st: (st.count_nodes(), st.count_edges("HAS_PHONE")),
+    "search name": lambda st: st.search("Zhang Wie"),
+    "search phone": lambda st: st.search("+86 138 0013 8000"),
+    "search id": lambda st: st.search(P1_ID),
+    "search address": lambda st: st.search("南山区科技园"),
+    "neighbourhood": lambda st: st.neighbourhood(S1, hops=3),
+    "neighbourhood dated": lambda st: st.neighbourhood(
+        P1, hops=2, since=datetime(2024, 3, 1, 8, tzinfo=CST), until=datetime(2024, 9, 1)),
+    "neighbourhood typed": lambda st: st.neighbourhood(S1, hops=2, edge_types=["HAS_PHONE"]),
+    "sharing_identifier": lambda st: st.sharing_identifier(S1),
+    "subgraph": lambda st: st.subgraph([S1, S2, ref("Phone", PHONE)]),
+}
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    store = make_store("ladybug", tmp_path_factory.mktemp("replay"))
+    write_tiny_ring(store)
+    answers: list = []
+    inner = store._run
+
+    def recording(query, params):
+        rows = inner(query, params)
+        answers.append(rows)
+        return rows
+
+    store._run = recording
+    yield store, answers
+    store.close()
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_neo4j_store_follows_the_embedded_store(embedded, name):
+    store, answers = embedded
+    answers.clear()
+    expected = CALLS[name](store)
+    replay = ReplayRunner(answers)
+    got = CALLS[name](Neo4jStore(replay))
+    assert got == expected
+    assert len(replay.calls) == len(answers) > 0
+    assert all(c.read for c in replay.calls)
+    for c in replay.calls:
+        for value in (P1_ID, PHONE, "Zhang", "南山"):
+            assert value not in c.query
+        for v in c.params.values():  # aware datetimes were made naive UTC
+            assert not (isinstance(v, datetime) and v.tzinfo)
