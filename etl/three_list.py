@@ -25,7 +25,7 @@ import pandas as pd
 from etl.checks import amounts, export, goods, parties, sequence
 from etl.checks.base import Check
 from etl.checks.context import build_base, build_scope
-from etl.checks.schema import RESULTS_DDL, ensure_staging
+from etl.checks.schema import drop_stand_ins, ensure_results, ensure_staging
 
 __all__ = ["CHECKS", "run_checks", "render_markdown", "check_by_id"]
 
@@ -47,11 +47,10 @@ def check_by_id(check_id: str) -> Check:
 def _insert_sql(check: Check) -> str:
     """Wrap a check's SELECT into the INSERT that stores its results.
 
-    Rows are restricted to scope declarations of the check's direction; an ``R`` check's
-    ``fail`` becomes ``risk``; a row's severity is ``B`` for fail, ``R`` for risk and the
-    check's own (first) severity for pass.
+    The check reads ``tl_decl``, a view of the scope declarations of its direction (created
+    just before). An ``R`` check's ``fail`` becomes ``risk``; a row's severity is ``B`` for
+    fail, ``R`` for risk and the check's own (first) severity for pass.
     """
-    flags = ", ".join(f"'{f}'" for f in check.ie_flags)
     base_sev = check.severity[0]
     return f"""
 INSERT INTO stg_check_results
@@ -61,8 +60,13 @@ SELECT r.invt_no, '{check.id}',
             WHEN r.status = 'risk' OR '{check.severity}' = 'R' THEN 'R' ELSE 'B' END,
        r.observed, r.expected, r.delta, r.explanation, $load_id
 FROM ({check.sql}) r
-JOIN tl_base b ON b.invt_no = r.invt_no AND b.ie_flag IN ({flags})
 """
+
+
+def _decl_view(check: Check) -> str:
+    flags = ", ".join(f"'{f}'" for f in check.ie_flags)
+    return (f"CREATE OR REPLACE TEMP VIEW tl_decl AS "
+            f"SELECT * FROM tl_base WHERE ie_flag IN ({flags})")
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:
@@ -103,10 +107,23 @@ def run_checks(con: duckdb.DuckDBPyConnection, load_id: str, *, full: bool = Fal
     transaction, so rerunning a load writes identical rows.
     """
     checks = CHECKS if checks is None else checks
-    ensure_staging(con)
-    con.execute(RESULTS_DDL)
-    n_scope = build_scope(con, load_id, full=full)
-    build_base(con)
+    stand_ins = ensure_staging(con)
+    try:
+        ensure_results(con)
+        n_scope = build_scope(con, load_id, full=full)
+        build_base(con)
+        _write(con, load_id, checks, progress)
+        return _summary(con, checks, n_scope)
+    finally:
+        drop_stand_ins(con, stand_ins)
+        con.execute("DROP VIEW IF EXISTS temp.tl_decl")
+        for t in ("tl_touched", "tl_scope", "tl_base"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+
+
+def _write(con: duckdb.DuckDBPyConnection, load_id: str, checks: list[Check],
+           progress: bool) -> None:
+    """Replace the scope's results by the checks' rows, in one transaction."""
     own_tx = _begin(con)
     try:
         con.execute("DELETE FROM stg_check_results WHERE invt_no IN "
@@ -115,17 +132,32 @@ def run_checks(con: duckdb.DuckDBPyConnection, load_id: str, *, full: bool = Fal
                      ", ".join(f"'{c.id}'" for c in checks) + ")"))
         for check in _progress(checks, progress):
             try:
+                con.execute(_decl_view(check))
                 con.execute(_insert_sql(check), {"load_id": load_id})
             except duckdb.Error as exc:
                 raise RuntimeError(f"three-list check {check.id} ({check.title}) failed: "
                                    f"{exc}") from exc
+        _assert_unique(con, load_id)
         if own_tx:
             con.execute("COMMIT")
     except BaseException:
         if own_tx:
             con.execute("ROLLBACK")
         raise
-    return _summary(con, checks, n_scope)
+
+
+def _assert_unique(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """(invt_no, check_id) is the results' key. It is kept by construction (the old rows of
+    the scope are deleted, each check yields one row per declaration) and verified here
+    rather than by an index: DuckDB's index maintenance made a 1M-list run several times
+    slower."""
+    dup = con.execute("""
+        SELECT invt_no, check_id, count(*) FROM stg_check_results
+        WHERE _load_id = $load_id GROUP BY ALL HAVING count(*) > 1 LIMIT 3""",
+                      {"load_id": load_id}).fetchall()
+    if dup:
+        raise RuntimeError(f"three-list checks wrote duplicate results {dup}: a check's SQL "
+                           "yields several rows per declaration; fix that check")
 
 
 def _progress(checks: list[Check], show: bool):

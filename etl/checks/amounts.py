@@ -36,7 +36,7 @@ def decl_value_sql(decls: str) -> str:
 
 _E = "(o_goods_value + coalesce(o_freight, 0) + coalesce(o_tax_total, 0) - coalesce(o_discount, 0))"
 _TL03 = f"""
-WITH x AS (SELECT *, {_E} AS e FROM tl_base WHERE o_found AND o_actual_paid IS NOT NULL)
+WITH x AS (SELECT *, {_E} AS e FROM tl_decl WHERE o_found AND o_actual_paid IS NOT NULL)
 SELECT invt_no,
     CASE WHEN abs(o_actual_paid - e) <= {TOLERANCE_TL03} * abs(e) + {_EPS} THEN 'pass'
          ELSE 'fail' END AS status,
@@ -62,19 +62,20 @@ _TL04 = f"""
 WITH l AS (
     SELECT b.invt_no, l.gnum, l.qty, l.price, l.total_price,
            abs(l.total_price - l.price * l.qty) AS err
-    FROM tl_base b JOIN stg_order_lines l ON l.ebp_code = b.ebp_code AND l.order_no = b.order_no
+    FROM tl_decl b JOIN stg_order_lines l ON l.ebp_code = b.ebp_code AND l.order_no = b.order_no
     WHERE b.o_found),
 a AS (
-    SELECT invt_no, sum(total_price) AS s, count(*) FILTER (WHERE err >= 0.005) AS n_bad,
-           string_agg(CASE WHEN err >= 0.005 THEN 'line ' || gnum || ': ' || {qty('qty')}
-                      || ' x ' || {num('price')} || ' = ' || {num('qty * price')}
-                      || ' but the line total is ' || {num('total_price')} END, '; '
-                      ORDER BY gnum) AS issues
+    SELECT invt_no, sum(total_price) AS s, count(*) FILTER (WHERE err >= 0.005) AS n_bad
     FROM l GROUP BY invt_no),
-x AS (SELECT b.invt_no, b.o_goods_value AS gv, b.o_currency AS cur, a.*,
+bad AS (
+    SELECT invt_no, string_agg('line ' || gnum || ': ' || {qty('qty')} || ' x '
+               || {num('price')} || ' = ' || {num('qty * price')} || ' but the line total is '
+               || {num('total_price')}, '; ' ORDER BY gnum) AS issues
+    FROM l WHERE err >= 0.005 GROUP BY invt_no),
+x AS (SELECT b.invt_no, b.o_goods_value AS gv, b.o_currency AS cur, a.*, bad.issues,
              abs(a.s - b.o_goods_value) > greatest(0.01, 0.01 * abs(b.o_goods_value))
              AS sum_bad
-      FROM tl_base b JOIN a USING (invt_no))
+      FROM tl_decl b JOIN a USING (invt_no) LEFT JOIN bad USING (invt_no))
 SELECT invt_no, CASE WHEN n_bad = 0 AND NOT sum_bad THEN 'pass' ELSE 'risk' END AS status,
     'lines sum to ' || {money('s', 'cur')} AS observed,
     'goods value ' || {money('gv', 'cur')} AS expected,
@@ -90,7 +91,7 @@ FROM x
 """
 
 _TL11 = f"""
-WITH v AS ({decl_value_sql("(SELECT d.* FROM stg_declarations d JOIN tl_scope USING (invt_no))")})
+WITH v AS ({decl_value_sql("tl_decl")})
 SELECT invt_no, CASE WHEN value_cny <= {LIMIT_ORDER} + {_EPS} THEN 'pass' ELSE 'fail' END
     AS status,
     {money('value_cny', "'CNY'")} AS observed, '<= 5,000.00 CNY' AS expected,
@@ -110,8 +111,8 @@ FROM v WHERE value_cny IS NOT NULL
 # (not only those in scope), in declaration time order; ties broken by list number.
 _TL12 = f"""
 WITH k AS (
-    SELECT DISTINCT buyer_id_number_norm AS k, year(decl_time) AS y FROM tl_base
-    WHERE ie_flag = 'I' AND buyer_id_number_norm IS NOT NULL
+    SELECT DISTINCT buyer_id_number_norm AS k, year(decl_time) AS y FROM tl_decl
+    WHERE buyer_id_number_norm IS NOT NULL
       AND NOT contains(buyer_id_number_norm, '*')),
 d AS (SELECT d.* FROM stg_declarations d JOIN k
       ON d.buyer_id_number_norm = k.k AND year(d.decl_time) = k.y WHERE d.ie_flag = 'I'),
@@ -135,7 +136,7 @@ SELECT c.invt_no,
          ELSE 'The buyer''s ' || y || ' imports were already ' || {money('cum - v', "'CNY'")}
               || ', over the RMB 26,000 annual limit, before this declaration; now '
               || {money('cum', "'CNY'")} || '.' END AS explanation
-FROM c JOIN tl_scope USING (invt_no)
+FROM c WHERE c.invt_no IN (SELECT invt_no FROM tl_decl)
 """
 
 _TL15 = f"""
@@ -145,7 +146,7 @@ WITH x AS (
              THEN 'the waybill weight ' || {num('w_weight', 3)} || ' kg' END,
         CASE WHEN gross_weight < net_weight - 0.001
              THEN 'the gross weight ' || {num('gross_weight', 3)} || ' kg' END) AS issues
-    FROM tl_base WHERE net_weight IS NOT NULL)
+    FROM tl_decl WHERE net_weight IS NOT NULL)
 SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'risk' END AS status,
     'waybill ' || CASE WHEN w_found THEN {num('w_weight', 3)} || ' kg' ELSE 'missing' END
       || ', gross ' || {num('gross_weight', 3)} || ' kg' AS observed,

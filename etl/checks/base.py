@@ -39,8 +39,9 @@ class Check:
     fail_means : str
         What a non-passing result means to an officer (documentation).
     sql : str
-        ``SELECT`` yielding :data:`RESULT_COLUMNS`, one row per applicable declaration in
-        ``tl_scope``.
+        ``SELECT`` yielding :data:`RESULT_COLUMNS`, at most one row per declaration of
+        ``tl_decl`` (the scope declarations of the check's direction, with their messages:
+        see :mod:`etl.checks.context`).
     """
 
     id: str
@@ -109,12 +110,17 @@ def quote(expr: str) -> str:
     return f"('''' || coalesce({expr}, '') || '''')"
 
 
-def goods_match(names: str, text: str) -> str:
-    """SQL boolean: does free ``text`` mention the goods ``names`` (fuzzy)?
+def goods_match(names: list[str], text: str) -> str:
+    """SQL boolean: does free ``text`` mention the goods called ``names`` (fuzzy)?
 
-    True when a word of 3+ characters of ``names`` occurs in ``text``, or the two are
-    similar as a whole (Jaro-Winkler >= 0.8). Words are compared after :func:`norm_text`.
+    True when one of ``names`` occurs in ``text`` as is (the cheap common case), or the
+    names and the text share a word of 3+ characters, or they are similar as a whole
+    (Jaro-Winkler >= 0.8); words are compared after :func:`norm_text`.
     """
-    n, t = norm_text(names), norm_text(text)
-    return (f"(len([w FOR w IN string_split({n}, ' ') IF length(w) >= 3 AND contains({t}, w)]) > 0"
-            f" OR jaro_winkler_similarity({n}, {t}) >= 0.8)")
+    quick = " OR ".join(f"(length({n}) >= 3 AND contains(lower({text}), lower({n})))"
+                        for n in names)
+    n = norm_text("concat_ws(' ', " + ", ".join(names) + ")")
+    t = norm_text(text)
+    return (f"(CASE WHEN {quick} THEN true "
+            f"ELSE list_has_any([w FOR w IN string_split({n}, ' ') IF length(w) >= 3], "
+            f"string_split({t}, ' ')) OR jaro_winkler_similarity({n}, {t}) >= 0.8 END)")

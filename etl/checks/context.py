@@ -82,35 +82,37 @@ UNION SELECT d.invt_no FROM stg_declarations d
 
 _BASE = """
 CREATE OR REPLACE TEMP TABLE tl_base AS
-WITH d AS (SELECT d.* FROM stg_declarations d JOIN tl_scope USING (invt_no)),
-pay AS (
-    SELECT * FROM (
-        SELECT d.invt_no, p.*, 1 AS prio FROM d
-        JOIN stg_orders o ON o.ebp_code = d.ebp_code AND o.order_no = d.order_no
-        JOIN stg_payments p ON p.pay_transaction_id = o.pay_transaction_id
-         AND p.pay_code = coalesce(o.pay_code, p.pay_code)
-        UNION ALL
-        SELECT d.invt_no, p.*, 2 AS prio FROM d
-        JOIN stg_payments p ON p.ebp_code = d.ebp_code AND p.order_no = d.order_no
-    ) QUALIFY row_number() OVER (PARTITION BY invt_no ORDER BY prio, pay_time,
-                                 pay_transaction_id) = 1
-)
-SELECT
-    d.invt_no, d.order_no, d.ebp_code, d.ebc_code, d.logistics_code, d.logistics_no,
-    d.ie_flag, d.buyer_id_type, d.buyer_id_number, d.buyer_id_number_norm,
-    d.buyer_id_number_valid, d.buyer_name_norm, d.gross_weight, d.net_weight,
-    d.freight, d.currency, d.decl_time,
-    o.order_no IS NOT NULL AS o_found, o.ebc_code AS o_ebc_code, o.order_time AS o_order_time,
-    o.goods_value AS o_goods_value, o.freight AS o_freight, o.discount AS o_discount,
-    o.tax_total AS o_tax_total, o.actual_paid AS o_actual_paid, o.currency AS o_currency,
-    o.buyer_name_norm AS o_buyer_name_norm, o.buyer_id_number_norm AS o_buyer_id_number_norm,
-    o.consignee AS o_consignee, o.consignee_norm AS o_consignee_norm,
-    o.consignee_telephone AS o_consignee_telephone,
-    o.consignee_telephone_e164 AS o_consignee_telephone_e164,
-    o.consignee_address AS o_consignee_address,
-    o.consignee_address_key AS o_consignee_address_key,
-    o.pay_code AS o_pay_code, o.pay_transaction_id AS o_pay_transaction_id, o.note AS o_note,
-    p.invt_no IS NOT NULL AS p_found, p.prio AS p_prio, p.pay_code AS p_pay_code,
+WITH d AS (
+    SELECT d.invt_no, d.order_no, d.ebp_code, d.ebc_code, d.logistics_code, d.logistics_no,
+        d.ie_flag, d.buyer_id_type, d.buyer_id_number, d.buyer_id_number_norm,
+        d.buyer_id_number_valid, d.buyer_name_norm, d.gross_weight, d.net_weight,
+        d.freight, d.currency, d.decl_time,
+        o.order_no IS NOT NULL AS o_found, o.ebc_code AS o_ebc_code,
+        o.order_time AS o_order_time, o.goods_value AS o_goods_value, o.freight AS o_freight,
+        o.discount AS o_discount, o.tax_total AS o_tax_total, o.actual_paid AS o_actual_paid,
+        o.currency AS o_currency, o.buyer_name_norm AS o_buyer_name_norm,
+        o.buyer_id_number_norm AS o_buyer_id_number_norm,
+        o.consignee AS o_consignee, o.consignee_norm AS o_consignee_norm,
+        o.consignee_telephone AS o_consignee_telephone,
+        o.consignee_telephone_e164 AS o_consignee_telephone_e164,
+        o.consignee_address AS o_consignee_address,
+        o.consignee_address_key AS o_consignee_address_key,
+        o.pay_code AS o_pay_code, o.pay_transaction_id AS o_pay_transaction_id,
+        o.note AS o_note
+    FROM stg_declarations d SEMI JOIN tl_scope s ON s.invt_no = d.invt_no
+    LEFT JOIN stg_orders o ON o.ebp_code = d.ebp_code AND o.order_no = d.order_no),
+p1 AS (  -- the slip the order names
+    SELECT d.invt_no, p.* FROM d JOIN stg_payments p
+        ON p.pay_transaction_id = d.o_pay_transaction_id
+       AND p.pay_code = coalesce(d.o_pay_code, p.pay_code)),
+p2 AS (  -- else a slip for the same (ebp_code, order_no), the earliest
+    SELECT d.invt_no, p.* FROM d ANTI JOIN p1 ON p1.invt_no = d.invt_no
+    JOIN stg_payments p ON p.ebp_code = d.ebp_code AND p.order_no = d.order_no
+    QUALIFY row_number() OVER (PARTITION BY d.invt_no
+                               ORDER BY p.pay_time, p.pay_transaction_id) = 1),
+p AS (SELECT * FROM p1 UNION ALL SELECT * FROM p2)
+SELECT d.*,
+    p.invt_no IS NOT NULL AS p_found, p.pay_code AS p_pay_code,
     p.pay_transaction_id AS p_pay_transaction_id, p.order_no AS p_order_no,
     p.ebp_code AS p_ebp_code, p.payer_id_number_norm AS p_payer_id_number_norm,
     p.payer_name_norm AS p_payer_name_norm, p.payer_account_no AS p_payer_account_no,
@@ -123,8 +125,7 @@ SELECT
     w.consignee_address AS w_consignee_address,
     w.consignee_address_key AS w_consignee_address_key
 FROM d
-LEFT JOIN stg_orders o ON o.ebp_code = d.ebp_code AND o.order_no = d.order_no
-LEFT JOIN pay p ON p.invt_no = d.invt_no
+LEFT JOIN p ON p.invt_no = d.invt_no
 LEFT JOIN stg_waybills w
        ON w.logistics_code = d.logistics_code AND w.logistics_no = d.logistics_no
 """
@@ -132,7 +133,10 @@ LEFT JOIN stg_waybills w
 
 def build_scope(con: duckdb.DuckDBPyConnection, load_id: str, full: bool = False) -> int:
     """Create ``tl_scope`` for ``load_id`` (every declaration when ``full``); return its size."""
-    if full:
+    n_other = con.execute("SELECT count(*) FROM stg_declarations "
+                          "WHERE _load_id IS DISTINCT FROM $load_id", {"load_id": load_id}
+                          ).fetchone()[0]
+    if full or n_other == 0:  # a first load touches every declaration: no need to look
         con.execute("CREATE OR REPLACE TEMP TABLE tl_scope AS "
                     "SELECT invt_no FROM stg_declarations")
     else:

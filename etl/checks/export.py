@@ -19,7 +19,7 @@ _EX01 = f"""
 WITH x AS (
     SELECT b.invt_no, b.order_no, b.o_currency, {_E} AS e, r.charge, r.currency AS r_currency,
            r.order_no IS NOT NULL AS r_found
-    FROM tl_base b LEFT JOIN stg_receipts r ON r.ebp_code = b.ebp_code AND r.order_no = b.order_no
+    FROM tl_decl b LEFT JOIN stg_receipts r ON r.ebp_code = b.ebp_code AND r.order_no = b.order_no
     WHERE b.o_found),
 y AS (SELECT *, r_found AND r_currency IS NOT DISTINCT FROM o_currency
                 AND abs(charge - e) <= {TOLERANCE_EX01} * abs(e) + 1e-6 AS ok FROM x)
@@ -53,7 +53,7 @@ SELECT invt_no,
               || order_no || '.'
          ELSE 'Waybill ' || logistics_no || ' carries the declared order ' || order_no || '.'
          END AS explanation
-FROM tl_base
+FROM tl_decl
 """
 
 _EX04 = f"""
@@ -62,7 +62,7 @@ x AS (
     SELECT b.invt_no, b.logistics_no, b.decl_time, x.departure_time,
            x.logistics_no IS NOT NULL AS x_found,
            date_diff('day', b.decl_time, now.t) AS age
-    FROM tl_base b CROSS JOIN now
+    FROM tl_decl b CROSS JOIN now
     LEFT JOIN stg_departures x
            ON x.logistics_code = b.logistics_code AND x.logistics_no = b.logistics_no)
 SELECT invt_no, CASE WHEN x_found THEN 'pass' ELSE 'risk' END AS status,

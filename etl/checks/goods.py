@@ -17,9 +17,22 @@ def lines_sql(ie_flag: str, with_goods_info: bool) -> str:
     (import: TL-00 reports it).
     """
     only_found = "" if ie_flag == "E" else "AND o_found"
+    names = "concat_ws(' ', dl.gname, dl.item_name)"
+    gm = f"""gm AS (
+    SELECT dl.invt_no, bool_or({goods_match(['dl.gname', 'dl.item_name'], 'b.w_goods_info')})
+           AS info_ok
+    FROM dl JOIN b USING (invt_no) WHERE b.w_goods_info IS NOT NULL GROUP BY dl.invt_no),
+gn AS (
+    SELECT dl.invt_no, string_agg({names}, ' ' ORDER BY dl.gnum) AS d_names
+    FROM dl JOIN gm USING (invt_no) WHERE NOT gm.info_ok GROUP BY dl.invt_no),""" \
+        if with_goods_info else ""
+    gm_join = ("LEFT JOIN gm USING (invt_no) LEFT JOIN gn USING (invt_no)"
+               if with_goods_info else "")
+    info_bad = "coalesce(NOT gm.info_ok, false)" if with_goods_info else "false"
+    d_names = "gn.d_names" if with_goods_info else "NULL"
     return f"""
 WITH b AS (SELECT invt_no, ebp_code, order_no, o_found, o_currency, currency, w_goods_info
-           FROM tl_base WHERE ie_flag = '{ie_flag}' {only_found}),
+           FROM tl_decl WHERE ie_flag = '{ie_flag}' {only_found}),
 ol AS (SELECT b.invt_no, l.gnum, l.gcode, l.gname, l.qty, l.price, l.total_price
        FROM b JOIN stg_order_lines l ON l.ebp_code = b.ebp_code AND l.order_no = b.order_no),
 dl AS (SELECT l.invt_no, l.gnum, l.gcode, l.gname, l.item_name, l.qty, l.price, l.total_price
@@ -34,9 +47,10 @@ j AS (
                  THEN 'HS ' || ol.gcode || ' ordered vs ' || coalesce(dl.gcode, '?')
                       || ' declared' END,
             CASE WHEN ol.gname IS NOT NULL AND dl.gnum IS NOT NULL
-                  AND {norm_text('ol.gname')} <> {norm_text('dl.gname')}
-                 THEN 'goods ' || {quote('ol.gname')} || ' ordered vs '
-                      || {quote('dl.gname')} || ' declared' END,
+                  AND ol.gname IS DISTINCT FROM dl.gname
+                 THEN CASE WHEN {norm_text('ol.gname')} <> {norm_text('dl.gname')}
+                      THEN 'goods ' || {quote('ol.gname')} || ' ordered vs '
+                           || {quote('dl.gname')} || ' declared' END END,
             CASE WHEN ol.gnum IS NOT NULL AND dl.gnum IS NOT NULL
                   AND abs(ol.qty - dl.qty) > 1e-9
                  THEN 'quantity ' || {qty('ol.qty')} || ' ordered vs ' || {qty('dl.qty')}
@@ -45,23 +59,21 @@ j AS (
                   AND abs(ol.price - dl.price) >= 0.005
                  THEN 'unit price ' || {num('ol.price')} || ' ordered vs '
                       || {num('dl.price')} || ' declared' END) AS issue,
-        coalesce(ol.total_price, 0) AS o_total, coalesce(dl.total_price, 0) AS d_total,
-        concat_ws(' ', dl.gname, dl.item_name) AS d_names
+        coalesce(ol.total_price, 0) AS o_total, coalesce(dl.total_price, 0) AS d_total
     FROM ol FULL JOIN dl ON ol.invt_no = dl.invt_no AND ol.gnum = dl.gnum),
 a AS (
     SELECT invt_no, count(*) AS n_lines, count(*) FILTER (WHERE issue <> '') AS n_bad,
-           string_agg(CASE WHEN issue <> '' THEN 'line ' || gnum || ' ' || issue END, '; '
-                      ORDER BY gnum) AS issues,
-           sum(o_total) AS o_sum, sum(d_total) AS d_sum,
-           string_agg(d_names, ' ' ORDER BY gnum) AS d_names
+           sum(o_total) AS o_sum, sum(d_total) AS d_sum
     FROM j GROUP BY invt_no),
+bad AS (
+    SELECT invt_no, string_agg('line ' || gnum || ' ' || issue, '; ' ORDER BY gnum) AS issues
+    FROM j WHERE issue <> '' GROUP BY invt_no),
+{gm}
 x AS (
-    SELECT b.*, coalesce(a.n_lines, 0) AS n_lines, coalesce(a.n_bad, 0) AS n_bad, a.issues,
-           coalesce(a.o_sum, 0) AS o_sum, coalesce(a.d_sum, 0) AS d_sum, a.d_names,
-           {'b.w_goods_info IS NOT NULL AND a.d_names IS NOT NULL AND NOT '
-            + goods_match('a.d_names', 'b.w_goods_info') if with_goods_info else 'false'}
-           AS info_bad
-    FROM b LEFT JOIN a USING (invt_no))
+    SELECT b.*, coalesce(a.n_lines, 0) AS n_lines, coalesce(a.n_bad, 0) AS n_bad, bad.issues,
+           coalesce(a.o_sum, 0) AS o_sum, coalesce(a.d_sum, 0) AS d_sum,
+           {info_bad} AS info_bad, {d_names} AS d_names
+    FROM b LEFT JOIN a USING (invt_no) LEFT JOIN bad USING (invt_no) {gm_join})
 SELECT invt_no,
     CASE WHEN NOT o_found OR n_lines = 0 OR n_bad > 0 THEN 'fail'
          WHEN info_bad THEN 'risk' ELSE 'pass' END AS status,
@@ -80,7 +92,9 @@ SELECT invt_no,
          WHEN info_bad THEN 'Lines match the order, but the waybill describes the goods as '
               || {quote('w_goods_info')} || ', which mentions none of the declared '
               || {quote('d_names')} || '.'
-         ELSE 'All ' || n_lines || ' lines match the order (HS code, name, quantity, price)'
+         ELSE CASE WHEN n_lines = 1 THEN 'The line matches'
+                   ELSE 'All ' || n_lines || ' lines match' END
+              || ' the order (HS code, name, quantity, price)'
               || CASE WHEN {'w_goods_info IS NOT NULL' if with_goods_info else 'false'}
                       THEN ' and the waybill mentions the goods.' ELSE '.' END END
       AS explanation

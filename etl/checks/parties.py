@@ -24,7 +24,7 @@ SELECT invt_no,
               CASE WHEN NOT w_found THEN 'waybill ' || logistics_no || ' from carrier '
                    || logistics_code END)
               || ': customs cannot match it against the three lists.' END AS explanation
-FROM tl_base
+FROM tl_decl
 """
 
 _TL01_ISSUES = """concat_ws('; ',
@@ -46,7 +46,7 @@ _TL01_ISSUES = """concat_ws('; ',
          THEN 'the waybill names platform ' || w_ebp_code END)"""
 
 _TL01 = f"""
-WITH x AS (SELECT *, {_TL01_ISSUES} AS issues FROM tl_base WHERE o_found OR p_found OR w_found)
+WITH x AS (SELECT *, {_TL01_ISSUES} AS issues FROM tl_decl WHERE o_found OR p_found OR w_found)
 SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'fail' END AS status,
     CASE WHEN issues = '' THEN 'keys agree' ELSE issues END AS observed,
     'platform, seller, order, payment and waybill keys agree' AS expected,
@@ -76,7 +76,7 @@ SELECT invt_no,
               || ').'
          ELSE 'Order paid ' || {money('o_actual_paid', 'o_currency')}
               || ' and the payment slip says the same.' END AS explanation
-FROM tl_base WHERE o_found AND p_found
+FROM tl_decl WHERE o_found AND p_found
 """
 
 # IDs are comparable when both are present, neither is masked, and both are plain or both
@@ -87,7 +87,7 @@ _ID_COMPARABLE = """(o_buyer_id_number_norm IS NOT NULL AND p_payer_id_number_no
         = starts_with(lower(p_payer_id_number_norm), 'sha256:'))"""
 
 _TL06 = f"""
-WITH x AS (SELECT *, {_ID_COMPARABLE} AS by_id FROM tl_base WHERE o_found AND p_found)
+WITH x AS (SELECT *, {_ID_COMPARABLE} AS by_id FROM tl_decl WHERE o_found AND p_found)
 SELECT invt_no,
     CASE WHEN by_id AND o_buyer_id_number_norm = p_payer_id_number_norm THEN 'pass'
          WHEN by_id THEN 'fail'
@@ -124,7 +124,7 @@ _TL07 = f"""
 WITH a AS (
     SELECT invt_no, buyer_id_number_valid AS staged_valid, buyer_id_number_norm AS id,
            regexp_full_match(buyer_id_number_norm, '[0-9]{{17}}[0-9X]') AS shape_ok, decl_time
-    FROM tl_base
+    FROM tl_decl
     WHERE buyer_id_number_norm IS NOT NULL AND coalesce(buyer_id_type, '1') = '1'
       AND NOT contains(buyer_id_number_norm, '*')
       AND NOT starts_with(lower(buyer_id_number_norm), 'sha256:')),
@@ -184,7 +184,7 @@ _TL08_ISSUES = f"""concat_ws('; ',
               || {quote('w_consignee_address')} END)"""
 
 _TL08 = f"""
-WITH x AS (SELECT *, {_TL08_ISSUES} AS issues FROM tl_base
+WITH x AS (SELECT *, {_TL08_ISSUES} AS issues FROM tl_decl
            WHERE o_found AND w_found AND (w_consignee IS NOT NULL
               OR w_consignee_telephone IS NOT NULL OR w_consignee_address IS NOT NULL))
 SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'fail' END AS status,
@@ -197,44 +197,51 @@ SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'fail' END AS status,
 FROM x
 """
 
+_GOODS = "concat_ws(' ', l.item_name, l.gname)"
 _TL19 = f"""
-WITH g AS (
-    SELECT b.invt_no, string_agg(concat_ws(' ', l.item_name, l.gname), ' ') AS goods
-    FROM tl_base b JOIN stg_order_lines l ON l.ebp_code = b.ebp_code AND l.order_no = b.order_no
-    WHERE b.p_found GROUP BY b.invt_no),
-x AS (
-    SELECT b.invt_no, b.order_no, b.o_actual_paid, b.o_currency, b.p_pay_code,
+WITH x AS (
+    SELECT b.invt_no, b.order_no, b.ebp_code, b.o_actual_paid, b.o_currency, b.p_pay_code,
            b.p_pay_transaction_id, r.pay_transaction_id IS NOT NULL AS r_found,
            r.total_amount, r.currency AS r_currency, r.order_no AS r_order_no, r.goods_name,
-           r.payee_name, r.payee_name_norm, g.goods,
+           r.payee_name, r.payee_name_norm,
            ec.enterprise_name AS seller, ec.enterprise_name_norm AS seller_norm,
            ep.enterprise_name_norm AS platform_norm
-    FROM tl_base b
+    FROM tl_decl b
     LEFT JOIN stg_raw_payments r
            ON r.pay_code = b.p_pay_code AND r.pay_transaction_id = b.p_pay_transaction_id
-    LEFT JOIN g ON g.invt_no = b.invt_no
     LEFT JOIN stg_enterprises ec ON ec.enterprise_code = b.ebc_code
     LEFT JOIN stg_enterprises ep ON ep.enterprise_code = b.ebp_code
     WHERE b.p_found AND b.o_found),
+gm AS (
+    SELECT x.invt_no, bool_or({goods_match(['l.item_name', 'l.gname'], 'x.goods_name')})
+           AS goods_ok
+    FROM x JOIN stg_order_lines l ON l.ebp_code = x.ebp_code AND l.order_no = x.order_no
+    WHERE x.goods_name IS NOT NULL GROUP BY x.invt_no),
+gn AS (
+    SELECT x.invt_no, string_agg({_GOODS}, ' ' ORDER BY l.gnum) AS goods
+    FROM x JOIN gm USING (invt_no)
+    JOIN stg_order_lines l ON l.ebp_code = x.ebp_code AND l.order_no = x.order_no
+    WHERE NOT gm.goods_ok GROUP BY x.invt_no),
 y AS (
-    SELECT *, concat_ws('; ',
+    SELECT x.*, concat_ws('; ',
         CASE WHEN r_currency IS DISTINCT FROM o_currency
                OR abs(total_amount - o_actual_paid) >= 0.005
              THEN 'it transferred ' || {money('total_amount', 'r_currency')}
                   || ' but the order says ' || {money('o_actual_paid', 'o_currency')} END,
         CASE WHEN r_order_no IS NOT NULL AND r_order_no <> order_no
              THEN 'it is for order ' || r_order_no END,
-        CASE WHEN goods_name IS NOT NULL AND goods IS NOT NULL
-              AND NOT {goods_match('goods', 'goods_name')}
+        CASE WHEN NOT gm.goods_ok
              THEN 'its goods ' || {quote('goods_name')} || ' are not the ordered '
-                  || {quote('goods')} END,
+                  || {quote('gn.goods')} END,
         CASE WHEN payee_name IS NOT NULL AND seller_norm IS NOT NULL
-              AND jaro_winkler_similarity(coalesce(payee_name_norm, ''), seller_norm) < 0.85
-              AND jaro_winkler_similarity(coalesce(payee_name_norm, ''),
-                                          coalesce(platform_norm, '')) < 0.85
-             THEN 'the payee ' || {quote('payee_name')} || ' is neither the seller '
-                  || {quote('seller')} || ' nor the platform' END) AS issues
-    FROM x)
+              AND coalesce(payee_name_norm, '') <> seller_norm
+             THEN CASE WHEN jaro_winkler_similarity(coalesce(payee_name_norm, ''), seller_norm)
+                            < 0.85
+                        AND jaro_winkler_similarity(coalesce(payee_name_norm, ''),
+                                                    coalesce(platform_norm, '')) < 0.85
+                  THEN 'the payee ' || {quote('payee_name')} || ' is neither the seller '
+                       || {quote('seller')} || ' nor the platform' END END) AS issues
+    FROM x LEFT JOIN gm USING (invt_no) LEFT JOIN gn USING (invt_no))
 SELECT invt_no,
     CASE WHEN r_found AND issues = '' THEN 'pass' ELSE 'risk' END AS status,
     CASE WHEN NOT r_found THEN 'no raw payment record'

@@ -9,50 +9,28 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.contract import Field, load_contract
+from etl.stg_columns import staging_columns as _columns
 
-__all__ = ["staging_columns", "ensure_staging", "CHECKED_TABLES", "RESULTS_DDL"]
+__all__ = ["staging_columns", "ensure_staging", "ensure_results", "drop_stand_ins",
+           "CHECKED_TABLES", "RESULTS_DDL"]
 
 #: The staging tables the three-list checks read.
 CHECKED_TABLES = ("declarations", "declaration_lines", "orders", "order_lines", "payments",
                   "raw_payments", "waybills", "receipts", "departures", "enterprises")
 
-_SQL_TYPES = {"decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "datetime": "TIMESTAMP"}
-_NAME_FIELDS = {"name", "consignee", "enterprise_name", "legal_rep_name", "holder_name",
-                "payee_name"}
-
 # Staged columns the checks never read: their absence is not an error.
-_OPTIONAL = {"_source_file", "_source_row", "brand_type", "export_pref", "brand"}
+_OPTIONAL = {"_source_file", "_source_row", "brand_type", "export_pref", "brand", "country_raw"}
 
 RESULTS_DDL = """
 CREATE TABLE IF NOT EXISTS stg_check_results (
     invt_no VARCHAR NOT NULL, check_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
     severity VARCHAR NOT NULL, observed VARCHAR, expected VARCHAR, delta DOUBLE,
-    explanation VARCHAR NOT NULL, _load_id VARCHAR,
-    PRIMARY KEY (invt_no, check_id))
+    explanation VARCHAR NOT NULL, _load_id VARCHAR)
 """
 
 
-def _companions(f: Field) -> list[tuple[str, str]]:
-    """Normalised companion columns of a contract field, as docs/staging.md names them."""
-    n = f.name
-    if n == "telephone" or n.endswith("_telephone"):
-        return [(f"{n}_e164", "VARCHAR")]
-    if n == "address" or n.endswith("_address"):
-        return [(f"{n}_norm", "VARCHAR"), (f"{n}_key", "VARCHAR")]
-    if n in _NAME_FIELDS or n.endswith("_name"):
-        return [(f"{n}_norm", "VARCHAR")]
-    if n == "id_number" or n.endswith("_id_number"):
-        return [(f"{n}_norm", "VARCHAR"), (f"{n}_valid", "BOOLEAN")]
-    if n == "gmodel":
-        return [("brand_type", "INTEGER"), ("export_pref", "VARCHAR"), ("brand", "VARCHAR")]
-    if n == "country" or n.endswith("_country"):
-        return [(f"{n}_raw", "VARCHAR")]
-    return []
-
-
 def staging_columns(table: str) -> list[tuple[str, str]]:
-    """``[(column, duckdb_type)]`` of ``stg_<table>``: contract fields, companions, lineage.
+    """``[(column, duckdb_type)]`` of ``stg_<table>`` (the convention of etl.stg_columns).
 
     Examples
     --------
@@ -60,12 +38,7 @@ def staging_columns(table: str) -> list[tuple[str, str]]:
     >>> cols["amount_paid"], cols["payer_id_number_valid"], cols["_load_id"]
     ('DOUBLE', 'BOOLEAN', 'VARCHAR')
     """
-    cols: list[tuple[str, str]] = []
-    for f in load_contract()[table].fields.values():
-        cols.append((f.name, _SQL_TYPES.get(f.type, "VARCHAR")))
-        cols += _companions(f)
-    return cols + [("_load_id", "VARCHAR"), ("_source_file", "VARCHAR"),
-                   ("_source_row", "BIGINT")]
+    return list(_columns(table).items())
 
 
 def _existing(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -95,11 +68,32 @@ def ensure_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(f"CREATE TEMP TABLE {name} ({ddl})")
             stood_in.append(name)
             continue
-        missing = [c for c, _ in cols if c not in existing[name] and c not in _OPTIONAL
-                   and not c.endswith("_raw")]
+        missing = [c for c, _ in cols if c not in existing[name] and c not in _OPTIONAL]
         if missing:
             problems.append(f"{name} lacks {', '.join(missing)}")
     if problems:
         raise ValueError("staging tables do not follow docs/staging.md: " + "; ".join(problems)
                          + ". Fix the staging step, then rerun the checks.")
     return stood_in
+
+
+def ensure_results(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``stg_check_results`` (key (invt_no, check_id), kept by the runner).
+
+    An empty TEMP stand-in (which other steps create when results are absent) would shadow
+    the real table, so it is dropped first.
+    """
+    temp = con.execute("SELECT estimated_size FROM duckdb_tables() WHERE temporary "
+                       "AND table_name = 'stg_check_results'").fetchall()
+    if temp:
+        if con.execute("SELECT count(*) FROM temp.stg_check_results").fetchone()[0]:
+            raise ValueError("a TEMP table stg_check_results with rows shadows the staging "
+                             "results; drop it before running the three-list checks")
+        con.execute("DROP TABLE temp.stg_check_results")
+    con.execute(RESULTS_DDL)
+
+
+def drop_stand_ins(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Drop the TEMP stand-ins :func:`ensure_staging` created, so none shadows a later table."""
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")

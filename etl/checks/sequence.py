@@ -16,7 +16,7 @@ _EARLIER = ("(d.decl_time < s.decl_time OR (d.decl_time = s.decl_time "
 
 _TL17 = f"""
 WITH s AS (SELECT invt_no, ebp_code, order_no, logistics_code, logistics_no, decl_time
-           FROM tl_base),
+           FROM tl_decl),
 o AS (SELECT s.invt_no, arg_min(d.invt_no, d.decl_time) AS o_prev,
              min(d.decl_time) AS o_prev_time
       FROM s JOIN stg_declarations d ON d.ebp_code = s.ebp_code AND d.order_no = s.order_no
@@ -51,7 +51,7 @@ FROM x
 
 _TL18 = f"""
 WITH bp AS (SELECT DISTINCT coalesce(p_payer_account_no, p_payer_id_number_norm) AS payer
-            FROM tl_base WHERE p_found),
+            FROM tl_decl WHERE p_found),
 pp AS (SELECT p.pay_code, p.pay_transaction_id,
               count(*) OVER (PARTITION BY bp.payer ORDER BY p.pay_time RANGE BETWEEN
                   INTERVAL {BURST_SECONDS} SECOND PRECEDING AND
@@ -71,7 +71,7 @@ x AS (
                           WHEN p_pay_time > decl_time THEN 'payment' ELSE 'order' END END,
         CASE WHEN pp.n_burst >= {BURST_MIN} THEN 'the payer made ' || pp.n_burst
              || ' payments within {BURST_SECONDS} seconds of this one' END) AS issues
-    FROM tl_base b
+    FROM tl_decl b
     LEFT JOIN pp ON pp.pay_code = b.p_pay_code AND pp.pay_transaction_id = b.p_pay_transaction_id
     WHERE b.o_found)
 SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'risk' END AS status,
