@@ -29,7 +29,7 @@ from etl.contract import FORMATS, load_contract
 from etl.faults import crash_point
 from etl.mapping import Mapping, check_columns, load_mapping, select_sql
 from etl.readers import SourceFile, discover, peek_columns, read_table
-from etl.staging import apply_upsert, build_canonical, classify, init_staging
+from etl.staging import apply_upsert, build_canonical, classify, drop_temp, init_staging
 from etl.validate import validate
 
 __all__ = ["LoadError", "ReconciliationError", "TableResult", "LoadResult", "compute_load_id",
@@ -103,7 +103,8 @@ def open_staging(workspace: Path, memory_limit: str = "3GB") -> duckdb.DuckDBPyC
     tmp = workspace / ".duckdb_tmp"
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
-    con.execute("SET preserve_insertion_order = true")  # readers number rows by rowid
+    # Off for speed and memory; the readers switch it on where they number rows by rowid.
+    con.execute("SET preserve_insertion_order = false")
     init_staging(con)
     return con
 
@@ -156,14 +157,18 @@ def _begin_run(con: duckdb.DuckDBPyConnection, load_id: str, input_dir: Path, n_
     return run, set()
 
 
-def _reconcile(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile], raw: str,
-               rejects: str, classified: str, quarantined: str) -> list[dict]:
-    """Per-file counts; raise ReconciliationError unless rows in = sum of outcomes."""
+def _reconcile(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFile],
+               inputs: str, rejects: str, classified: str, quarantined: str) -> list[dict]:
+    """Per-file counts; raise ReconciliationError unless rows in = sum of outcomes.
+
+    ``inputs`` holds ``(_source_file, n)``: rows read per file; ``rejects`` the unreadable
+    records (also rows in).
+    """
     counts: dict[str, dict] = {sf.rel: dict(source_file=sf.rel, rows_in=0, inserted=0,
                                             updated=0, unchanged=0, quarantined=0)
                                for sf in files}
     queries = [
-        ("rows_in", f"SELECT _source_file, count(*) FROM {raw} GROUP BY 1"),
+        ("rows_in", f"SELECT _source_file, n FROM {inputs}"),
         ("rows_in", f"SELECT _source_file, count(*) FROM {rejects} GROUP BY 1"),
         ("quarantined", f"SELECT source_file, count(*) FROM {quarantined} GROUP BY 1"),
     ] + [(a, f"SELECT _source_file, count(*) FROM {classified} WHERE _action = '{a}' "
@@ -194,11 +199,17 @@ def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceF
     crash_point(f"after_read:{table}")
     step("validate")
     validate(con, table, select_sql(tm, columns, raw), val, today)
+    # Quarantine and count the input first, so the raw copy can go before the next one is
+    # made: at 1M rows each copy is a few hundred MB.
+    n_q = qz.collect(con, raw, columns, val, rej, qua, load_contract()[table].primary_key)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _in_{table} AS SELECT _source_file, count(*) "
+                f"AS n FROM {raw} GROUP BY 1")
+    drop_temp(con, raw)
     step("normalise")
     build_canonical(con, table, val, can, load_id)
+    drop_temp(con, val)
     classify(con, table, can, cls)
-    n_q = qz.collect(con, raw, columns, val, rej, qua, load_contract()[table].primary_key)
-    counts = _reconcile(con, table, files, raw, rej, cls, qua)
+    counts = _reconcile(con, table, files, f"_in_{table}", rej, cls, qua)
     step("upsert")
     qz.write_csv(con, qua, qz.quarantine_path(workspace, load_id, table), columns)
 
@@ -211,8 +222,8 @@ def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceF
 
     apply_upsert(con, table, cls, before_commit=lambda: crash_point(f"before_commit:{table}"),
                  extra=bookkeeping)
-    for t in (raw, rej, val, can, cls, qua):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for t in (cls, rej, can, qua, f"_in_{table}"):
+        drop_temp(con, t)
     res = TableResult(table, len(files), quarantined=n_q, seconds=time.perf_counter() - t0)
     for c in counts:
         res.rows_in += c["rows_in"]

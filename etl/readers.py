@@ -16,6 +16,7 @@ The folder ``ground_truth/`` (the generator's answers) is never read.
 from __future__ import annotations
 
 import fnmatch
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,10 +182,22 @@ def _read_csv_sql(sf: SourceFile, options: dict) -> str:
     return f"SELECT * FROM read_csv({_lit(str(sf.path))}, {', '.join(opts)})"
 
 
+@contextmanager
+def _ordered(con: duckdb.DuckDBPyConnection):
+    """Keep file order while materialising, so ``rowid`` + 1 is the record number."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(bool(before)).lower()}")
+
+
 def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
-    """Read one CSV into temp table ``_f`` with ``_source_row``; ragged lines into ``_frej``."""
+    """Read one CSV into temp view ``_f`` with ``_source_row``; ragged lines into ``_frej``."""
     con.execute("DROP TABLE IF EXISTS _rej; DROP TABLE IF EXISTS _rejscan")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _f0 AS {_read_csv_sql(sf, options)}")
+    with _ordered(con):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _f0 AS {_read_csv_sql(sf, options)}")
     # DuckDB reports the record number (header = 1) of each rejected record; good records are
     # numbered 1..k by rowid, so shift each by the rejects that precede it.
     con.execute("""
@@ -195,7 +208,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> 
         FROM _rej GROUP BY line""")
     n_rej = con.execute("SELECT count(*) FROM _frej").fetchone()[0]
     if n_rej == 0:
-        con.execute("CREATE OR REPLACE TEMP TABLE _f AS SELECT *, rowid + 1 AS _source_row "
+        con.execute("CREATE OR REPLACE TEMP VIEW _f AS SELECT *, rowid + 1 AS _source_row "
                     "FROM _f0")
     else:
         con.execute("""
@@ -204,23 +217,23 @@ def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> 
                 SELECT _source_row - row_number() OVER (ORDER BY _source_row) AS adj,
                        row_number() OVER (ORDER BY _source_row) AS j FROM _frej) GROUP BY adj""")
         con.execute("""
-            CREATE OR REPLACE TEMP TABLE _f AS
+            CREATE OR REPLACE TEMP TABLE _fj AS
             SELECT _f0.*, _k + coalesce(_adj.j, 0) AS _source_row
             FROM (SELECT *, rowid + 1 AS _k FROM _f0) _f0
             ASOF LEFT JOIN _adj ON _f0._k > _adj.adj""")
-        con.execute("ALTER TABLE _f DROP COLUMN _k")
-    con.execute("DROP TABLE _f0")
+        con.execute("CREATE OR REPLACE TEMP VIEW _f AS SELECT * EXCLUDE (_k) FROM _fj")
 
 
 def _load_jsonl(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
     """Read JSON Lines line by line so a broken line is a reject, not a crash or a loss."""
     con.execute("DROP TABLE IF EXISTS _rej; DROP TABLE IF EXISTS _rejscan")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _l AS
-        SELECT _line FROM read_csv({_lit(str(sf.path))},
-            header=false, delim='\x01', quote='', escape='', auto_detect=false,
-            columns={{'_line': 'VARCHAR'}}, store_rejects=true, rejects_table='_rej',
-            rejects_scan='_rejscan', max_line_size=4194304)""")
+    with _ordered(con):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _l AS
+            SELECT _line FROM read_csv({_lit(str(sf.path))},
+                header=false, delim='\x01', quote='', escape='', auto_detect=false,
+                columns={{'_line': 'VARCHAR'}}, store_rejects=true, rejects_table='_rej',
+                rejects_scan='_rejscan', max_line_size=4194304)""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _l AS
         SELECT rowid + 1 AS _source_row, _line,
@@ -241,8 +254,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -
         f"AS {quote_ident(k)}, "
         for k in keys)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _f AS SELECT {cols}_source_row FROM _l WHERE _ok""")
-    con.execute("DROP TABLE _l")
+        CREATE OR REPLACE TEMP VIEW _f AS SELECT {cols}_source_row FROM _l WHERE _ok""")
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
@@ -251,7 +263,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict)
     cols = "".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}, "
                    for c in rel.columns if c != "file_row_number")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _f AS
+        CREATE OR REPLACE TEMP VIEW _f AS
         SELECT {cols}file_row_number + 1 AS _source_row
         FROM read_parquet({_lit(str(sf.path))}, file_row_number=true)""")
     con.execute("CREATE OR REPLACE TEMP TABLE _frej (_source_row BIGINT, reason VARCHAR, "
@@ -314,7 +326,8 @@ def read_table(con: duckdb.DuckDBPyConnection, files: list[SourceFile], raw: str
                     "FROM _f")
         con.execute(f"INSERT INTO {rejects} SELECT {_lit(sf.rel)}, _source_row, reason, "
                     "raw_line FROM _frej")
-        con.execute("DROP TABLE IF EXISTS _f; DROP TABLE IF EXISTS _frej")
+        con.execute("DROP VIEW IF EXISTS _f; DROP TABLE IF EXISTS _frej; "
+                    "DROP TABLE IF EXISTS _f0; DROP TABLE IF EXISTS _fj; DROP TABLE IF EXISTS _l")
         if on_file:
             on_file(sf)
     return seen

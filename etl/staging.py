@@ -31,8 +31,8 @@ from etl.readers import quote_ident
 from etl.stg_columns import staging_columns
 from etl.validate import typed_column, typed_expr
 
-__all__ = ["init_staging", "companion_kind", "build_canonical", "classify", "apply_upsert",
-           "ACTIONS"]
+__all__ = ["init_staging", "drop_temp", "companion_kind", "build_canonical", "classify",
+           "apply_upsert", "ACTIONS"]
 
 ACTIONS = ("inserted", "updated", "unchanged")
 _NAME_FIELDS = {"name", "consignee", "enterprise_name", "legal_rep_name", "holder_name",
@@ -55,6 +55,15 @@ CREATE TABLE IF NOT EXISTS _norm_gmodel (raw VARCHAR, brand_type INTEGER, export
     brand VARCHAR);
 CREATE TABLE IF NOT EXISTS _norm_country (raw VARCHAR, iso2 VARCHAR);
 """
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a temp view or table of that name, whichever it is."""
+    kinds = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? AND temporary "
+                        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ? "
+                        "AND temporary", [name, name]).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
 def init_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -133,7 +142,7 @@ def build_canonical(con: duckdb.DuckDBPyConnection, table: str, validated: str, 
     ``_ok`` are used. The result ``out`` has exactly the columns of ``stg_<table>``.
     """
     spec = load_contract()[table]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _ok AS SELECT * FROM {validated} WHERE _ok")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _ok AS SELECT * FROM {validated} WHERE _ok")
     kinds = {f: companion_kind(f) for f in spec.fields if companion_kind(f)}
     _fill_caches(con, "_ok", kinds)
     exprs: dict[str, str] = {}
@@ -178,7 +187,7 @@ def build_canonical(con: duckdb.DuckDBPyConnection, table: str, validated: str, 
     select = ", ".join(f"CAST({exprs[c]} AS {t}) AS {quote_ident(c)}" for c, t in cols.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {select} FROM _ok v "
                 + " ".join(joins))
-    con.execute("DROP TABLE _ok")
+    con.execute("DROP VIEW _ok")
 
 
 def classify(con: duckdb.DuckDBPyConnection, table: str, canonical: str, out: str) -> None:
@@ -189,15 +198,17 @@ def classify(con: duckdb.DuckDBPyConnection, table: str, canonical: str, out: st
     spec = load_contract()[table]
     stg = f"stg_{table}"
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {stg} LIMIT 1)").fetchone()[0] == 0:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS "
-                    f"SELECT *, 'inserted' AS _action FROM {canonical}")
+        drop_temp(con, out)  # first load of this table: all new, no copy needed
+        con.execute(f"CREATE TEMP VIEW {out} AS SELECT *, 'inserted' AS _action "
+                    f"FROM {canonical}")
         return
     on = " AND ".join(f"s.{quote_ident(k)} = n.{quote_ident(k)}" for k in spec.primary_key)
     same = " AND ".join(f"s.{quote_ident(c)} IS NOT DISTINCT FROM n.{quote_ident(c)}"
                         for c in staging_columns(table) if not c.startswith("_"))
     first_key = quote_ident(spec.primary_key[0])
+    drop_temp(con, out)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {out} AS
+        CREATE TEMP TABLE {out} AS
         SELECT n.*, CASE WHEN s.{first_key} IS NULL THEN 'inserted'
                          WHEN {same} THEN 'unchanged' ELSE 'updated' END AS _action
         FROM {canonical} n LEFT JOIN {stg} s ON {on}""")
