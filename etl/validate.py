@@ -128,22 +128,29 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, src_sql: str, out: str,
     typed = [f"{typed_expr(f)} AS {typed_column(f.name)}"
              for f in spec.fields.values() if typed_expr(f) is not None]
     reasons = [r for f in spec.fields.values() for r in _reasons(f, today)]
-    key = ", ".join(typed_column(k) if typed_expr(spec.fields[k]) else quote_ident(k)
-                    for k in spec.primary_key)
-    shown = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in spec.primary_key)
-    win = f"PARTITION BY len(_reasons) = 0, {key} ORDER BY _source_file, _source_row"
+    keys = [typed_column(k) if typed_expr(spec.fields[k]) else quote_ident(k)
+            for k in spec.primary_key]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        WITH p AS (SELECT *{''.join(', ' + x for x in typed)} FROM ({src_sql})),
-        r AS (SELECT *, list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS _reasons
-              FROM p),
-        d AS (SELECT *, CASE WHEN len(_reasons) = 0 THEN row_number() OVER ({win}) END AS _n,
-                     first_value(_source_file) OVER ({win}) AS _first_file,
-                     first_value(_source_row) OVER ({win}) AS _first_row
-              FROM r)
-        SELECT * EXCLUDE (_n, _first_file, _first_row, _reasons),
-               CASE WHEN _n > 1 THEN ['duplicate key ({', '.join(spec.primary_key)}) = ('
-                    || {shown} || '): kept the row at ' || _first_file || ' row '
-                    || _first_row] ELSE _reasons END AS _reasons,
-               _n IS NOT DISTINCT FROM 1 AS _ok
-        FROM d""")
+        WITH p AS (SELECT *{''.join(', ' + x for x in typed)} FROM ({src_sql}))
+        SELECT *, len(_reasons) = 0 AS _ok FROM (
+            SELECT *, list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS _reasons
+            FROM p)""")
+    # Duplicate keys: found with a hash aggregate (cheap), then only those rows are touched.
+    dups = f"_dups_{out}"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {dups} AS
+        SELECT {', '.join(keys)}, min({{'f': _source_file, 'r': _source_row}}) AS _first
+        FROM {out} WHERE _ok GROUP BY ALL HAVING count(*) > 1""")
+    if con.execute(f"SELECT count(*) FROM {dups}").fetchone()[0]:
+        shown = " || ', ' || ".join(f"coalesce({out}.{quote_ident(k)}, '')"
+                                    for k in spec.primary_key)
+        on = " AND ".join(f"{out}.{k} = d.{k}" for k in keys)
+        con.execute(f"""
+            UPDATE {out} SET _ok = false,
+                _reasons = ['duplicate key ({', '.join(spec.primary_key)}) = (' || {shown}
+                            || '): kept the row at ' || d._first.f || ' row ' || d._first.r]
+            FROM {dups} d
+            WHERE {on} AND {out}._ok
+              AND NOT ({out}._source_file = d._first.f AND {out}._source_row = d._first.r)""")
+    con.execute(f"DROP TABLE {dups}")
