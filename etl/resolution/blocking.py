@@ -32,8 +32,7 @@ DEFAULT_CAP = 10
 def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
     """Create the fingerprint ledger if it does not exist yet."""
     con.execute(f"""CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
-        label VARCHAR, key VARCHAR, fingerprint VARCHAR, _load_id VARCHAR,
-        PRIMARY KEY (label, key))""")
+        label VARCHAR, key VARCHAR, fingerprint VARCHAR, _load_id VARCHAR)""")
 
 
 def mark_hubs(con: duckdb.DuckDBPyConnection) -> int:

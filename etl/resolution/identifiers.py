@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from etl.resolution import canon
 
@@ -69,8 +69,8 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
 def ensure_canon(con: duckdb.DuckDBPyConnection) -> None:
     """Create the cache of matching forms, kept between runs like the fingerprints."""
     con.execute(f"""CREATE TABLE IF NOT EXISTS {CANON_TABLE} (
-        label VARCHAR, key VARCHAR, src VARCHAR, m1 VARCHAR, m2 VARCHAR, m3 VARCHAR,
-        PRIMARY KEY (label, key))""")
+        label VARCHAR, key VARCHAR, src VARCHAR, m1 VARCHAR, m2 VARCHAR, m3 VARCHAR)""")
+    # no primary key: rows are replaced by DELETE + INSERT, and an index would only slow that
 
 
 def _forms(label: str, first: list, second: list) -> list[list[str]]:
@@ -117,17 +117,17 @@ def load_attributes(con: duckdb.DuckDBPyConnection, spec: LabelSpec) -> int:
             FROM "{spec.table}" WHERE "{spec.key}" IS NOT NULL)""")
     ensure_canon(con)
     label = spec.label
-    stale = con.execute(f"""
-        SELECT r.key, r.src, r."{t1}", r."{t2}" FROM res_raw r ANTI JOIN {CANON_TABLE} c
-        ON c.label = ? AND c.key = r.key AND c.src = r.src""", [label]).fetchall()
+    stale = con.sql(f"""
+        SELECT r.key, r.src, r."{t1}" AS t1, r."{t2}" AS t2 FROM res_raw r
+        ANTI JOIN {CANON_TABLE} c ON c.label = '{label}' AND c.key = r.key AND c.src = r.src
+        """).to_arrow_table()
     con.execute(f"DELETE FROM {CANON_TABLE} WHERE label = ? AND key NOT IN "
                 f"(SELECT key FROM res_raw)", [label])
-    if stale:
-        keys, srcs, first, second = (list(c) for c in zip(*stale, strict=True))
-        forms = _forms(label, first, second)
-        forms += [[None] * len(keys)] * (3 - len(forms))
-        fresh = pd.DataFrame({"key": keys, "src": srcs, "m1": forms[0], "m2": forms[1],
-                              "m3": forms[2]}, dtype=object)
+    if stale.num_rows:
+        forms = _forms(label, stale.column("t1").to_pylist(), stale.column("t2").to_pylist())
+        forms += [[None] * stale.num_rows] * (3 - len(forms))
+        fresh = pa.table({"key": stale.column("key"), "src": stale.column("src"),
+                          **{f"m{i + 1}": pa.array(f, pa.string()) for i, f in enumerate(forms)}})
         con.register("res_fresh", fresh)
         try:
             con.execute(f"DELETE FROM {CANON_TABLE} WHERE label = ? "

@@ -129,7 +129,9 @@ def _resolve_label(con: duckdb.DuckDBPyConnection, label: str, load_id: str) -> 
             con.execute("CREATE OR REPLACE TEMP TABLE res_nphone AS SELECT key, count(*) AS n "
                         "FROM res_ident WHERE kind = 'phone' GROUP BY key")
         out.pairs = candidate_pairs(con) if out.delta else 0
-        pairs = con.sql(_pair_sql(label)).df() if out.pairs else pd.DataFrame()
+        # through Arrow: several times faster than .df() for string columns
+        pairs = (con.sql(_pair_sql(label)).to_arrow_table().to_pandas() if out.pairs
+                 else pd.DataFrame())
         scored = score_pairs(label, pairs)
         links = scored[scored["linked"]]
         out.links = len(links)

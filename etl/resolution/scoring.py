@@ -52,7 +52,9 @@ def _typo(a: list[str], b: list[str]) -> np.ndarray:
     la = np.fromiter((len(x) for x in a), int, len(a))
     lb = np.fromiter((len(x) for x in b), int, len(b))
     shortest = np.minimum(la, lb)
-    swapped = np.array([sorted(x) == sorted(y) for x, y in zip(a, b, strict=True)], dtype=bool)
+    swapped = np.zeros(len(a), dtype=bool)
+    for i in np.flatnonzero((osa == 1) & (la == lb)):  # few: only these can be a swap
+        swapped[i] = sorted(a[i]) == sorted(b[i])
     indel_or_swap = (osa == 1) & ((la != lb) | swapped) & (shortest >= 4)
     replaced = (osa == 1) & (shortest >= 5)
     return indel_or_swap | replaced | ((osa <= 2) & (shortest >= 12))
