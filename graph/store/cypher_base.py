@@ -15,7 +15,6 @@ plus the writes (``ensure_schema``, ``write_nodes``, ``write_edges``) and ``clos
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cached_property
@@ -39,13 +38,6 @@ DISPLAY = {"Person": "name", "Enterprise": "name", "Address": "address",
 
 class GraphQueryError(RuntimeError):
     """A store query failed; the message names the query (truncated) and parameter keys."""
-
-
-def _group(refs: Iterable[NodeRef]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for r in refs:
-        out[r.label].append(r.key)
-    return out
 
 
 class CypherStore:
@@ -189,56 +181,73 @@ class CypherStore:
         return ((since is None or t >= since.replace(tzinfo=None))
                 and (until is None or t <= until.replace(tzinfo=None)))
 
-    def degrees(self, refs: Iterable[NodeRef],
-                edge_types: list[str] | None = None) -> dict[NodeRef, int]:
-        """Number of edges (of ``edge_types``, default all) of each node."""
-        out: dict[NodeRef, int] = {}
-        for label, keys in _group(refs).items():
-            for row in self._q(self.q.degrees(label, keys, edge_types)):
-                out[NodeRef(label, str(row["key"]))] = int(row["degree"])
-        return out
+    def degree(self, ref: NodeRef, edge_types: list[str] | None = None) -> int:
+        """Number of edges (of ``edge_types``, default all) of one node; 0 if absent."""
+        rows = self._q(self.q.degree(ref.label, ref.key, edge_types))
+        return int(rows[0]["degree"]) if rows else 0
+
+    def _is_hub(self, ref: NodeRef, degree: int | None = None) -> bool:
+        return ref.label in self.hub_labels or (degree or 0) > self.max_degree
+
+    def _far(self, label: str, edge_types: list[str] | None = None,
+             exclude: Iterable[str] = ()) -> list[str]:
+        return [b for b in self.schema.neighbour_labels(label, edge_types) if b not in exclude]
+
+    def _expand(self, ref: NodeRef, edge_types: list[str] | None, with_props: bool,
+                limit: int | None = None, exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Rows of :meth:`Q.expand` for one node, with ``b``, ``src``, ``dst`` and
+        ``eprops`` added."""
+        far = self._far(ref.label, edge_types, exclude)
+        if not far:
+            return []
+        rows = self._q(self.q.expand(ref.label, ref.key, far, edge_types, with_props, limit))
+        d = self.dialect
+        for row in rows:
+            row["b"] = b = NodeRef(row["blabel"], str(row["bkey"]))
+            row["src"], row["dst"] = (ref, b) if d.is_out(row) else (b, ref)
+            row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
+        return rows
 
     def neighbourhood(self, ref: NodeRef, hops: int = 2, limit: int = 500,
                       since: datetime | None = None, until: datetime | None = None,
                       edge_types: list[str] | None = None) -> Subgraph:
         """Nodes within ``hops`` (1-3) edges of ``ref``, at most ``limit`` of them.
 
-        Hubs (labels in ``hub_labels``, or more than ``max_degree`` edges) are included but
-        not expanded; they are listed in ``Subgraph.hubs``. Nodes dated outside
-        ``since``/``until`` are left out and not expanded. ``truncated`` is set when the
-        limit or a hub cut the result short.
+        Breadth first, one node at a time. Hubs (labels in ``hub_labels``, or more than
+        ``max_degree`` edges) are included but not expanded; they are listed in
+        ``Subgraph.hubs``. Nodes dated outside ``since``/``until`` are left out and not
+        expanded. ``truncated`` is set when the limit or a hub cut the result short.
         """
         if not 1 <= hops <= 3:
             raise ValueError(f"hops must be 1, 2 or 3, not {hops}")
         for t in edge_types or ():
             self.schema.edge(t)
-        start_props = self.get_node(ref)
         sg = Subgraph()
-        if start_props is None:
+        start = self.get_node(ref)
+        if start is None:
             return sg
-        sg.nodes[ref] = start_props
+        sg.nodes[ref] = start
+        start_hub = self._is_hub(ref, self.degree(ref, edge_types))
+        if start_hub:
+            sg.hubs.append(ref)  # expanded all the same (it is what was asked), up to limit
         seen_edges: set = set()
         frontier = [ref]
         for depth in range(hops):
-            expand = [r for r in frontier if r.label not in self.hub_labels or depth == 0]
-            sg.hubs.extend(r for r in frontier if r not in expand)
-            deg = self.degrees(expand, edge_types) if expand else {}
-            for r in expand:
-                if deg.get(r, 0) > self.max_degree:
-                    sg.hubs.append(r)
-            if depth > 0:
-                expand = [r for r in expand if deg.get(r, 0) <= self.max_degree]
             nxt: list[NodeRef] = []
-            for label, keys in _group(expand).items():
-                room = limit - len(sg.nodes)
-                fetch = room + 1 if since is None and until is None else room * 4 + 100
-                fetch = max(fetch, 1) + len(sg.nodes)  # rows to known nodes cost nothing
-                rows = self._q(self.q.expand(label, keys, edge_types, fetch))
-                if len(rows) >= fetch:
+            for m in frontier:
+                if len(sg.nodes) >= limit:
                     sg.truncated = True
+                    break
+                if depth > 0 and self._is_hub(m, self.degree(m, edge_types)):
+                    sg.hubs.append(m)
+                    continue
+                # Other nodes have at most max_degree edges (checked); only a hub start
+                # needs a LIMIT.
+                fetch = 2 * limit + 50 if depth == 0 and start_hub else None
+                rows = self._expand(m, edge_types, True, fetch)
+                sg.truncated |= fetch is not None and len(rows) >= fetch
                 for row in rows:
-                    a = NodeRef(label, str(row["key"]))
-                    b = NodeRef(row["blabel"], str(row["bkey"]))
+                    b = row["b"]
                     if b not in sg.nodes:
                         props = self._node_props(b.label, row["bprops"])
                         if not self._in_window(b.label, props, since, until):
@@ -247,29 +256,30 @@ class CypherStore:
                             sg.truncated = True
                             continue
                         sg.nodes[b] = props
-                        nxt.append(b)
-                    src, dst = (a, b) if row["out"] else (b, a)
-                    eprops = self._edge_props(row["eprops"])
-                    ek = (src, row["type"], dst, tuple(sorted(eprops.items(), key=str)))
+                        if b.label not in self.hub_labels:
+                            nxt.append(b)
+                        elif depth + 1 < hops:
+                            sg.hubs.append(b)
+                    eprops = row["eprops"]
+                    ek = (row["src"], row["type"], row["dst"],
+                          tuple(sorted(eprops.items(), key=str)))
                     if ek not in seen_edges:
                         seen_edges.add(ek)
-                        sg.edges.append((src, row["type"], dst, eprops))
+                        sg.edges.append((row["src"], row["type"], row["dst"], eprops))
             frontier = nxt
-            if not frontier:
-                break
-        if sg.hubs:
-            sg.truncated = True
+        sg.truncated |= bool(sg.hubs)
         return sg
 
     # -- paths, shared identifiers, subgraphs ---------------------------------------------
     def _neighbour_keys(self, refs: list[NodeRef]) -> list[tuple[NodeRef, str, NodeRef]]:
-        """(node, edge type, neighbour) for the non-hub ``refs``; hubs yield nothing."""
+        """(node, edge type, neighbour) for the given nodes that are not hubs; hub
+        neighbours are left out too (a path through a country means nothing)."""
         out = []
-        for label, keys in _group(r for r in refs if r.label not in self.hub_labels).items():
-            for row in self._q(self.q.expand_keys(label, keys, self.max_degree)):
-                b = NodeRef(row["blabel"], str(row["bkey"]))
-                if b.label not in self.hub_labels:
-                    out.append((NodeRef(label, str(row["key"])), row["type"], b))
+        for r in refs:
+            if self._is_hub(r, self.degree(r)):
+                continue
+            for row in self._expand(r, None, False, exclude=self.hub_labels):
+                out.append((r, row["type"], row["b"]))
         return out
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
@@ -285,38 +295,41 @@ class CypherStore:
         return bidirectional_bfs(a, b, max_hops, self._neighbour_keys, self._non_hubs)
 
     def _non_hubs(self, refs: list[NodeRef]) -> set[NodeRef]:
-        cand = [r for r in refs if r.label not in self.hub_labels]
-        deg = self.degrees(cand)
-        return {r for r in cand if deg.get(r, 0) <= self.max_degree}
+        return {r for r in refs if not self._is_hub(r, self.degree(r))}
+
 
     def sharing_identifier(self, ref: NodeRef, limit: int = 500
                            ) -> list[tuple[NodeRef, str, NodeRef]]:
         """Other nodes linked to a pivot (phone, address, account, ID, e-mail) that ``ref``
-        links to: ``(other, edge type other-pivot, pivot)``, at most ``limit`` per pivot
-        label, pivots themselves excluded."""
+        links to: ``(other, edge type other-pivot, pivot)``, at most ``limit`` per pivot,
+        pivots themselves left out."""
         self.schema.node(ref.label)
-        out: list[tuple[NodeRef, str, NodeRef]] = []
-        for pivot in self.schema.pivots():
-            if pivot not in self.schema.neighbour_labels(ref.label):
-                continue
-            for row in self._q(self.q.shared_via(ref.label, ref.key, pivot, limit)):
-                other = NodeRef(row["olabel"], str(row["okey"]))
-                if other != ref and not self.schema.node(other.label).pivot:
-                    out.append((other, row["type"], NodeRef(pivot, str(row["pkey"]))))
-        return sorted(set(out))
+        pivots = set(self.schema.pivots())
+        non_pivots = [lab for lab in self.schema.nodes if lab not in pivots]
+        out: set[tuple[NodeRef, str, NodeRef]] = set()
+        for row in self._expand(ref, None, False, 10_000, non_pivots):
+            p = row["b"]
+            for r in self._expand(p, None, False, limit, pivots):
+                if r["b"] != ref:
+                    out.add((r["b"], r["type"], p))
+        return sorted(out)
 
     def subgraph(self, refs: list[NodeRef]) -> Subgraph:
-        """The given nodes (those that exist) and every edge among them."""
+        """The given nodes (those that exist) and every edge among them (one look-up per
+        node: meant for the few hundred nodes a person looks at, not for bulk export)."""
         sg = Subgraph()
-        groups = _group(set(refs))
-        for label, keys in groups.items():
-            for row in self._q(self.q.nodes_by_keys(label, keys)):
-                sg.nodes[NodeRef(label, str(row["key"]))] = self._node_props(label, row["props"])
-        for fl, fkeys in groups.items():
-            for tl, tkeys in groups.items():
-                for row in self._q(self.q.edges_among(fl, fkeys, tl, tkeys)):
-                    sg.edges.append((NodeRef(fl, str(row["akey"])), row["type"],
-                                     NodeRef(tl, str(row["bkey"])),
-                                     self._edge_props(row["eprops"])))
+        for r in sorted(set(refs)):
+            props = self.get_node(r)
+            if props is not None:
+                sg.nodes[r] = props
+        present = {r.label for r in sg.nodes}
+        for r in sg.nodes:
+            to = sorted(present & set(self.schema.far_labels(r.label, True)))
+            if not to:
+                continue
+            for row in self._q(self.q.edges_from(r.label, r.key, to)):
+                b = NodeRef(row["blabel"], str(row["bkey"]))
+                if b in sg.nodes:
+                    sg.edges.append((r, row["type"], b, self._edge_props(row["eprops"])))
         sg.edges.sort(key=lambda e: (e[0], e[1], e[2]))
         return sg

@@ -156,11 +156,15 @@ class LadybugStore(CypherStore):
     def _run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self._conn is None:
             raise RuntimeError(f"{self!r} is closed")
-        res = self._conn.execute(query, params)
-        if isinstance(res, list):  # several statements: the last one's rows
-            res = res[-1]
-        cols = res.get_column_names()
-        return [dict(zip(cols, row, strict=True)) for row in res.get_all()]
+        results = self._conn.execute(query, params)
+        results = results if isinstance(results, list) else [results]
+        try:
+            res = results[-1]  # several statements: the last one's rows
+            cols = res.get_column_names()
+            return [dict(zip(cols, row, strict=True)) for row in res.get_all()]
+        finally:
+            for r in results:  # results hold buffer-pool pages until closed
+                r.close()
 
     # -- schema and writes -------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -198,7 +202,8 @@ class LadybugStore(CypherStore):
         if rows.num_rows == 0:
             return 0
         rows = _last_per_key(cast_columns(rows, node.properties, what), node.key)
-        existing = self._existing(label, rows.column(node.key))
+        empty = int(self._q(self.q.count_nodes(label))[0]["c"]) == 0
+        existing = set() if empty else self._existing(label, rows.column(node.key))
         is_old = pc.is_in(rows.column(node.key), pa.array(list(existing), pa.string()))
         new, old = rows.filter(pc.invert(is_old)), rows.filter(is_old)
         if new.num_rows:

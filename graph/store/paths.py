@@ -2,7 +2,9 @@
 
 Stores' built-in shortest path is slow on long paths (stack-notes: 0.7-2.3 s with Ladybug's
 ``* SHORTEST`` against 0.26 s for this search) and cannot skip hubs, so the query API finds
-paths here, asking the store only for the neighbours of one frontier at a time.
+paths here, asking the store only for the neighbours of one frontier at a time. The store
+gets the whole level history of a side (``levels[0]`` is the end it started from), so it can
+reach the frontier by walking from that end instead of looking nodes up one by one.
 
 Examples
 --------
@@ -20,10 +22,9 @@ from collections.abc import Callable
 
 from graph.store.base import NodeRef, PathResult
 
-__all__ = ["bidirectional_bfs", "MAX_VISITED"]
+__all__ = ["bidirectional_bfs", "MAX_EXPANDED"]
 
-MAX_VISITED = 300_000  # give up (no path) beyond this many visited nodes
-_CHUNK = 10_000  # frontier keys per neighbour query
+MAX_EXPANDED = 3_000  # give up (None) rather than expand more nodes than this
 
 Neighbours = Callable[[list[NodeRef]], list[tuple[NodeRef, str, NodeRef]]]
 
@@ -39,7 +40,7 @@ def _walk(parents: dict, node: NodeRef) -> tuple[list[NodeRef], list[str]]:
 
 def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbours,
                       non_hubs: Callable[[list[NodeRef]], set[NodeRef]],
-                      max_visited: int = MAX_VISITED) -> PathResult | None:
+                      max_expanded: int = MAX_EXPANDED) -> PathResult | None:
     """A shortest ``a``-``b`` path of at most ``max_hops`` edges, or None.
 
     Parameters
@@ -49,8 +50,10 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
     non_hubs
         The subset of the given nodes that may sit inside a path (checked only for the
         nodes where the two searches meet, which may not have been expanded).
-    max_visited
-        Bound on the work: the search stops with None past this many visited nodes.
+    max_expanded
+        Bound on the work: the search stops with None rather than expand more nodes than
+        this in all (each expansion is one store query), so None means "no path of at most
+        ``max_hops`` edges found within the bound".
     """
     if a == b:
         return PathResult([a], [])
@@ -58,21 +61,23 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
     depth = [{a: 0}, {b: 0}]
     frontiers = [[a], [b]]
     levels = [0, 0]
+    expanded = 0
     while levels[0] + levels[1] < max_hops and frontiers[0] and frontiers[1]:
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
         other = 1 - side
+        expanded += len(frontiers[side])
+        if expanded > max_expanded:
+            return None
         found: list[NodeRef] = []
         nxt: list[NodeRef] = []
-        front = frontiers[side]
-        for i in range(0, len(front), _CHUNK):
-            for u, t, v in neighbours(front[i:i + _CHUNK]):
-                if v in parents[side]:
-                    continue
-                parents[side][v] = (u, t)
-                depth[side][v] = depth[side][u] + 1
-                nxt.append(v)
-                if v in parents[other]:
-                    found.append(v)
+        for u, t, v in neighbours(frontiers[side]):
+            if v in parents[side]:
+                continue
+            parents[side][v] = (u, t)
+            depth[side][v] = depth[side][u] + 1
+            nxt.append(v)
+            if v in parents[other]:
+                found.append(v)
         levels[side] += 1
         frontiers[side] = nxt
         if found:
@@ -86,6 +91,4 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
                     right, rt = _walk(parents[1], m)
                     nodes = left[::-1] + right[1:]
                     return PathResult(nodes, lt[::-1] + rt)
-        if len(parents[0]) + len(parents[1]) > max_visited:
-            return None
     return None

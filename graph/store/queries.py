@@ -1,13 +1,20 @@
 """All Cypher text of the query API, as builders returning ``(query, params)``.
 
-Only schema names (labels, edge types, property names, checked by :mod:`graph.schema`) are
-formatted into the text; every value is a ``$parameter``. The few syntax differences
-between Ladybug and Neo4j come from a :class:`Dialect`.
+Only schema names (labels, edge types, property names, checked by :mod:`graph.schema` and
+back-quoted) are formatted into the text; every value is a ``$parameter``. The few syntax
+differences between Ladybug and Neo4j come from a :class:`Dialect`.
+
+Why traversals are one node at a time: Ladybug finds a node through its primary-key index
+only for ``n.key = $value`` (0.1 ms at 1M rows); ``n.key IN $list`` scans the table and
+compares every row with the whole list (seconds for a few hundred keys), and multi-hop
+patterns from one node were planned as hash joins over whole tables (seconds, and now and
+then a crash). So the query API runs many small ``=`` queries and walks in Python.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from graph.schema import GraphSchema, ident
 
@@ -22,6 +29,7 @@ class Dialect:
     label_fn: str  # f"{label_fn}(n)" is the node's label expression
     label_suffix: str  # appended to the label call: "" (Ladybug) or "[0]" (Neo4j)
     type_fn: str  # the relationship type function: label (Ladybug) or type (Neo4j)
+    label_or: str  # between labels in a node pattern meaning "any of": ":" or "|"
 
     def label(self, var: str) -> str:
         """Cypher expression for the (single) label of node ``var``."""
@@ -31,9 +39,31 @@ class Dialect:
         """Cypher expression for the type of relationship ``var``."""
         return f"{self.type_fn}({var})"
 
+    def any_label(self, labels: list[str]) -> str:
+        """``:A:B`` (Ladybug) or ``:A|B`` (Neo4j): a node of any of ``labels``."""
+        return ":" + self.label_or.join(ident(lab) for lab in labels)
 
-LADYBUG = Dialect("ladybug", "label", "", "label")
-NEO4J = Dialect("neo4j", "labels", "[0]", "type")
+    def direction(self, node: str, rel: str) -> str:
+        """Columns telling whether ``rel`` leaves ``node`` and its properties; read back by
+        :meth:`is_out` and :meth:`edge_props`."""
+        if self.name == "neo4j":
+            return f"startNode({rel}) = {node} AS out, properties({rel}) AS eprops"
+        # Ladybug has no startNode(); the whole relationship carries _SRC and its
+        # properties, and costs less than properties() over every relationship table.
+        return f"id({node}) AS node_id, {rel} AS rel"
+
+    def is_out(self, row: dict[str, Any]) -> bool:
+        if "out" in row:
+            return bool(row["out"])
+        return row["rel"]["_SRC"] == row["node_id"]
+
+    def edge_props(self, row: dict[str, Any]) -> dict[str, Any]:
+        props = row["eprops"] if "eprops" in row else row["rel"]
+        return {k: v for k, v in (props or {}).items() if not k.startswith("_")}
+
+
+LADYBUG = Dialect("ladybug", "label", "", "label", ":")
+NEO4J = Dialect("neo4j", "labels", "[0]", "type", "|")
 
 
 def _types(edge_types: list[str] | None) -> str:
@@ -56,8 +86,10 @@ class Q:
         A ``CASE`` rather than ``coalesce`` because one label's key name may be another
         label's ordinary property.
         """
-        whens = " ".join(f"WHEN '{lab}' THEN {var}.{ident(self.schema.node(lab).key)}"
-                         for lab in labels)
+        if len(labels) == 1:
+            return f"{var}.{ident(self.schema.node(labels[0]).key)}"
+        whens = " ".join(f"WHEN '{self.schema.node(lab).label}' THEN "
+                         f"{var}.{ident(self.schema.node(lab).key)}" for lab in labels)
         return f"CASE {self.dialect.label(var)} {whens} END"
 
     def _lk(self, label: str) -> tuple[str, str]:
@@ -68,15 +100,17 @@ class Q:
     # -- point look-ups -----------------------------------------------------------------
     def get_node(self, label: str, key: str) -> tuple[str, dict]:
         lab, k = self._lk(label)
-        return (f"MATCH (n:{lab}) WHERE n.{k} = $key RETURN properties(n) AS props",
-                {"key": key})
+        return (f"MATCH (n:{lab}) WHERE n.{k} = $key RETURN n.{k} AS key, "
+                f"properties(n) AS props", {"key": key})
 
-    def nodes_by_keys(self, label: str, keys: list[str]) -> tuple[str, dict]:
+    def degree(self, label: str, key: str,
+               edge_types: list[str] | None = None) -> tuple[str, dict]:
         lab, k = self._lk(label)
-        return (f"MATCH (n:{lab}) WHERE n.{k} IN $keys RETURN n.{k} AS key, "
-                f"properties(n) AS props", {"keys": keys})
+        return (f"MATCH (a:{lab})-[e{_types(edge_types)}]-() WHERE a.{k} = $key "
+                f"RETURN count(e) AS degree", {"key": key})
 
     def existing_keys(self, label: str, keys: list[str]) -> tuple[str, dict]:
+        """Which of ``keys`` exist (a scan: for bulk writes, not for interactive reads)."""
         lab, k = self._lk(label)
         return f"MATCH (n:{lab}) WHERE n.{k} IN $keys RETURN n.{k} AS key", {"keys": keys}
 
@@ -91,14 +125,14 @@ class Q:
     # -- search -------------------------------------------------------------------------
     def text_candidates(self, label: str, prop: str, pieces: list[str], limit: int,
                         prefix: bool = False) -> tuple[str, dict]:
-        """Nodes whose ``prop`` contains any of ``pieces`` (or starts with the first one)."""
+        """Nodes whose ``prop`` contains any of ``pieces``, those matching most first."""
         lab, k = self._lk(label)
         if prop not in self.schema.node(label).properties:
             raise ValueError(f"{label} has no property {prop!r}")
         prop = ident(prop)
         op = "STARTS WITH" if prefix else "CONTAINS"
         cond = " OR ".join(f"n.{prop} {op} $p{i}" for i in range(len(pieces)))
-        params = {f"p{i}": p for i, p in enumerate(pieces)}
+        params: dict[str, Any] = {f"p{i}": p for i, p in enumerate(pieces)}
         params["limit"] = limit
         # Nodes matching more pieces first, so broad pieces do not crowd out the best ones.
         rank = " + ".join(f"CASE WHEN n.{prop} {op} $p{i} THEN 1 ELSE 0 END"
@@ -126,47 +160,25 @@ class Q:
                 {"key": key, "limit": limit})
 
     # -- traversal ----------------------------------------------------------------------
-    def degrees(self, label: str, keys: list[str],
-                edge_types: list[str] | None = None) -> tuple[str, dict]:
-        lab, k = self._lk(label)
-        return (f"MATCH (a:{lab})-[e{_types(edge_types)}]-() WHERE a.{k} IN $keys "
-                f"RETURN a.{k} AS key, count(e) AS degree", {"keys": keys})
+    def expand(self, label: str, key: str, far: list[str], edge_types: list[str] | None,
+               with_props: bool, limit: int | None = None) -> tuple[str, dict]:
+        """Edges of one node with their far ends (of labels ``far``).
 
-    def expand(self, label: str, keys: list[str], edge_types: list[str] | None,
-               limit: int) -> tuple[str, dict]:
-        """Edges of the given nodes with their far ends, outgoing then incoming.
-
-        Columns: ``key`` (the given node), ``out`` (true when the edge leaves it), ``type``,
-        ``eprops``, ``blabel``, ``bkey``, ``bprops``.
+        Columns: the direction columns, ``type``, ``blabel``, ``bkey`` and, ``with_props``,
+        ``bprops``. Give ``limit`` only for nodes of unknown or high degree: ``LIMIT``
+        doubles the cost of this query on Ladybug.
         """
         lab, k = self._lk(label)
-        d, ty = self.dialect, _types(edge_types)
-        parts = []
-        for out, arrow in ((True, "-[e{ty}]->"), (False, "<-[e{ty}]-")):
-            far = self.schema.far_labels(label, out, edge_types)
-            if not far:
-                continue
-            parts.append(
-                f"MATCH (a:{lab}){arrow.format(ty=ty)}(b) WHERE a.{k} IN $keys "
-                f"RETURN a.{k} AS key, {'true' if out else 'false'} AS out, "
-                f"{d.rel_type('e')} AS type, properties(e) AS eprops, "
-                f"{d.label('b')} AS blabel, {self.key_of('b', far)} AS bkey, "
-                f"properties(b) AS bprops LIMIT $limit")
-        return " UNION ALL ".join(parts), ({"keys": keys, "limit": limit} if parts else {})
-
-    def expand_keys(self, label: str, keys: list[str], max_degree: int) -> tuple[str, dict]:
-        """Neighbour keys of those given nodes whose degree is at most ``max_degree``.
-
-        Columns: ``key``, ``type``, ``blabel``, ``bkey``. Direction is ignored (paths are
-        undirected); hubs are left out in the same round trip.
-        """
-        lab, k = self._lk(label)
-        far = self.schema.neighbour_labels(label)
         d = self.dialect
-        return (f"MATCH (a:{lab})-[e]-() WHERE a.{k} IN $keys WITH a, count(e) AS deg "
-                f"WHERE deg <= $cap MATCH (a)-[r]-(b) RETURN a.{k} AS key, "
-                f"{d.rel_type('r')} AS type, {d.label('b')} AS blabel, "
-                f"{self.key_of('b', far)} AS bkey", {"keys": keys, "cap": max_degree})
+        props = ", properties(b) AS bprops" if with_props else ""
+        cut = " LIMIT $limit" if limit is not None else ""
+        params: dict[str, Any] = {"key": key}
+        if limit is not None:
+            params["limit"] = limit
+        return (f"MATCH (a:{lab})-[e{_types(edge_types)}]-(b{d.any_label(far)}) "
+                f"WHERE a.{k} = $key RETURN {d.direction('a', 'e')}, "
+                f"{d.rel_type('e')} AS type, {d.label('b')} AS blabel, "
+                f"{self.key_of('b', far)} AS bkey{props}{cut}", params)
 
     def shared_via(self, label: str, key: str, pivot: str, limit: int) -> tuple[str, dict]:
         """Other nodes joined to the pivots of ``pivot`` label that node ``key`` links to.
@@ -177,21 +189,17 @@ class Q:
         plab, pk = self._lk(pivot)
         far = self.schema.neighbour_labels(pivot)
         d = self.dialect
-        return (f"MATCH (a:{lab})-[]-(p:{plab})-[r]-(o) WHERE a.{k} = $key "
+        return (f"MATCH (a:{lab})-[]-(p:{plab})-[r]-(o{d.any_label(far)}) WHERE a.{k} = $key "
                 f"RETURN DISTINCT p.{pk} AS pkey, {d.rel_type('r')} AS type, "
                 f"{d.label('o')} AS olabel, {self.key_of('o', far)} AS okey LIMIT $limit",
                 {"key": key, "limit": limit})
 
-    def edges_among(self, from_label: str, from_keys: list[str], to_label: str,
-                    to_keys: list[str]) -> tuple[str, dict]:
-        """Edges from nodes of ``from_label`` to nodes of ``to_label``, both key-restricted."""
-        fl, fk = self._lk(from_label)
-        tl, tk = self._lk(to_label)
-        types = [e for e in self.schema.edges_between(from_label, to_label)
-                 if (from_label, to_label) in self.schema.edge(e).pairs]
-        if not types:
-            return "", {}
-        return (f"MATCH (a:{fl})-[e{_types(types)}]->(b:{tl}) WHERE a.{fk} IN $akeys "
-                f"AND b.{tk} IN $bkeys RETURN a.{fk} AS akey, {self.dialect.rel_type('e')} "
-                f"AS type, properties(e) AS eprops, b.{tk} AS bkey",
-                {"akeys": from_keys, "bkeys": to_keys})
+    def edges_from(self, from_label: str, key: str, to_labels: list[str]) -> tuple[str, dict]:
+        """Outgoing edges of one node to nodes of ``to_labels``: ``type``, ``eprops``,
+        ``blabel``, ``bkey``."""
+        lab, k = self._lk(from_label)
+        d = self.dialect
+        return (f"MATCH (a:{lab})-[e]->(b{d.any_label(to_labels)}) WHERE a.{k} = $key "
+                f"RETURN {d.rel_type('e')} AS type, properties(e) AS eprops, "
+                f"{d.label('b')} AS blabel, {self.key_of('b', to_labels)} AS bkey",
+                {"key": key})

@@ -1,0 +1,258 @@
+"""Query benchmark of the embedded store: 2-hop neighbourhoods and shortest paths at 1M scale.
+
+Builds (or reuses, with ``--store PATH`` of an existing database) a Ladybug store holding
+about 1M declarations' worth of graph, synthesised with numpy in the shape of
+``graph/schema.yaml`` and written through the public ``write_nodes`` / ``write_edges`` API:
+1M Declarations, Orders and Waybills, 0.7M Payments, 400k Persons, 300k Addresses and
+Phones, 30k Enterprises, ~11M edges with heavy-tailed degrees (Zipf-like buyers,
+addresses, sellers; ~20 platforms and ~40 carriers with up to hundreds of thousands of
+edges; every declaration linked to a Country and an HsCode).
+
+Then times ``--neighbourhoods`` random 2-hop neighbourhoods (limit 500) and ``--paths``
+shortest paths between Person/Enterprise pairs (half of them a random walk apart, so
+connected within 6 hops, half drawn at random), and prints p50/p95/max and the build time.
+Target (issue #3): neighbourhood p95 <= 100 ms, shortest path p95 <= 1 s.
+
+    .venv/bin/python bench/bench_queries.py                      # build in a temp dir
+    .venv/bin/python bench/bench_queries.py --store /tmp/g1m     # build once, keep, reuse
+    .venv/bin/python bench/bench_queries.py --scale 0.05         # a quick small run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from graph.store.base import NodeRef
+from graph.store.ladybug_store import LadybugStore
+
+console = Console()
+BASE_SIZES = {"Declaration": 1_000_000, "Order": 1_000_000, "Waybill": 1_000_000,
+              "Payment": 700_000, "Person": 400_000, "Address": 300_000, "Phone": 300_000,
+              "IdNumber": 350_000, "PaymentAccount": 200_000, "Enterprise": 30_000,
+              "HsCode": 2_000, "Country": 60}
+PLATFORMS, CARRIERS = 20, 40  # the first Enterprise codes: platforms, then carriers
+T0 = np.datetime64("2024-01-01T00:00:00", "us")
+SYLLABLES = ["zhang", "wang", "li", "zhao", "chen", "liu", "yang", "huang", "wu", "zhou",
+             "xu", "sun", "ma", "hu", "guo", "lin", "he", "gao", "luo", "zheng", "wei", "na",
+             "fang", "min", "jing", "lei", "yan", "jun", "hua", "ping", "ming", "hong"]
+
+
+def keys(prefix: str, n: int) -> pa.Array:
+    return pa.array([f"{prefix}{i:07d}" for i in range(n)], pa.string())
+
+
+def zipf_pick(rng: np.random.Generator, n_items: int, size: int, s: float) -> np.ndarray:
+    """``size`` draws from ``n_items`` with weights 1/rank^s (heavy-tailed degrees)."""
+    w = 1.0 / np.arange(1, n_items + 1) ** s
+    return rng.choice(n_items, size=size, p=w / w.sum())
+
+
+def names(rng: np.random.Generator, n: int) -> list[str]:
+    a, b, c = (rng.integers(0, len(SYLLABLES), n) for _ in range(3))
+    return [f"{SYLLABLES[i]} {SYLLABLES[j]}{SYLLABLES[k]}" for i, j, k in zip(a, b, c,
+                                                                               strict=True)]
+
+
+def synthesise(scale: float, seed: int):
+    """Node tables and edge tables (type, from label, to label, table) of the benchmark."""
+    rng = np.random.default_rng(seed)
+    n = {k: max(int(v * scale), 50) for k, v in BASE_SIZES.items()}
+    n["Country"], n["HsCode"] = BASE_SIZES["Country"], min(BASE_SIZES["HsCode"], n["HsCode"])
+    pre = {"Declaration": "D", "Order": "O", "Waybill": "W", "Payment": "T", "Person": "P",
+           "Address": "A", "Phone": "+86139", "IdNumber": "ID", "PaymentAccount": "ACC",
+           "Enterprise": "E", "HsCode": "HS", "Country": "C"}
+    k = {lab: keys(pre[lab], n[lab]) for lab in n}
+    secs = lambda m: pa.array(T0 + rng.integers(0, 365 * 86400, m) * 1_000_000)  # noqa: E731
+    person_names = names(rng, n["Person"])
+    ent_names = [f"{x} trading co ltd" for x in names(rng, n["Enterprise"])]
+    nodes = {
+        "Country": pa.table({"iso2": k["Country"]}),
+        "HsCode": pa.table({"gcode": k["HsCode"]}),
+        "Enterprise": pa.table({"code": k["Enterprise"], "name": ent_names,
+                                "name_norm": ent_names}),
+        "Person": pa.table({"person_key": k["Person"], "name": person_names,
+                            "name_norm": person_names}),
+        "Address": pa.table({"address_key": k["Address"],
+                             "address_norm": [f"road {i % 997} no {i}" for i in
+                                              range(n["Address"])]}),
+        "Phone": pa.table({"phone": k["Phone"]}),
+        "IdNumber": pa.table({"id_key": k["IdNumber"]}),
+        "PaymentAccount": pa.table({"account_key": k["PaymentAccount"]}),
+        "Order": pa.table({"order_key": k["Order"], "order_time": secs(n["Order"]),
+                           "goods_value": rng.gamma(2.0, 60.0, n["Order"])}),
+        "Payment": pa.table({"payment_key": k["Payment"], "pay_time": secs(n["Payment"]),
+                             "amount_paid": rng.gamma(2.0, 60.0, n["Payment"])}),
+        "Waybill": pa.table({"waybill_key": k["Waybill"], "ship_time": secs(n["Waybill"])}),
+        "Declaration": pa.table({"invt_no": k["Declaration"],
+                                 "decl_time": secs(n["Declaration"]),
+                                 "total_value": rng.gamma(2.0, 60.0, n["Declaration"])}),
+    }
+
+    def edge(typ, fl, tl, fidx, tidx):
+        return typ, fl, tl, pa.table({"from_key": k[fl].take(pa.array(fidx)),
+                                      "to_key": k[tl].take(pa.array(tidx))})
+
+    nd, no, nw, npay = n["Declaration"], n["Order"], n["Waybill"], n["Payment"]
+    ne, npers = n["Enterprise"], n["Person"]
+    d_order = np.arange(nd) % no
+    sellers = PLATFORMS + CARRIERS + zipf_pick(rng, ne - PLATFORMS - CARRIERS, no, 0.9)
+    order_buyer = zipf_pick(rng, npers, no, 0.8)
+    pay_order = rng.choice(no, npay, replace=False)
+    people = np.arange(npers)
+    edges = [
+        edge("FOR_ORDER", "Declaration", "Order", np.arange(nd), d_order),
+        edge("SHIPPED_AS", "Declaration", "Waybill", np.arange(nd), np.arange(nd) % nw),
+        edge("SOLD_BY", "Order", "Enterprise", np.arange(no), sellers),
+        edge("ON_PLATFORM", "Order", "Enterprise", np.arange(no),
+             zipf_pick(rng, PLATFORMS, no, 1.0)),
+        edge("CARRIED_BY", "Waybill", "Enterprise", np.arange(nw),
+             PLATFORMS + zipf_pick(rng, CARRIERS, nw, 1.0)),
+        edge("DESTINED_TO", "Declaration", "Country", np.arange(nd),
+             zipf_pick(rng, n["Country"], nd, 1.2)),
+        edge("CLASSIFIED_AS", "Declaration", "HsCode", np.arange(nd),
+             zipf_pick(rng, n["HsCode"], nd, 1.0)),
+        edge("BUYER", "Order", "Person", np.arange(no), order_buyer),
+        edge("SHIP_TO", "Order", "Address", np.arange(no),
+             zipf_pick(rng, n["Address"], no, 0.7)),
+        edge("PAYS", "Payment", "Order", np.arange(npay), pay_order),
+        edge("FROM_ACCOUNT", "Payment", "PaymentAccount", np.arange(npay),
+             zipf_pick(rng, n["PaymentAccount"], npay, 0.6)),
+        edge("HAS_PHONE", "Person", "Phone", people, zipf_pick(rng, n["Phone"], npers, 0.5)),
+        edge("LOCATED_AT", "Person", "Address", people,
+             zipf_pick(rng, n["Address"], npers, 0.5)),
+        edge("HAS_ID", "Person", "IdNumber", people[: n["IdNumber"]],
+             np.arange(min(n["IdNumber"], npers))),
+        edge("HAS_PHONE", "Enterprise", "Phone", np.arange(ne),
+             rng.integers(0, n["Phone"], ne)),
+        edge("LOCATED_AT", "Enterprise", "Address", np.arange(ne),
+             rng.integers(0, n["Address"], ne)),
+    ]
+    return nodes, edges
+
+
+def build(path: Path, scale: float, seed: int, pool: int) -> float:
+    """Synthesise and load the store at ``path``; returns the seconds the load took."""
+    t0 = time.perf_counter()
+    nodes, edges = synthesise(scale, seed)
+    console.print(f"synthesised {sum(t.num_rows for t in nodes.values()):,} nodes, "
+                  f"{sum(e[3].num_rows for e in edges):,} edges in "
+                  f"{time.perf_counter() - t0:.1f} s")
+    t1 = time.perf_counter()
+    with LadybugStore(path, buffer_pool_bytes=pool) as store, Progress(console=console) as bar:
+        store.ensure_schema()
+        task = bar.add_task("loading", total=len(nodes) + len(edges))
+        for label, rows in nodes.items():
+            store.write_nodes(label, rows)
+            bar.advance(task)
+        for typ, fl, tl, rows in edges:
+            store.write_edges(typ, fl, tl, rows, batch=f"bench-{typ}-{fl}-{tl}")
+            bar.advance(task)
+    return time.perf_counter() - t1
+
+
+def stats(ms: list[float]) -> tuple[float, float, float]:
+    a = np.array(ms)
+    return float(np.percentile(a, 50)), float(np.percentile(a, 95)), float(a.max())
+
+
+def random_walk_end(store, start: NodeRef, steps: int, rnd: random.Random) -> NodeRef:
+    """The Person/Enterprise nearest the end of a hub-avoiding random walk from ``start``."""
+    node, last_entity = start, start
+    for _ in range(steps):
+        nb = store._neighbour_keys([node])
+        if not nb:
+            break
+        node = rnd.choice(nb)[2]
+        if node.label in ("Person", "Enterprise") and node != start:
+            last_entity = node
+    return last_entity
+
+
+def run_queries(store, n_nb: int, n_paths: int, seed: int) -> dict:
+    rnd = random.Random(seed)
+    counts = {lab: store.count_nodes(lab) for lab in ("Person", "Enterprise", "Declaration",
+                                                      "Address", "Phone")}
+    prefix = {"Person": "P", "Enterprise": "E", "Declaration": "D", "Address": "A",
+              "Phone": "+86139"}
+    pick = lambda lab: NodeRef(lab, f"{prefix[lab]}{rnd.randrange(counts[lab]):07d}")  # noqa: E731
+    labels = ["Person"] * 10 + ["Declaration"] * 5 + ["Enterprise"] * 2 + ["Address", "Phone"] * 2
+    out: dict = {"nb_ms": [], "nb_nodes": [], "nb_truncated": 0, "path_ms": [], "found": 0,
+                 "hops": []}
+    with Progress(console=console) as bar:
+        task = bar.add_task("2-hop neighbourhoods", total=n_nb)
+        for _ in range(n_nb):
+            ref = pick(rnd.choice(labels))
+            t = time.perf_counter()
+            sg = store.neighbourhood(ref, hops=2, limit=500)
+            out["nb_ms"].append((time.perf_counter() - t) * 1000)
+            out["nb_nodes"].append(len(sg.nodes))
+            out["nb_truncated"] += sg.truncated
+            bar.advance(task)
+        pairs = []
+        for i in range(n_paths):
+            a = pick(rnd.choice(["Person", "Enterprise"]))
+            b = (random_walk_end(store, a, rnd.randint(2, 6), rnd) if i % 2 == 0
+                 else pick(rnd.choice(["Person", "Enterprise"])))
+            pairs.append((a, b))
+        task = bar.add_task("shortest paths", total=n_paths)
+        for a, b in pairs:
+            t = time.perf_counter()
+            p = store.shortest_path(a, b, max_hops=6)
+            out["path_ms"].append((time.perf_counter() - t) * 1000)
+            if p is not None:
+                out["found"] += 1
+                out["hops"].append(p.hops)
+            bar.advance(task)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--store", type=Path, help="database to build, or reuse when it exists")
+    ap.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M declarations")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--neighbourhoods", type=int, default=200)
+    ap.add_argument("--paths", type=int, default=100)
+    ap.add_argument("--buffer-pool-gib", type=float, default=2.0)
+    args = ap.parse_args(argv)
+    pool = int(args.buffer_pool_gib * 1024**3)
+    console.print(f"load average before: {os.getloadavg()[0]:.2f} "
+                  f"({os.cpu_count()} cores; other work on the machine slows every figure)")
+    with tempfile.TemporaryDirectory(prefix="bench-graph-") as tmp:
+        path = args.store or Path(tmp) / "graph"
+        build_s = None
+        if not path.exists():
+            build_s = build(path, args.scale, args.seed, pool)
+        with LadybugStore(path, read_only=True, buffer_pool_bytes=pool) as store:
+            n_nodes, n_edges = store.count_nodes(), store.count_edges()
+            res = run_queries(store, args.neighbourhoods, args.paths, args.seed)
+    t = Table(title=f"Ladybug store: {n_nodes:,} nodes, {n_edges:,} edges")
+    for col in ("query", "n", "p50 ms", "p95 ms", "max ms", "notes"):
+        t.add_column(col)
+    p50, p95, mx = stats(res["nb_ms"])
+    t.add_row("2-hop neighbourhood (limit 500)", str(len(res["nb_ms"])), f"{p50:.1f}",
+              f"{p95:.1f}", f"{mx:.1f}", f"median {np.median(res['nb_nodes']):.0f} nodes, "
+              f"{res['nb_truncated']} truncated")
+    p50, p95, mx = stats(res["path_ms"])
+    hops = f", median {np.median(res['hops']):.0f} hops" if res["hops"] else ""
+    t.add_row("shortest path (<= 6 hops)", str(len(res["path_ms"])), f"{p50:.1f}",
+              f"{p95:.1f}", f"{mx:.1f}", f"{res['found']} found{hops}")
+    console.print(t)
+    if build_s is not None:
+        console.print(f"store build (write_nodes + write_edges): {build_s:.1f} s")
+    console.print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
