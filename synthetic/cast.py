@@ -17,15 +17,18 @@ import numpy as np
 from synthetic.catalog import EXPORT_ITEMS, IMPORT_ITEMS, TOY_ITEMS, item_index
 from synthetic.config import COUNTRIES, DISTRICTS, EXPORT_SHARES, LOOKALIKES, GenConfig
 from synthetic.identities import (
+    _SYLL,
     address_text,
     addresses,
     enterprise_name_variant,
+    format_phone,
+    mobiles,
     names,
     resident_ids,
 )
 from synthetic.registers import Registry
 
-__all__ = ["Cast", "build_cast", "Sellers"]
+__all__ = ["Cast", "build_cast", "Sellers", "seller_name"]
 
 _LOOK = {k: i for i, k in enumerate(LOOKALIKES)}
 
@@ -85,9 +88,13 @@ class _Faces:
         self.rng = rng
         self.reps = names(rng, n)
         self.ids = resident_ids(rng, n).tolist()
-        self.addrs = [address_text(a) for a in addresses(rng, n, "office")]
+        self.kinds = rng.choice(["office", "office", "warehouse", "shop"], n).tolist()
+        self.styles = rng.integers(0, 3, n).tolist()
+        # half landlines, half mobiles in any common style (shell firms use mobiles too)
         a, b, c = rng.integers(20, 999, n), rng.integers(1000, 9999, n), rng.integers(1000, 9999, n)
-        self.tels = [f"+86 {x} {y} {z}" for x, y, z in zip(a, b, c, strict=True)]
+        mob, mst = mobiles(rng, n), rng.integers(0, 6, n)
+        self.tels = [f"+86 {x} {y} {z}" if i % 2 else format_phone(int(m), int(t))
+                     for i, (x, y, z, m, t) in enumerate(zip(a, b, c, mob, mst, strict=True))]
         self.seeds = rng.integers(0, 10**6, n).tolist()
         self.i = 0
 
@@ -97,7 +104,9 @@ class _Faces:
         self.i += 1
         return reg.add_enterprise(name, roles, DISTRICTS[di][3], DISTRICTS[di][0],
                                   registered=since, legal_rep=(self.reps[i], self.ids[i]),
-                                  telephone=self.tels[i], address=self.addrs[i],
+                                  telephone=self.tels[i], address=address_text(
+                                      addresses(self.rng, 1, self.kinds[i], DISTRICTS[di][3])[0],
+                                      self.styles[i]),
                                   uscc_seed=self.seeds[i], **kw)
 
 
@@ -106,10 +115,14 @@ _WORDS = ["Starlight", "Golden Bridge", "Oriental", "Sunrise", "Evergreen", "Har
           "Great Wall", "Bright Future", "Spring", "Vast Sea", "Cloud", "Rainbow", "Peak"]
 
 
-def _seller_name(rng: np.random.Generator, di: int, kind: str) -> str:
-    w = _WORDS[rng.integers(0, len(_WORDS))]
-    w2 = _WORDS[rng.integers(0, len(_WORDS))]
-    return f"{DISTRICTS[di][3]} {w} {w2.split()[0]} {kind} Co., Ltd."
+def seller_name(rng: np.random.Generator, di: int, kind: str) -> str:
+    """A firm name as the register has them: ``<city> <trade name> [<word>] <kind> Co., Ltd.``.
+
+    Trade names are pinyin pairs (``Hengyu``) so distinct firms rarely share a name.
+    """
+    a, b, w, c = rng.integers(0, len(_SYLL), 2).tolist() + rng.integers(0, len(_WORDS), 2).tolist()
+    word = f" {_WORDS[w]}" if c % 2 else ""
+    return f"{DISTRICTS[di][3]} {_SYLL[a]}{_SYLL[b].lower()}{word} {kind} Co., Ltd."
 
 
 def build_cast(cfg: GenConfig, rng: np.random.Generator, start: date) -> Cast:
@@ -150,7 +163,7 @@ def build_cast(cfg: GenConfig, rng: np.random.Generator, start: date) -> Cast:
     n_agents = max(8, int(30 * cfg.scale ** 0.5))
     for _ in range(n_agents):
         di = int(rng.integers(0, len(DISTRICTS)))
-        cast.agents.append(cast.faces.firm(reg, _seller_name(rng, di, "Customs Brokerage"), "agent",
+        cast.agents.append(cast.faces.firm(reg, seller_name(rng, di, "Customs Brokerage"), "agent",
                                  di, _rand_date(rng, old, date(2023, 1, 1))))
     cast.imp = _sellers(cast, rng, n_imp, "I", start, ebp_ids[:5])
     cast.exp = _sellers(cast, rng, n_exp, "E", start, ebp_ids[5:])
@@ -171,7 +184,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
                  else _rand_date(rng, date(2014, 1, 1), date(2024, 6, 1)))
         kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
         roles = "ebc" if side == "I" or k % 3 else "ebc|producer"
-        i = cast.faces.firm(reg, _seller_name(rng, di, kind), roles, di, since)
+        i = cast.faces.firm(reg, seller_name(rng, di, kind), roles, di, since)
         if k == 0 or rng.random() < 0.03:  # the same firm registered again, name variant
             e = reg.ent[i]
             reg.add_enterprise(enterprise_name_variant(e["enterprise_name"]), roles,
@@ -193,7 +206,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
             items.append(np.array([item_index("labubu"), item_index("skullpanda")] * 2))
         for _ in range(max(6, len(ent) // 40)):
             di = int(rng.choice([10, 11, 0]))  # Yiwu, Shantou, Hangzhou: toy towns
-            i = cast.faces.firm(reg, _seller_name(rng, di, "Toys"), "ebc|producer", di,
+            i = cast.faces.firm(reg, seller_name(rng, di, "Toys"), "ebc|producer", di,
                       _rand_date(rng, date(2010, 1, 1), date(2022, 1, 1)))
             cast.toy_exporters.append(i)
             ent.append(i)

@@ -131,9 +131,12 @@ _CITIES = [("Beijing", "Beijing", ["Chaoyang", "Haidian", "Dongcheng", "Fengtai"
            ("Zhejiang", "Yiwu", ["Choucheng", "Futian", "Jiangdong", "Beiyuan"]),
            ("Fujian", "Xiamen", ["Siming", "Huli", "Jimei", "Haicang"]),
            ("Shandong", "Qingdao", ["Shinan", "Shibei", "Laoshan", "Licang"]),
-           ("Guangdong", "Shantou", ["Chenghai", "Longhu", "Jinping", "Haojiang"])]
+           ("Guangdong", "Shantou", ["Chenghai", "Longhu", "Jinping", "Haojiang"]),
+           ("Zhejiang", "Ningbo", ["Haishu", "Jiangbei", "Beilun", "Yinzhou"]),
+           ("Henan", "Zhengzhou", ["Jinshui", "Zhongyuan", "Erqi", "Guancheng"])]
 _POST = [100020, 200120, 310012, 518057, 510620, 210008, 610041, 430071, 322000, 361001,
-         266071, 515800]
+         266071, 515800, 315000, 450000]
+_HOME_CITIES = 12  # buyers live in the first twelve cities
 _UNIS = ["Zhejiang University", "Fudan University", "Wuhan University", "Sichuan University",
          "Sun Yat-sen University", "Nanjing University"]
 KINDS = ["residential", "parcel_locker", "campus", "office", "warehouse", "shop", "unknown"]
@@ -161,9 +164,12 @@ class Addr:
         return str(_POST[self.city_i])
 
 
-def addresses(rng: np.random.Generator, n: int, kind: str = "residential") -> list[Addr]:
-    """``n`` distinct addresses of one premises kind."""
-    city = rng.integers(0, len(_CITIES), n)
+def addresses(rng: np.random.Generator, n: int, kind: str = "residential",
+              city_name: str | None = None) -> list[Addr]:
+    """``n`` distinct addresses of one premises kind (in ``city_name`` if given)."""
+    city = rng.integers(0, _HOME_CITIES, n)
+    if city_name is not None:
+        city[:] = next(i for i, c in enumerate(_CITIES) if c[1] == city_name)
     dist = rng.integers(0, 4, n)
     street = rng.integers(0, len(_STREETS), n)
     no = rng.integers(1, 400, n)

@@ -31,7 +31,9 @@ _FINDING = {"ipr": "LABUBU figures, brand not declared", "undervaluation":
             "repeated small parcels for one organiser", "other": "payment not verifiable"}
 
 
-def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray) -> np.ndarray:
+def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray,
+               paid: np.ndarray) -> np.ndarray:
+    """Rule-like suspicion score per declaration (what targeting officers look at)."""
     d, li = f.d, f.li
     n = len(f)
     first = np.cumsum(d["n_lines"].astype(np.int64)) - d["n_lines"]
@@ -47,7 +49,9 @@ def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray) -> 
         cnt = np.bincount(pair[0], minlength=a.max() + 1)
         fan[imp] = cnt[a]
     cheap = (d["ie"] == 1) & (gv_cny / np.maximum(net, 1e-3) < 30)
-    return (2.0 * generic + 1.5 * new + 1.5 * near + 1.0 * (fan > 8) + 0.8 * cheap)
+    round_paid = imp & (paid % 100 == 0)
+    return (2.0 * generic + 1.5 * new + 1.5 * near + 1.0 * (fan > 8) + 0.8 * cheap
+            + 1.0 * round_paid)
 
 
 def inspect(f: Frame, reg: Registry, built, rng: np.random.Generator, seq0: int
@@ -59,7 +63,8 @@ def inspect(f: Frame, reg: Registry, built, rng: np.random.Generator, seq0: int
     gv = built.tables["orders"].column("goods_value").to_numpy()
     gv_cny = np.where(d["usd"], gv * 7.1, gv)
     net = decl.column("net_weight").to_numpy()
-    w = np.exp(0.9 * _suspicion(f, reg, gv_cny, net))
+    paid = built.tables["orders"].column("actual_paid").to_numpy()
+    w = np.exp(1.1 * _suspicion(f, reg, gv_cny, net, paid))
     p = np.minimum(0.9, INSPECTION_RATE * n * w / w.sum())
     chosen = np.flatnonzero(rng.random(n) < p)
     mal = d["typ"][chosen] > 0

@@ -73,7 +73,8 @@ class Registry:
                        true_id: int | None = None, uscc_seed: int = 0) -> int:
         """Register a firm and return its index; ``true_id`` links a second registration."""
         self._ent_seq += 1
-        code = f"{CITY_CODE.get(city, '9999')}96{_b36(self._ent_seq, 4)}"
+        # the suffix is a permutation of the sequence, so codes do not reveal creation order
+        code = f"{CITY_CODE.get(city, '9999')}96{_b36(self._ent_seq * 7919 % 34**4, 4)}"
         self.ent.append({
             "enterprise_code": code, "enterprise_name": name, "roles": roles,
             "uscc": (f"9133{(uscc_seed * 7919 + self._ent_seq) % 10**8:08d}"
@@ -98,7 +99,8 @@ class Registry:
         refs = []
         for s in styles:
             self.addr_rows.append({
-                "address_ref": f"A{len(self.addr_rows) + 1:07d}", "address": address_text(a, s),
+                "address_ref": f"A{(len(self.addr_rows) + 1) * 7919 % 10**7:07d}",
+                "address": address_text(a, s),
                 "country": "CN", "province": a.province, "city": a.city,
                 "district": a.district, "postcode": a.postcode, "address_kind": a.kind})
             self.addr_true.append(t)
@@ -168,7 +170,8 @@ class Registry:
 
     @staticmethod
     def person_ref(i: int) -> str:
-        return f"P{i + 1:08d}"
+        """Key of ref ``i``: a permutation, so keys do not reveal creation order."""
+        return f"P{(i + 1) * 7919 % 10**8:08d}"
 
     # -- arrays for vectorised message building ------------------------------------------
     def arr(self, name: str) -> pa.Array:
@@ -206,11 +209,16 @@ class Registry:
             "telephone": self.arr("phone").take(pa.array(self.p_phone)),
             "address": self.arr("addr").take(pa.array(self.p_addr)),
             "email": self.p_email})
-        return {"enterprises": pa.Table.from_pylist(self.ent),
-                "persons": persons,
-                "addresses": pa.Table.from_pylist(self.addr_rows),
-                "phones": pa.Table.from_pylist(self.phone_rows),
-                "payment_accounts": pa.Table.from_pylist(self.acct_rows)}
+        out = {"enterprises": pa.Table.from_pylist(self.ent),
+               "persons": persons,
+               "addresses": pa.Table.from_pylist(self.addr_rows),
+               "phones": pa.Table.from_pylist(self.phone_rows),
+               "payment_accounts": pa.Table.from_pylist(self.acct_rows)}
+        # sorted by key: row order must not reveal which records a scheme added last
+        keys = {"enterprises": ["enterprise_code"], "persons": ["person_ref"],
+                "addresses": ["address_ref"], "phones": ["telephone"],
+                "payment_accounts": ["pay_code", "account_no"]}
+        return {k: t.sort_by([(c, "ascending") for c in keys[k]]) for k, t in out.items()}
 
     def identity_table(self) -> pa.Table:
         """Ground truth for entity resolution: record key → real entity."""

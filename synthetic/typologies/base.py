@@ -78,8 +78,9 @@ class Ctx:
         st = int(self.rng.integers(0, 6)) if style is None else style
         return self.reg.add_phone(num, st, owner, date(2024, 1, 1))
 
-    def address(self, kind: str = "residential") -> int:
-        return self.reg.add_address(addresses(self.rng, 1, kind)[0])[0]
+    def address(self, kind: str = "residential", city: str | None = None) -> int:
+        """Register a new real address; returns its address_ref index."""
+        return self.reg.add_address(addresses(self.rng, 1, kind, city)[0])[0]
 
     def person(self, addr: int | None = None, phone: int | None = None,
                pay_ent: int | None = None) -> int:
@@ -94,6 +95,11 @@ class Ctx:
                                "personal", date(2023, 5, 1), pay_ent=pe)
         return reg.add_person_ref(reg.new_person_id(), nm, pid, pid, phone, addr, acct, None)
 
+    def name(self, di: int, kind: str) -> str:
+        """A firm name drawn exactly as benign firms' names are."""
+        from synthetic.cast import seller_name
+        return seller_name(self.rng, di, kind)
+
     def firm(self, name: str, roles: str, di: int, registered: date, *,
              phone: str | None = None, address: str | None = None,
              rep: tuple[str, str] | None = None, status: str = "active") -> int:
@@ -101,7 +107,9 @@ class Ctx:
         if rep is None:
             rep = (names(rng, 1)[0], str(resident_ids(rng, 1)[0]))
         if address is None:
-            address = address_text(addresses(rng, 1, "office")[0], int(rng.integers(0, 3)))
+            kind = str(rng.choice(["office", "office", "warehouse", "shop"]))
+            address = address_text(addresses(rng, 1, kind, DISTRICTS[di][3])[0],
+                                   int(rng.integers(0, 3)))
         if phone is None:
             phone = self.reg.phone_text[self.phone()]
         return self.reg.add_enterprise(name, roles, DISTRICTS[di][3], DISTRICTS[di][0],

@@ -28,8 +28,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         n_ids = max(3, n_decl // per_id)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
-        seller = ctx.firm(f"Hong Kong {rng.choice(['Kaiyuan', 'Mingtai', 'Hengfa'])} Global "
-                          "Trading Co., Ltd.", "ebc", int(rng.integers(0, 6)),
+        di = int(rng.integers(0, 6))
+        seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di,
                           ctx.date_of(s) - timedelta(days=int(rng.integers(10, 80))))
         carrier = int(rng.choice(ctx.cast.express_imp))
         pay_ent = int(rng.choice(ctx.cast.pay_imp))

@@ -53,7 +53,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         sch.member("address", reg.address(reg.p_addr[org]), "drop_address")
         sch.member("phone", reg.phone_text[reg.p_phone[org]], "shared_phone")
         sch.member("payment_account", reg.account_key(reg.p_acct[org]), "payer_account")
-        for r in ids:
-            sch.member("id_number", reg.p_id[r], "split_id")
+        for r in np.unique(buyers):
+            sch.member("id_number", reg.p_id[int(r)], "split_id")
         out.append(sch)
     return out

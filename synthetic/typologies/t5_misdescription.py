@@ -27,11 +27,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         s, e = ctx.span(2, 5)
         k = int(rng.integers(2, 5))
         phone = reg.phone_text[ctx.phone()]
-        addr = reg.address(ctx.address("warehouse"))
-        sellers = [ctx.firm(f"Guangzhou {w} Supply Chain Co., Ltd.", "ebc", 3, date(2023, 8, 1),
-                            phone=phone, address=addr)
-                   for w in rng.choice(["Hengyu", "Xinda", "Jiahe", "Ruifeng", "Tongda"], k,
-                                       replace=False)]
+        addr = reg.address(ctx.address(str(rng.choice(["office", "warehouse"])), "Guangzhou"))
+        sellers = [ctx.firm(ctx.name(3, "Trading"), "ebc", 3, date(2023, 8, 1),
+                            phone=phone, address=addr) for _ in range(k)]
         true_item = item_index(str(rng.choice(_TRUE)))
         faces = [item_index(x) for x in rng.choice(_FACES, k, replace=False)]
         who = rng.integers(0, k, n)

@@ -16,7 +16,7 @@ from datetime import timedelta
 import numpy as np
 
 from synthetic.catalog import item_index
-from synthetic.config import COUNTRIES
+from synthetic.config import COUNTRIES, DISTRICTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -34,23 +34,22 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         s, e = ctx.span(2, 4)
         k = int(np.clip(rng.pareto(1.5) * 3 + 3, 3, 15))
         phones = [reg.phone_text[ctx.phone()] for _ in range(int(rng.integers(1, 4)))]
-        addrs = [reg.address(ctx.address("warehouse")) for _ in range(int(rng.integers(1, 3)))]
+        di = int(rng.choice([10, 11, 4]))  # Yiwu, Shantou, Shenzhen
+        addrs = [reg.address(ctx.address(str(rng.choice(["office", "warehouse"])),
+                                         DISTRICTS[di][3]))
+                 for _ in range(int(rng.integers(1, 3)))]
         boss = ctx.person()
         rep = (reg.p_name[boss], reg.p_id_raw[boss])
-        di = int(rng.choice([10, 11, 4]))  # Yiwu, Shantou, Shenzhen
-        agents = [ctx.firm(f"Yiwu {w} Customs Declaration Co., Ltd.", "agent", di,
-                           ctx.date_of(s) - timedelta(days=200))
-                  for w in rng.choice(["Jietong", "Huitong", "Kuaibao"], int(rng.integers(1, 3)),
-                                      replace=False)]
+        agents = [ctx.firm(ctx.name(di, "Customs Brokerage"), "agent", di,
+                           ctx.date_of(s) - timedelta(days=int(rng.integers(150, 900))))
+                  for _ in range(int(rng.integers(1, 3)))]
         shippers = []
         for j in range(k):
             reg_day = ctx.date_of(s) - timedelta(days=int(rng.integers(5, 85)))
-            shippers.append(ctx.firm(
-                f"{['Yiwu', 'Shantou', 'Shenzhen'][[10, 11, 4].index(di)]} "
-                f"{rng.choice(['Lemeng', 'Kaixin', 'Tongqu', 'Mengwan', 'Xingyue', 'Leyou'])} "
-                f"{rng.choice(['E-commerce', 'Trading', 'Toys', 'Crafts'])} Firm {j + 1} "
-                "Co., Ltd.", "ebc", di, reg_day, phone=phones[j % len(phones)],
-                address=addrs[j % len(addrs)], rep=rep))
+            kind = str(rng.choice(["E-commerce", "Trading", "Technology", "Toys"]))
+            shippers.append(ctx.firm(ctx.name(di, kind), "ebc", di, reg_day,
+                                     phone=phones[j % len(phones)],
+                                     address=addrs[j % len(addrs)], rep=rep))
         acct = reg.add_account(reg.code(cast.pay_exp[0]), str(rng.integers(10**15, 10**16)),
                                rep[0], rep[1], "business", ctx.date_of(s), pay_ent=cast.pay_exp[0])
         carriers = list(rng.choice(cast.express_exp, int(rng.integers(1, 3)), replace=False))

@@ -23,16 +23,16 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         s, e = ctx.span(2, 6)
         k = int(np.clip(n // 4, 5, 200))
         org = ctx.person()
-        phones = [ctx.phone() for _ in range(int(rng.integers(2, 5)))]
-        addrs = [ctx.address() for _ in range(int(rng.integers(2, 6)))]
+        # a few shared contact points, more for bigger crews
+        phones = [ctx.phone() for _ in range(int(min(4, k // 10 + rng.integers(1, 3))))]
+        addrs = [ctx.address() for _ in range(int(min(5, k // 8 + rng.integers(1, 3))))]
         mules = ctx.benign_refs(k)
-        seller = ctx.firm(f"Hong Kong {rng.choice(['Yongsheng', 'Fuhua', 'Hongtai'])} "
-                          "Trading Limited", "ebc", 5, date(2022, 2, 1))
+        seller = ctx.firm(ctx.name(5, "Trading"), "ebc", 5, date(2022, 2, 1))
         good = item_index(str(rng.choice(["lipstick", "fishoil", "vitamin_sw", "serum_el"])))
         unit = CATALOG["price"][good]
         qty = np.maximum(1, np.floor(rng.uniform(900, 999, n) / unit))
         price = np.round(rng.uniform(900, 999, n) / qty, 2)
-        f = ctx.import_frame(ctx.times(n, s, e), seller, rng.choice(mules, n),
+        f = ctx.import_frame(ctx.times(n, s, e), seller, rng.permutation(mules[np.arange(n) % k]),
                              np.full(n, good), qty, price, channel=2)
         d = f.d
         d["cons_addr"][:] = np.array(addrs)[rng.integers(0, len(addrs), n)]

@@ -26,22 +26,21 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         mid = (s + e) // 2
         k = int(rng.integers(1, 4))
         di_old, di_new = rng.choice(len(DISTRICTS), 2, replace=False)
-        sch = Scheme("T8", f"enterprise cycling: {k} penalised firms replaced at district "
-                           f"{DISTRICTS[di_new][0]}")
+        sch = Scheme("T8", f"enterprise cycling: {k} penalised or dormant firm(s) replaced "
+                           f"at district {DISTRICTS[di_new][0]}")
         olds, news = [], []
         reused = 0
-        for j in range(k):
+        for _ in range(k):
             rep = (reg.p_name[r := ctx.person()], reg.p_id_raw[r])
             phone = reg.phone_text[ctx.phone()]
-            addr = reg.address(ctx.address("warehouse"))
-            name = f"{DISTRICTS[di_old][3]} {rng.choice(['Huaxin', 'Dexin', 'Yuantong'])} " \
-                   f"Electronics {j + 1} Co., Ltd."
-            o = ctx.firm(name, "ebc", int(di_old), date(2020, 6, 1), phone=phone, address=addr,
-                         rep=rep, status="penalised")
+            addr = reg.address(ctx.address(str(rng.choice(["office", "warehouse"])),
+                                           DISTRICTS[int(di_old)][3]))
+            o = ctx.firm(ctx.name(int(di_old), "Technology"), "ebc", int(di_old),
+                         date(2020, 6, 1), phone=phone, address=addr, rep=rep,
+                         status=str(rng.choice(["penalised", "dormant"])))
             keep = rng.random(3) < 0.75   # phone, address, legal rep reused
             reused += int(keep.sum())
-            nw = ctx.firm(name.replace(DISTRICTS[di_old][3], DISTRICTS[di_new][3])
-                          .replace("Electronics", "Technology"), "ebc", int(di_new),
+            nw = ctx.firm(ctx.name(int(di_new), "E-commerce"), "ebc", int(di_new),
                           ctx.date_of(mid) - timedelta(days=int(rng.integers(5, 30))),
                           phone=phone if keep[0] else None, address=addr if keep[1] else None,
                           rep=rep if keep[2] else None)

@@ -22,9 +22,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     out = []
     for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(60)):
         s, e = ctx.span(2, 5)
-        pay = ctx.firm(f"{rng.choice(['Xunfu', 'Jiefu', 'Huifu'])} Payment Technology Co., Ltd.",
+        pay = ctx.firm(f"{rng.choice(['Xunfu', 'Jiefu', 'Huifu'])} Payment Co., Ltd.",
                        "payment", 4, date(2024, 9, 1))
-        carrier = ctx.firm(f"{rng.choice(['Suda', 'Feichi'])} Supply Chain Logistics Co., Ltd.",
+        carrier = ctx.firm(f"{rng.choice(['Suda', 'Feichi'])} Express Co., Ltd.",
                            "logistics", 4, date(2024, 7, 1))
         cast.logi_prefix[carrier] = "SD"
         sellers = list(rng.choice(cast.imp.ent, int(rng.integers(1, 4)), replace=False))
