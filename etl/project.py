@@ -88,22 +88,22 @@ def _replace_keeping_lineage(con: duckdb.DuckDBPyConnection, table: str, select:
     whatever the load ids look like, and an identical rerun changes nothing.
     """
     hashed = f"hash({', '.join(cols)})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT *, {hashed} AS _h "
-                f"FROM ({select})")
-    if _columns_of(con, table) == [*cols, "_load_id"]:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT {match}, {hashed} AS _h, "
-                    f"_load_id FROM {table}")
-    else:  # first projection, or the schema changed: everything is new
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT {match}, {hashed} AS _h, "
-                    f"CAST(NULL AS VARCHAR) AS _load_id FROM _new LIMIT 0")
     lit = "'" + load_id.replace("'", "''") + "'"
-    on = f"o._h = n._h AND o.{match} = n.{match}"
-    changed = con.execute(f"SELECT count(*) FROM _new n ANTI JOIN _old o ON {on}").fetchall()
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT "
-                f"{', '.join('n.' + c for c in cols)}, coalesce(o._load_id, {lit}) AS _load_id "
-                f"FROM _new n LEFT JOIN _old o ON {on} ORDER BY n.{match}")
-    con.execute("DROP TABLE temp._new")
-    con.execute("DROP TABLE temp._old")
+    if _columns_of(con, table) == [*cols, "_load_id"]:
+        old = f"SELECT {match}, {hashed} AS _h, _load_id FROM {table}"
+    else:  # first projection, or the schema changed: everything is new
+        old = (f"SELECT CAST(NULL AS VARCHAR) AS {match}, CAST(NULL AS UBIGINT) AS _h, "
+               f"CAST(NULL AS VARCHAR) AS _load_id LIMIT 0")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {table}__next AS
+        SELECT {', '.join('n.' + c for c in cols)}, coalesce(o._load_id, {lit}) AS _load_id,
+               o._h IS NULL AS _changed
+        FROM (SELECT *, {hashed} AS _h FROM ({select})) n
+        LEFT JOIN ({old}) o ON o._h = n._h AND o.{match} = n.{match}""")
+    changed = con.execute(f"SELECT count(*) FILTER (_changed) FROM {table}__next").fetchall()
+    con.execute(f"ALTER TABLE {table}__next DROP COLUMN _changed")
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"ALTER TABLE {table}__next RENAME TO {table}")
     return changed[0][0]
 
 
