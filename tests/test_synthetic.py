@@ -262,7 +262,7 @@ def test_t6_shippers_are_linked_new_and_concentrated_unlike_legit_pop_mart(world
     assert per_kg(t6, t6l) < per_kg(legit, legit_l) / 3
     # under-declared quantities: weight per declared unit far above the product's
     kg_per_unit = t6.set_index("invt_no").net_weight / t6l.groupby(level=0).qty.sum()
-    assert (kg_per_unit > 0.4).mean() > 0.15
+    assert (kg_per_unit > 0.3).mean() > 0.25  # ~30 % declare 2-10x fewer units
 
 
 def test_t1_fans_many_ids_onto_few_drop_addresses(world, decl):

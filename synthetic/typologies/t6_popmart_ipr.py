@@ -60,7 +60,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         is_truck = rng.random(n) < 0.3
         true_qty = np.where(is_truck, np.clip(rng.lognormal(np.log(3000), 0.7, n), 800, 20000),
                             np.clip(rng.lognormal(np.log(150), 0.8, n), 20, 3000)).round()
-        under = rng.random(n) < 0.3
+        under = rng.permutation(np.arange(n) < round(0.3 * n))  # exactly ~30 % under-declared
         qty = np.where(under, np.maximum(1, np.round(true_qty / rng.uniform(2, 10, n))), true_qty)
         face = np.array([item_index(x) for x in rng.choice(_FACES, n)])
         face = np.where(rng.random(n) < 0.9, face, item_index("vinyl_omit"))
