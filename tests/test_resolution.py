@@ -148,6 +148,29 @@ def test_address_unit_variants_are_linked_but_other_units_are_not():
     assert not any(k4 in pair for pair in links)
 
 
+def test_lockers_with_different_numbers_stay_apart():
+    w = World()
+    a = w.address("Cainiao Locker 17, 3 Wenyi W Rd, Xihu District, Hangzhou", "parcel_locker")
+    b = w.address("Cainiao Locker 17, No. 3 Wenyi W Road, Xihu, Hangzhou", "parcel_locker")
+    w.address("Cainiao Locker 18, 3 Wenyi W Rd, Xihu District, Hangzhou", "parcel_locker")
+    w.address("Cainiao Locker 17, 3 Wenyi W Rd, Binjiang District, Hangzhou", "parcel_locker",
+              district="Binjiang")
+    con, _ = run(w)
+    assert same_as(con) == {frozenset((a, b))}
+
+
+def test_firm_registered_again_with_a_new_credit_code_is_linked_on_enough_evidence():
+    w = World()
+    office = "Floor 12, Jianguo Tower, 18 Jianguo Rd, Chaoyang District, Beijing"
+    a = w.firm("1101960001", "Beijing Bright Toys Co., Ltd.", "+861085551234", office, "U1")
+    b = w.firm("1101960002", "BEIJING BRIGHT TOYS CO., LTD.", "+861085551234", office, "U2")
+    w.firm("1101960003", "Beijing Bright Toys Co., Ltd.", "+861099990000", None, "U3")
+    con, _ = run(w)
+    assert same_as(con) == {frozenset((a, b))}
+    method = con.execute("SELECT method FROM edge_SAME_AS").fetchall()[0][0]
+    assert "uscc_differs" in method
+
+
 def test_firm_suffix_variants_sharing_a_phone_are_linked():
     w = World()
     a = w.firm("3307960001", "Yiwu Starlight Trading Co., Ltd.", "+8657985551234")
@@ -220,6 +243,17 @@ def test_rerun_is_idempotent_and_new_nodes_are_compared_incrementally():
                              "WHERE from_key = ? OR to_key = ?", [b, b]).fetchall())
     assert loads.get(b, loads.get(a)) is not None
     assert first.labels["Person"].delta == 3
+
+
+def test_removed_node_loses_its_links():
+    w = World()
+    w.person("Zhang Wei", "+8613800138000", _valid_id("11010519920307451"))
+    b = w.person("Zhang Wie", "+8613800138000")
+    con, _ = run(w)
+    assert len(same_as(con)) == 1
+    w.persons = [p for p in w.persons if p["person_key"] != b]
+    _, summary = run(w, "L2", con)
+    assert summary.labels["Person"].removed == 1 and same_as(con) == set()
 
 
 def test_identifier_turning_into_a_hub_drops_its_links():

@@ -142,9 +142,13 @@ def _enterprises(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _addresses(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     at, bt = df["a_text"].fillna(""), df["b_text"].fillna("")
     sort_r = _pairwise(fuzz.token_sort_ratio, at, bt)
-    set_r = _pairwise(fuzz.token_set_ratio, at, bt)
+    # one text is the other with words left out ("..., Chaoyang" / "..., Chaoyang District");
+    # two different extra words ("Xihu" / "Binjiang") are two places, not a subset
+    subset = np.array([len(x) >= 3 and len(y) >= 3 and (x <= y or y <= x) for x, y in zip(
+        (set(t.split()) for t in at.tolist()), (set(t.split()) for t in bt.tolist()),
+        strict=True)], dtype=bool)
     exact = (at == bt).to_numpy()
-    conds = [exact, sort_r >= 95, set_r >= 90, sort_r >= 80]
+    conds = [exact, sort_r >= 95, subset, sort_r >= 80]
     names = ["text_exact", "text_near", "text_subset", "text_close"]
     w = np.select(conds, [8.0, 7.0, 6.0, 3.0], -4.0)
     lab = np.select(conds, names, "text_differs")
