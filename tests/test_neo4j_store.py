@@ -234,23 +234,46 @@ def test_identifiers_are_checked_even_outside_the_schema():
 
 # -- dates and times ---------------------------------------------------------------------
 
-def test_temporal_columns_reach_the_driver_as_native_dates_and_naive_utc(store, fake):
+def test_temporal_columns_travel_as_iso_text_parsed_by_the_server(store, fake):
     cst = dt.timezone(dt.timedelta(hours=8))
     rows = pa.table({
         "order_key": ["o1", "o2"],
-        "order_time": pa.array([dt.datetime(2024, 3, 1, 8, 30, tzinfo=cst), None],
+        "order_time": pa.array([dt.datetime(2024, 3, 1, 8, 30, 0, 123456, tzinfo=cst), None],
                                pa.timestamp("ns", tz="Asia/Shanghai")),
         "goods_value": ["12.5", "3"],  # text is cast to the schema's DOUBLE
     })
     store.write_nodes("Order", rows)
-    sent = fake.calls[0].params["rows"]
-    assert sent[0]["order_time"] == dt.datetime(2024, 3, 1, 0, 30)  # UTC, no tzinfo
-    assert type(sent[0]["order_time"]) is dt.datetime
-    assert sent[1]["order_time"] is None
-    assert [r["goods_value"] for r in sent] == [12.5, 3.0]
+    call = fake.calls[0]
+    assert _plain(call.query).splitlines()[2] == (
+        "SET n += row, n.order_time = localdatetime(row.order_time)")
+    assert call.params["rows"] == [
+        {"order_key": "o1", "order_time": "2024-03-01T00:30:00.123456", "goods_value": 12.5},
+        {"order_key": "o2", "order_time": None, "goods_value": 3.0}]  # UTC, no offset
 
     store.write_nodes("Enterprise", pa.table({"code": ["E"], "registered_date": ["2020-02-29"]}))
-    assert fake.calls[1].params["rows"][0]["registered_date"] == dt.date(2020, 2, 29)
+    assert "n.`registered_date` = date(row.`registered_date`)" in fake.calls[1].query
+    assert fake.calls[1].params["rows"][0]["registered_date"] == "2020-02-29"
+
+
+def test_rows_without_temporal_columns_need_no_conversion(store, fake):
+    store.write_nodes("Order", pa.table({"order_key": ["o1"], "goods_value": [1.0]}))
+    assert "localdatetime" not in fake.calls[0].query
+
+
+def test_temporal_edge_properties_are_parsed_too(tmp_path, fake):
+    path = tmp_path / "dated.yaml"
+    path.write_text("version: 1\nnodes:\n  A: {key: k, properties: {k: STRING}}\n"
+                    "edges:\n  SEEN: {pairs: [[A, A]], properties: {at: TIMESTAMP, day: DATE}}\n")
+    Neo4jStore(fake, load_schema(path)).write_edges(
+        "SEEN", "A", "A", pa.table({"from_key": ["x"], "to_key": ["y"],
+                                    "at": [dt.datetime(2024, 1, 2, 3, 4, 5)],
+                                    "day": [dt.date(2024, 1, 2)]}), batch="b")
+    create = fake.matching("CREATE")[0]
+    assert _plain(create.query).splitlines()[4] == (
+        "SET r += row.props, r.at = localdatetime(row.props.at), r.day = date(row.props.day), "
+        "r._batch = $batch")
+    assert create.params["rows"][0]["props"] == {"at": "2024-01-02T03:04:05.000000",
+                                                 "day": "2024-01-02"}
 
 
 def test_unconvertible_values_name_the_column(store, fake):

@@ -35,6 +35,7 @@ from graph.store.neo4j_cypher import (
     last_per_key,
     merge_nodes_query,
     shortest_path_query,
+    temporal_as_text,
     text_index_query,
     to_neo4j_value,
 )
@@ -175,7 +176,8 @@ class Neo4jStore(CypherStore):
         _check_columns(rows, required=[node.key], allowed=node.properties, what=what)
         _check_no_nulls(rows, [node.key], what)
         table = last_per_key(cast_to_schema(rows, node.properties, what), node.key)
-        query = merge_nodes_query(label, node.key)
+        table, temporal = temporal_as_text(table, node.properties)
+        query = merge_nodes_query(label, node.key, temporal)
         return sum(_count(self.query(query, {"rows": batch}), "written")
                    for batch in iter_row_batches(table, self.batch_size))
 
@@ -198,13 +200,14 @@ class Neo4jStore(CypherStore):
                  "to_key": to_node.properties[to_node.key], **edge.properties}
         _check_columns(rows, required=["from_key", "to_key"], allowed=types, what=what)
         _check_no_nulls(rows, ["from_key", "to_key"], what)
-        table = cast_to_schema(rows, types, what)
+        table, temporal = temporal_as_text(cast_to_schema(rows, types, what), types)
 
         delete = delete_batch_query(edge_type, from_label, to_label)
         while _count(self.query(delete, {"batch": batch, "limit": self.batch_size}),
                      "deleted") >= self.batch_size:
             pass  # each round deletes at most batch_size edges in its own transaction
-        create = create_edges_query(edge_type, from_label, from_node.key, to_label, to_node.key)
+        create = create_edges_query(edge_type, from_label, from_node.key, to_label, to_node.key,
+                                    temporal)
         written = 0
         for chunk in iter_row_batches(table, self.batch_size):
             payload = [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"), "props": r}
