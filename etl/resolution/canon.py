@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 # Bump when a matching form changes: cached forms (resolution_canon) are then recomputed.
-VERSION = "1"
+VERSION = "2"
 
 _NON_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 _DIGITS = re.compile(r"\d+")
@@ -49,7 +49,7 @@ _ADDRESS_WORDS = {
     "apartment": "room", "suite": "room", "ste": "room",
     "bldg": "building", "bld": "building", "blk": "building", "block": "building",
     "tower": "building", "twr": "building", "dorm": "building", "栋": "building",
-    "幢": "building", "楼": "building",
+    "幢": "building", "楼": "building", "号楼": "building", "单元": "room",
     "fl": "floor", "flr": "floor", "f": "floor", "层": "floor",
     "rd": "road", "路": "road", "st": "street", "str": "street", "ave": "avenue",
     "av": "avenue", "blvd": "boulevard", "ln": "lane", "hwy": "highway",

@@ -28,9 +28,11 @@ CANON_TABLE = "resolution_canon"
 # Matching forms per label (etl.resolution.canon), stored as m1..m3 in CANON_TABLE.
 MATCH_COLUMNS = {"Person": ("m_name", "m_tokens"), "Enterprise": ("m_name", "m_tokens"),
                  "Address": ("m_text", "m_numbers", "m_street")}
-# The two text columns the matching forms are computed from (raw first, normalised second).
+# The two text columns the matching forms are computed from (the second is the fallback).
+# Names: the raw form keeps word boundaries; addresses: the normalised form has the
+# Chinese unit markers (号楼, 室) already turned into words.
 _TEXT_INPUTS = {"Person": ("name", "name_norm"), "Enterprise": ("name", "name_norm"),
-                "Address": ("address", "address_norm")}
+                "Address": ("address_norm", "address")}
 
 # Premises shared by many unrelated people: an address of this kind is never evidence that
 # two records are one person (it stays a pivot node for investigators, of course).
