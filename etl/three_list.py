@@ -126,10 +126,14 @@ def _write(con: duckdb.DuckDBPyConnection, load_id: str, checks: list[Check],
     """Replace the scope's results by the checks' rows, in one transaction."""
     own_tx = _begin(con)
     try:
-        con.execute("DELETE FROM stg_check_results WHERE invt_no IN "
-                    "(SELECT invt_no FROM tl_scope)" +
-                    ("" if checks is CHECKS else " AND check_id IN (" +
-                     ", ".join(f"'{c.id}'" for c in checks) + ")"))
+        everything = con.execute("SELECT (SELECT count(*) FROM tl_scope) = "
+                                 "(SELECT count(*) FROM stg_declarations)").fetchone()[0]
+        where = [] if everything else ["invt_no IN (SELECT invt_no FROM tl_scope)"]
+        if checks is not CHECKS:
+            where.append("check_id IN (" + ", ".join(f"'{c.id}'" for c in checks) + ")")
+        # deleting everything is a plain scan, much cheaper than a semi-join over 10M+ rows
+        con.execute("DELETE FROM stg_check_results"
+                    + (" WHERE " + " AND ".join(where) if where else ""))
         for check in _progress(checks, progress):
             try:
                 con.execute(_decl_view(check))
