@@ -30,6 +30,7 @@ __all__ = ["CypherStore", "GraphQueryError", "HUB_LABELS", "MAX_DEGREE"]
 
 HUB_LABELS = ("Country", "HsCode")  # never expanded: every declaration links to them
 MAX_DEGREE = 5000  # nodes with more edges are hubs: not expanded, not on paths
+DEGREE_CACHE = 200_000  # cached node degrees before the cache starts afresh
 TEXT_FIELDS = (("Person", "name_norm"), ("Enterprise", "name_norm"),
                ("Address", "address_norm"))
 DISPLAY = {"Person": "name", "Enterprise": "name", "Address": "address",
@@ -182,9 +183,22 @@ class CypherStore:
                 and (until is None or t <= until.replace(tzinfo=None)))
 
     def degree(self, ref: NodeRef, edge_types: list[str] | None = None) -> int:
-        """Number of edges (of ``edge_types``, default all) of one node; 0 if absent."""
-        rows = self._q(self.q.degree(ref.label, ref.key, edge_types))
-        return int(rows[0]["degree"]) if rows else 0
+        """Number of edges (of ``edge_types``, default all) of one node; 0 if absent.
+
+        Cached (hubs are met again and again); stores clear the cache when they write.
+        """
+        ck = (ref, tuple(edge_types or ()))
+        cache = self.__dict__.setdefault("_degrees", {})
+        if ck not in cache:
+            if len(cache) > DEGREE_CACHE:
+                cache.clear()
+            rows = self._q(self.q.degree(ref.label, ref.key, edge_types))
+            cache[ck] = int(rows[0]["degree"]) if rows else 0
+        return cache[ck]
+
+    def _forget_degrees(self) -> None:
+        """Call after writing: cached degrees may be stale."""
+        self.__dict__.pop("_degrees", None)
 
     def _is_hub(self, ref: NodeRef, degree: int | None = None) -> bool:
         return ref.label in self.hub_labels or (degree or 0) > self.max_degree
@@ -194,18 +208,21 @@ class CypherStore:
         return [b for b in self.schema.neighbour_labels(label, edge_types) if b not in exclude]
 
     def _expand(self, ref: NodeRef, edge_types: list[str] | None, with_props: bool,
-                limit: int | None = None, exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
-        """Rows of :meth:`Q.expand` for one node, with ``b``, ``src``, ``dst`` and
-        ``eprops`` added."""
+                limit: int | None = None, exclude: Iterable[str] = (),
+                directed: bool = True) -> list[dict[str, Any]]:
+        """Rows of :meth:`Q.expand` for one node, with ``b`` added and, ``directed``,
+        ``src``, ``dst`` and ``eprops``."""
         far = self._far(ref.label, edge_types, exclude)
         if not far:
             return []
-        rows = self._q(self.q.expand(ref.label, ref.key, far, edge_types, with_props, limit))
+        rows = self._q(self.q.expand(ref.label, ref.key, far, edge_types, with_props, limit,
+                                     directed))
         d = self.dialect
         for row in rows:
             row["b"] = b = NodeRef(row["blabel"], str(row["bkey"]))
-            row["src"], row["dst"] = (ref, b) if d.is_out(row) else (b, ref)
-            row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
+            if directed:
+                row["src"], row["dst"] = (ref, b) if d.is_out(row) else (b, ref)
+                row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
         return rows
 
     def neighbourhood(self, ref: NodeRef, hops: int = 2, limit: int = 500,
@@ -278,7 +295,7 @@ class CypherStore:
         for r in refs:
             if self._is_hub(r, self.degree(r)):
                 continue
-            for row in self._expand(r, None, False, exclude=self.hub_labels):
+            for row in self._expand(r, None, False, exclude=self.hub_labels, directed=False):
                 out.append((r, row["type"], row["b"]))
         return out
 
@@ -307,9 +324,9 @@ class CypherStore:
         pivots = set(self.schema.pivots())
         non_pivots = [lab for lab in self.schema.nodes if lab not in pivots]
         out: set[tuple[NodeRef, str, NodeRef]] = set()
-        for row in self._expand(ref, None, False, 10_000, non_pivots):
+        for row in self._expand(ref, None, False, 10_000, non_pivots, directed=False):
             p = row["b"]
-            for r in self._expand(p, None, False, limit, pivots):
+            for r in self._expand(p, None, False, limit, pivots, directed=False):
                 if r["b"] != ref:
                     out.add((r["b"], r["type"], p))
         return sorted(out)

@@ -134,6 +134,7 @@ class LadybugStore(CypherStore):
 
     def reopen(self) -> None:
         """Close and open again: a reader sees writes made since it opened."""
+        self._forget_degrees()
         self.close()
         self._open()
 
@@ -198,6 +199,7 @@ class LadybugStore(CypherStore):
         """Upsert nodes: new keys COPYed, existing keys get the given columns updated."""
         node = self.schema.node(label)
         what = f"write_nodes({label})"
+        self._forget_degrees()
         _check(rows, [node.key], node.properties, what)
         if rows.num_rows == 0:
             return 0
@@ -230,6 +232,7 @@ class LadybugStore(CypherStore):
         if not isinstance(batch, str) or not batch:
             raise ValueError(f"write_edges({edge_type}): batch must be a non-empty string")
         what = f"write_edges({edge_type}, {from_label}->{to_label})"
+        self._forget_degrees()
         types = {"from_key": "STRING", "to_key": "STRING", **edge.properties}
         _check(rows, ["from_key", "to_key"], types, what)
         rows = cast_columns(rows, types, what)

@@ -161,12 +161,13 @@ class Q:
 
     # -- traversal ----------------------------------------------------------------------
     def expand(self, label: str, key: str, far: list[str], edge_types: list[str] | None,
-               with_props: bool, limit: int | None = None) -> tuple[str, dict]:
+               with_props: bool, limit: int | None = None,
+               directed: bool = True) -> tuple[str, dict]:
         """Edges of one node with their far ends (of labels ``far``).
 
-        Columns: the direction columns, ``type``, ``blabel``, ``bkey`` and, ``with_props``,
-        ``bprops``. Give ``limit`` only for nodes of unknown or high degree: ``LIMIT``
-        doubles the cost of this query on Ladybug.
+        Columns: ``type``, ``blabel``, ``bkey``, plus the direction columns when
+        ``directed`` and ``bprops`` when ``with_props``. Give ``limit`` only for nodes of
+        unknown or high degree: ``LIMIT`` doubles the cost of this query on Ladybug.
         """
         lab, k = self._lk(label)
         d = self.dialect
@@ -175,8 +176,9 @@ class Q:
         params: dict[str, Any] = {"key": key}
         if limit is not None:
             params["limit"] = limit
+        direction = f"{d.direction('a', 'e')}, " if directed else ""
         return (f"MATCH (a:{lab})-[e{_types(edge_types)}]-(b{d.any_label(far)}) "
-                f"WHERE a.{k} = $key RETURN {d.direction('a', 'e')}, "
+                f"WHERE a.{k} = $key RETURN {direction}"
                 f"{d.rel_type('e')} AS type, {d.label('b')} AS blabel, "
                 f"{self.key_of('b', far)} AS bkey{props}{cut}", params)
 
