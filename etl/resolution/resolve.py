@@ -40,6 +40,8 @@ from etl.resolution.scoring import EVIDENCE, score_pairs
 __all__ = ["resolve", "ResolutionSummary", "LabelSummary", "SAME_AS_TABLE", "LABELS"]
 
 SAME_AS_TABLE = "edge_SAME_AS"
+_TEMP_TABLES = ("res_raw", "res_attr", "res_ident", "res_block", "res_fp", "res_delta",
+                "res_removed", "res_live", "res_pairs", "res_nphone", "res_touched")
 LABELS = ("Person", "Enterprise", "Address")
 
 # Attributes each label's scoring rule reads, as a_<col> / b_<col> (see scoring.py).
@@ -228,5 +230,7 @@ def resolve(con: duckdb.DuckDBPyConnection, load_id: str, *,
     finally:
         if bar is not None:
             bar.stop()
+        for table in _TEMP_TABLES:  # free the working tables of a large run
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     summary.seconds = time.perf_counter() - t0
     return summary
