@@ -170,7 +170,7 @@ def _reconcile(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceFil
     queries = [
         ("rows_in", f"SELECT _source_file, n FROM {inputs}"),
         ("rows_in", f"SELECT _source_file, count(*) FROM {rejects} GROUP BY 1"),
-        ("quarantined", f"SELECT source_file, count(*) FROM {quarantined} GROUP BY 1"),
+        ("quarantined", f"SELECT _q_source_file, count(*) FROM {quarantined} GROUP BY 1"),
     ] + [(a, f"SELECT _source_file, count(*) FROM {classified} WHERE _action = '{a}' "
              "GROUP BY 1") for a in ("inserted", "updated", "unchanged")]
     for key, q in queries:

@@ -304,7 +304,8 @@ def check_prc_id(raw: str | None) -> tuple[str | None, bool | None, str | None, 
     (False, '110105', None)
     >>> check_prc_id("110105********4518")
     ('110105********4518', None, '110105', None)
-    >>> check_prc_id("sha256:9f86d081884c7d65")[1]
+    >>> check_prc_id("sha256:9f86d081884c7d65")
+    ('sha256:9f86d081884c7d65', None, None, None)
     >>> check_prc_id("11010519920307451x")[0]
     '11010519920307451X'
     """
@@ -314,8 +315,9 @@ def check_prc_id(raw: str | None) -> tuple[str | None, bool | None, str | None, 
     if not norm:
         return None, None, None, None
     if "*" in norm or _HASHED.search(norm):
+        given = str(raw).strip()  # a mask or hash is kept as given (hashes are case-sensitive)
         region = norm[:6] if re.fullmatch(r"\d{6}", norm[:6]) else None
-        return norm, None, region, None
+        return given, None, region, None
     if not looks_like_prc_id(norm):
         return norm, False, None, None
     region = norm[:6]

@@ -4,7 +4,8 @@ Per load and table: ``<workspace>/quarantine/<load_id>/<table>.csv`` holds the r
 read (its original columns; ``raw_line`` for a line that could not be split into fields)
 plus ``source_file, source_row, field, reason``: one line per rejected row, every failing
 field listed in ``field`` and its reason in ``reason`` (both ``; ``-separated, in the same
-order). The same rows go to the staging table ``quarantine`` (values as JSON in
+order). An original column named like one of these (``seizures.reason``) is written as
+``<name>_value``. The same rows go to the staging table ``quarantine`` (values as JSON in
 ``row_json``), written in the transaction of the table's upsert.
 """
 
@@ -53,19 +54,20 @@ def collect(con: duckdb.DuckDBPyConnection, raw: str, raw_columns: list[str], va
     keyname = "+".join(key_fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT {cols}CAST(NULL AS VARCHAR) AS raw_line,
-               v._source_file AS source_file, v._source_row AS source_row,
+        SELECT {cols}CAST(NULL AS VARCHAR) AS _q_raw_line,
+               v._source_file AS _q_source_file, v._source_row AS _q_source_row,
                array_to_string(list_transform(v._reasons, lambda x:
                    CASE WHEN starts_with(x, 'duplicate key') THEN {_lit(keyname)}
-                        ELSE split_part(x, ' ', 1) END), '; ') AS field,
-               array_to_string(v._reasons, '; ') AS reason,
-               CAST({row_json} AS VARCHAR) AS row_json
+                        ELSE split_part(x, ' ', 1) END), '; ') AS _q_field,
+               array_to_string(v._reasons, '; ') AS _q_reason,
+               CAST({row_json} AS VARCHAR) AS _q_row_json
         FROM {validated} v JOIN {raw} r USING (_source_file, _source_row)
         WHERE NOT v._ok
         UNION ALL BY NAME
-        SELECT {nulls}raw_line, _source_file AS source_file, _source_row AS source_row,
-               '(row)' AS field, 'unreadable line: ' || reason AS reason,
-               json_object('raw_line', raw_line)::VARCHAR AS row_json
+        SELECT {nulls}raw_line AS _q_raw_line, _source_file AS _q_source_file,
+               _source_row AS _q_source_row, '(row)' AS _q_field,
+               'unreadable line: ' || reason AS _q_reason,
+               json_object('raw_line', raw_line)::VARCHAR AS _q_row_json
         FROM {rejects}""")
     return con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
 
@@ -79,17 +81,22 @@ def write_csv(con: duckdb.DuckDBPyConnection, quarantined: str, path: Path,
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    has_lines = con.execute(f"SELECT count(raw_line) FROM {quarantined}").fetchone()[0] > 0
-    cols = [quote_ident(c) for c in raw_columns] + (["raw_line"] if has_lines else [])
-    cols += ["source_file", "source_row", "field", "reason"]
+    has_lines = con.execute(f"SELECT count(_q_raw_line) FROM {quarantined}").fetchone()[0] > 0
+    meta = (["raw_line"] if has_lines else []) + ["source_file", "source_row", "field", "reason"]
+    # an original column named like a quarantine column (seizures.reason) gets a suffix
+    cols = [f"{quote_ident(c)} AS {quote_ident(c + '_value' if c in meta else c)}"
+            for c in raw_columns]
+    cols += [f"_q_{m} AS {m}" for m in meta]
     tmp = path.with_suffix(".csv.tmp")
     con.execute(f"COPY (SELECT {', '.join(cols)} FROM {quarantined} "
-                f"ORDER BY source_file, source_row) TO {_lit(str(tmp))} (HEADER, DELIMITER ',')")
+                f"ORDER BY _q_source_file, _q_source_row) TO {_lit(str(tmp))} "
+                "(HEADER, DELIMITER ',')")
     os.replace(tmp, path)
 
 
 def store(con: duckdb.DuckDBPyConnection, quarantined: str, load_id: str, table: str) -> None:
     """Replace this load's rows of ``table`` in the staging table ``quarantine``."""
     con.execute("DELETE FROM quarantine WHERE load_id = ? AND table_name = ?", [load_id, table])
-    con.execute(f"INSERT INTO quarantine SELECT {_lit(load_id)}, {_lit(table)}, source_file, "
-                f"source_row, field, reason, row_json FROM {quarantined}")
+    con.execute(f"INSERT INTO quarantine SELECT {_lit(load_id)}, {_lit(table)}, "
+                f"_q_source_file, _q_source_row, _q_field, _q_reason, _q_row_json "
+                f"FROM {quarantined}")

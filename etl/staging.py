@@ -66,9 +66,31 @@ def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
+_CACHES = ("phone", "name", "address", "id", "gmodel", "country")
+
+
+def _check_cache_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty the ``_norm_*`` caches when the normalisers' code changed since they were filled.
+
+    A changed normaliser then reaches every row on the next load (counted as updates).
+    """
+    import hashlib
+    import inspect
+
+    version = hashlib.sha256(inspect.getsource(nz).encode()).hexdigest()[:16]
+    con.execute("CREATE TABLE IF NOT EXISTS _norm_version (version VARCHAR)")
+    row = con.execute("SELECT version FROM _norm_version").fetchone()
+    if row is None or row[0] != version:
+        for kind in _CACHES:
+            con.execute(f"DELETE FROM _norm_{kind}")
+        con.execute("DELETE FROM _norm_version")
+        con.execute("INSERT INTO _norm_version VALUES (?)", [version])
+
+
 def init_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Create the bookkeeping tables, the macro and every ``stg_<table>`` (empty) if missing."""
     con.execute(_META_DDL)
+    _check_cache_version(con)
     for table in load_contract():
         cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in staging_columns(table).items())
         con.execute(f"CREATE TABLE IF NOT EXISTS stg_{table} ({cols})")
