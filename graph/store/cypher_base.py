@@ -157,7 +157,7 @@ class CypherStore:
         if norm:
             for label, prop in TEXT_FIELDS:
                 if label in want:
-                    self._search_text(label, prop, norm, fuzzy, max(limit * 5, 50), add)
+                    self._search_text(label, prop, norm, fuzzy, max(limit * 10, 200), add)
         return sorted(hits.values(), key=lambda h: (-h.score, h.ref))[:limit]
 
     def _search_text(self, label: str, prop: str, norm: str, fuzzy: bool, n: int, add) -> None:

@@ -134,9 +134,10 @@ class Q:
         cond = " OR ".join(f"n.{prop} {op} $p{i}" for i in range(len(pieces)))
         params: dict[str, Any] = {f"p{i}": p for i, p in enumerate(pieces)}
         params["limit"] = limit
-        # Nodes matching more pieces first, so broad pieces do not crowd out the best ones.
-        rank = " + ".join(f"CASE WHEN n.{prop} {op} $p{i} THEN 1 ELSE 0 END"
-                          for i in range(len(pieces)))
+        # Nodes matching more (and longer) pieces first, so that broad pieces do not crowd
+        # the best candidates out of the limit.
+        rank = " + ".join(f"CASE WHEN n.{prop} {op} $p{i} THEN {len(p)} ELSE 0 END"
+                          for i, p in enumerate(pieces))
         return (f"MATCH (n:{lab}) WHERE {cond} WITH n, {rank} AS hits "
                 f"RETURN n.{k} AS key, properties(n) AS props ORDER BY hits DESC "
                 f"LIMIT $limit", params)
