@@ -35,7 +35,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from etl.keys import create_key_macros  # noqa: E402
 
-__all__ = ["PairScores", "pairwise_scores", "components", "record_nodes", "evaluate", "main"]
+__all__ = ["PairScores", "pairwise_scores", "components", "conflicting_components",
+           "record_nodes", "evaluate", "main"]
 
 GROUND_TRUTH = Path("ground_truth") / "entity_identity.parquet"
 ENTITY_TYPES = {"person": "Person", "enterprise": "Enterprise", "address": "Address"}
@@ -116,6 +117,22 @@ def components(edges: list[tuple[str, str]]) -> dict[str, str]:
     return {x: find(x) for x in sorted(parent)}
 
 
+def conflicting_components(rep: dict[str, str]) -> int:
+    """SAME_AS components holding two ID-keyed persons of one kind (two clear IDs, or two
+    hashes): a chain of pairwise links gluing two documented people. Needs no ground truth,
+    so it also covers the message mentions the ground truth does not list.
+
+    >>> conflicting_components({"id:1": "id:1", "nm:a": "id:1", "id:2": "id:1"})
+    1
+    """
+    kinds: dict[str, dict[str, set]] = {}
+    for key, root in rep.items():
+        if key.startswith("id:"):
+            kind = "hash" if key[3:].upper().startswith(("SHA", "MD5")) else "clear"
+            kinds.setdefault(root, {}).setdefault(kind, set()).add(key)
+    return sum(any(len(v) > 1 for v in k.values()) for k in kinds.values())
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables "
                             "WHERE table_name = ?", [name]).fetchall()[0][0])
@@ -148,7 +165,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth: pd.DataFrame) -> dict[str, d
                 [label, label]).fetchall())
         rep = components(edges)
         df["cluster"] = [rep.get(k, k) for k in df["node_key"]]
-        out[etype] = {
+        extra = {"conflicting_components": conflicting_components(rep)} if etype == "person" \
+            else {}
+        out[etype] = {**extra,
             "records": len(df), "true_entities": int(df["true_id"].nunique()),
             "missing_in_staging": missing, "nodes": int(df["node_key"].nunique()),
             "clusters": int(df["cluster"].nunique()), "same_as_edges": len(edges),
@@ -189,6 +208,9 @@ def _print(results: dict) -> None:
                       str(s["predicted_pairs"]), f"{s['precision']:.4f}", f"{s['recall']:.4f}",
                       f"{s['f1']:.4f}")
     Console(width=160).print(t)
+    if "person" in results:
+        print(f"person SAME_AS components gluing two ID-keyed people: "
+              f"{results['person']['conflicting_components']}")
 
 
 def main(argv: list[str] | None = None) -> int:

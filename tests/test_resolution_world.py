@@ -61,6 +61,10 @@ def test_links_are_precise_and_find_what_keys_miss(resolved, etype):
         assert linked["correct_pairs"] > keys["correct_pairs"], r
 
 
+def test_no_chain_of_links_glues_two_id_holders(resolved):
+    assert resolved["scores"]["person"]["conflicting_components"] == 0
+
+
 def test_candidate_pairs_stay_linear(resolved):
     for label, s in resolved["first"].labels.items():
         assert s.pairs <= 10 * max(s.nodes, 1), (label, s)
