@@ -42,6 +42,8 @@ class Check:
         ``SELECT`` yielding :data:`RESULT_COLUMNS`, at most one row per declaration of
         ``tl_decl`` (the scope declarations of the check's direction, with their messages:
         see :mod:`etl.checks.context`).
+    delta : str
+        What the numeric ``delta`` of a result measures (documentation).
     """
 
     id: str
@@ -52,6 +54,7 @@ class Check:
     tolerance: str
     fail_means: str
     sql: str
+    delta: str = "none"
 
     def __post_init__(self) -> None:
         if self.severity not in ("B", "R", "B/R"):

@@ -84,14 +84,17 @@ CHECKS = [
           "receipt charge vs export order goods_value + freight; a missing receipt",
           "5% (exactly 5% passes); same currency",
           "money received does not match the declared sale: undervaluation or fake exports",
-          _EX01),
+          _EX01,
+          delta="receipt charge minus goods_value + freight"),
     Check("EX-03", "Waybill = list", "B", "export",
           "a waybill with the list's (logistics_code, logistics_no) exists and carries the "
           "declared order", "exact", "the list points to no parcel, or to another order's",
-          _EX03),
+          _EX03,
+          delta="none"),
     Check("EX-04", "Departure recorded", "R", "export",
           f"a departure record for the list's waybill, once the list is {DEPARTURE_GRACE_DAYS} "
           "days old (age measured to the latest declaration in staging)",
           f"{DEPARTURE_GRACE_DAYS} days; younger lists without departure are n/a",
-          "released goods never left: fake export (tax refund) or diversion", _EX04),
+          "released goods never left: fake export (tax refund) or diversion", _EX04,
+          delta="days from declaration to departure, or age without one"),
 ]

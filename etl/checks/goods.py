@@ -106,13 +106,15 @@ CHECKS = [
     Check("TL-10", "Goods match", "B/R", "import",
           "order lines vs declaration lines 1:1 by line number: HS code, goods name, "
           "quantity, unit price; the waybill's goods description mentions the declared goods",
-          "price 0.01; names equal after normalisation; waybill text fuzzy (a shared word "
-          "of 3+ characters, or Jaro-Winkler >= 0.8)",
+          "price 0.01; names equal after normalisation; waybill text fuzzy (contains a goods "
+          "name, shares a word of 3+ characters, or Jaro-Winkler >= 0.8)",
           "fail: the declared goods are not the ordered goods (undervaluation, "
-          "misdescription); risk: the waybill describes other goods", lines_sql("I", True)),
+          "misdescription); risk: the waybill describes other goods", lines_sql("I", True),
+          delta="declared minus ordered value"),
     Check("EX-02", "Export order lines = list lines", "B", "export",
           "export order lines vs inventory list lines 1:1: HS code, goods name, quantity, "
           "unit price", "price 0.01; names equal after normalisation",
           "the list declares other goods or quantities than were sold; or there is no order",
-          lines_sql("E", False)),
+          lines_sql("E", False),
+          delta="declared minus ordered value"),
 ]

@@ -261,32 +261,39 @@ FROM y
 CHECKS = [
     Check("TL-00", "Completeness", "B", "import",
           "order, payment slip and waybill of the declaration were received",
-          "none", "the declaration cannot be matched: block until the messages arrive", _TL00),
+          "none", "the declaration cannot be matched: block until the messages arrive", _TL00,
+          delta="number of missing messages"),
     Check("TL-01", "Key consistency", "B", "import",
           "seller, platform, order, payment and waybill keys across order, payment, waybill "
           "and declaration", "exact",
-          "the four messages do not describe the same transaction", _TL01),
+          "the four messages do not describe the same transaction", _TL01,
+          delta="number of disagreeing keys"),
     Check("TL-05", "Payment amount", "B", "import",
           "order actual_paid vs payment slip amount_paid and currency", "0.01",
-          "the money paid is not the order's price", _TL05),
+          "the money paid is not the order's price", _TL05,
+          delta="slip amount minus order actual_paid"),
     Check("TL-06", "Payer is orderer", "B/R", "import",
           "payer ID vs orderer ID where comparable (plain or both hashed), else normalised "
           "names", "exact",
           "fail: another person paid (ID differs); risk: names differ and IDs are masked",
-          _TL06),
+          _TL06,
+          delta="none"),
     Check("TL-07", "Buyer identity valid", "B", "import",
           "declaration buyer ID (resident ID): shape, region code, birth date, check "
           "character; masked or hashed IDs and passports are not checkable (n/a)", "exact",
           "the buyer ID is invented or mistyped: typical of bought or fabricated identities",
-          _TL07),
+          _TL07,
+          delta="none"),
     Check("TL-08", "Consignee match", "B", "import",
           "order vs waybill consignee: normalised name, phone (last 11 digits), normalised "
           "address", "exact after normalisation",
-          "the parcel goes to someone other than the buyer's order says", _TL08),
+          "the parcel goes to someone other than the buyer's order says", _TL08,
+          delta="number of differing fields"),
     Check("TL-19", "Raw payment data", "R", "import",
           "raw payment record (by payment firm and transaction) vs order: amount, order "
           "number, goods name (fuzzy), payee (seller or platform name, fuzzy)",
           "amount 0.01; names Jaro-Winkler 0.85",
           "the independent payment record shows another price, order, goods or payee; or "
-          "there is none", _TL19),
+          "there is none", _TL19,
+          delta="raw amount minus order actual_paid"),
 ]

@@ -92,12 +92,14 @@ CHECKS = [
           "order number per platform on no earlier list; waybill number on no earlier list "
           "within 6 months", "none",
           "a later list reuses an order or waybill already declared: duplicate or recycled "
-          "documents (the earliest list passes)", _TL17),
+          "documents (the earliest list passes)", _TL17,
+          delta="days since the waybill's earlier use"),
     Check("TL-18", "Time order and bursts", "R", "import",
           "order time <= payment time <= carrier pick-up <= declaration time; payments of the "
           "same payer (account, else ID) around this one",
           f"none on times; a burst is {BURST_MIN}+ payments within {BURST_SECONDS} s either "
           "side (delta = that count)",
           "documents fabricated after the fact, or scripted payments (brushing, complicit "
-          "payment firm)", _TL18),
+          "payment firm)", _TL18,
+          delta="payments of the payer within the burst window"),
 ]
