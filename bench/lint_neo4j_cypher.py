@@ -136,11 +136,12 @@ def read_statements(workdir: Path) -> tuple[list[dict], list[str]]:
                                               R("Phone", ring.PHONE)])),
     ]
     out, diverged = [], []
+    neo = Neo4jStore(ReplayRunner([]))  # one store, like `lb`: caches evolve alike
     for name, call in calls:
         seen.clear()
         call(lb)
-        replay = ReplayRunner(seen)
-        call(Neo4jStore(replay))
+        neo.runner = replay = ReplayRunner(seen)
+        call(neo)
         if len(replay.calls) != len(seen):
             diverged.append(name)
         out += [{"where": name, "query": c.query, "params": sorted(c.params)}
