@@ -136,7 +136,9 @@ def plan(input_dir: Path, mapping: Mapping, fmt: str) -> dict[str, list[SourceFi
     for table, files in found.items():
         tm = mapping.for_table(table)
         for sf in files:
-            check_columns(tm, peek_columns(sf, tm.options), sf.rel)
+            columns = peek_columns(sf, tm.options)
+            if columns:  # an empty file has no rows to map
+                check_columns(tm, columns, sf.rel)
     return found
 
 

@@ -34,7 +34,7 @@ __all__ = ["typed_expr", "typed_column", "validate", "REGISTER_DATES", "SQL_TYPE
 SQL_TYPES = {"decimal": "DOUBLE", "integer": "BIGINT", "date": "DATE", "datetime": "TIMESTAMP"}
 REGISTER_DATES = {"registered_date", "activation_date", "opened_date"}
 _EARLIEST, _EARLIEST_REGISTER = date(2000, 1, 1), date(1950, 1, 1)
-_OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)$"
+_OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
 
 
 def _lit(text: str) -> str:
