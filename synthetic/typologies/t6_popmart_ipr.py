@@ -32,6 +32,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     for n in heavy_sizes(rng, budget, max(24, int(200 * sc)), int(3000 * max(sc, 0.1)),
                          600 * sc):
         s, e = ctx.span(2, 4)
+        t = ctx.times(n, s, e)
         k = int(np.clip(rng.pareto(1.5) * 3 + 3, 3, 15))
         phones = [reg.phone_text[ctx.phone()] for _ in range(int(rng.integers(1, 4)))]
         di = int(rng.choice([10, 11, 4]))  # Yiwu, Shantou, Shenzhen
@@ -45,7 +46,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
                   for _ in range(int(rng.integers(1, 3)))]
         shippers = []
         for j in range(k):
-            reg_day = ctx.date_of(s) - timedelta(days=int(rng.integers(5, 85)))
+            # registered shortly before the ring's first shipment: new shippers (< 90 days)
+            reg_day = ctx.date_of(int(t.min())) - timedelta(days=int(rng.integers(5, 85)))
             kind = str(rng.choice(["E-commerce", "Trading", "Technology", "Toys"]))
             shippers.append(ctx.firm(ctx.name(di, kind), "ebc", di, reg_day,
                                      phone=phones[j % len(phones)],
@@ -65,7 +67,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         face = np.array([item_index(x) for x in rng.choice(_FACES, n)])
         face = np.where(rng.random(n) < 0.9, face, item_index("vinyl_omit"))
         f = ctx.export_frame(
-            ctx.times(n, s, e), rng.choice(shippers, n), face,
+            t, rng.choice(shippers, n), face,
             np.full(n, item_index("labubu_fake")), qty, true_qty,
             dest[rng.choice(n_c, n, p=dest_p)],
             channel=np.where(is_truck, 0, 1),
