@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import duckdb
@@ -40,9 +41,10 @@ from etl.faults import crash_point
 from etl.project import edge_table, node_table
 from graph.schema import GraphSchema, load_schema
 
-__all__ = ["push", "ensure_ledger", "edge_id_sql", "BATCH_ROWS"]
+__all__ = ["push", "ensure_ledger", "edge_id_sql", "BATCH_ROWS", "BATCH_ENV"]
 
 BATCH_ROWS = 500_000  # rows per store call: write_edges scans its type once per batch
+BATCH_ENV = "CBEC_SYNC_BATCH_ROWS"  # overrides BATCH_ROWS (crash tests use small batches)
 
 _LEDGER = [
     "CREATE TABLE IF NOT EXISTS graph_sync_nodes (label VARCHAR, key VARCHAR, "
@@ -209,7 +211,7 @@ def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, t
 
 
 def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any = None,
-         batch_rows: int = BATCH_ROWS) -> dict[str, int]:
+         batch_rows: int | None = None) -> dict[str, int]:
     """Send to ``store`` the nodes and edges of the graph tables it has not got yet.
 
     Parameters
@@ -224,7 +226,7 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     progress
         A ``rich.progress.Progress`` to report on, or None.
     batch_rows
-        Rows per store call.
+        Rows per store call (default: env ``CBEC_SYNC_BATCH_ROWS``, else ``BATCH_ROWS``).
 
     Returns
     -------
@@ -233,6 +235,7 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
         Pushing again with nothing new in staging sends nothing.
     """
     schema = getattr(store, "schema", None) or load_schema()
+    batch_rows = int(batch_rows or os.environ.get(BATCH_ENV) or BATCH_ROWS)
     ensure_ledger(con)
     report = _Reporter(progress)
     for label in schema.nodes:
