@@ -401,3 +401,17 @@ def test_docs_match_the_check_declarations():
         "run: python -m etl.three_list --markdown > docs/three-list-checks.md")
     for c in CHECKS:
         assert f"| {c.id} | {c.title} | {c.severity} | {c.direction} |" in doc
+
+
+def test_a_load_that_only_touches_a_waybill_rechecks_its_declaration():
+    con = duckdb.connect()
+    create_staging(con, merge(imp("A"), imp("B", buyer_id="330782198803152317")))
+    run_checks(con, "L1")
+    wb = imp("A")["waybills"][0]
+    wb["consignee_telephone"] = "139 0000 0000"
+    insert_rows(con, "waybills", [wb], load_id="L2")  # replaces the row, as staging does
+    summary = run_checks(con, "L2").set_index("check_id")
+    assert summary.loc["TL-08", ["n_pass", "n_fail", "n_na"]].tolist() == [0, 1, 0]
+    rows = dict(con.execute("SELECT invt_no, _load_id || ':' || status FROM stg_check_results "
+                            "WHERE check_id = 'TL-08'").fetchall())
+    assert rows == {"INVA": "L2:fail", "INVB": "L1:pass"}
