@@ -270,6 +270,33 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict)
                 "raw_line VARCHAR)")
 
 
+def _read_parquet_files(con: duckdb.DuckDBPyConnection, files: list[SourceFile],
+                        raw: str) -> list[str] | None:
+    """All Parquet files of a table in one scan (month folders: one statement, not twelve).
+
+    Returns the columns, or ``None`` when a file has a column named like a reader's own
+    (``filename``, ``file_row_number``) and the file-by-file path must be taken.
+    """
+    import pyarrow.parquet as pq
+
+    cols: list[str] = []
+    for sf in files:
+        for c in pq.read_schema(sf.path).names:
+            if c.lower() in ("filename", "file_row_number", "_source_file", "_source_row"):
+                return None
+            if c.lower() not in (x.lower() for x in cols):
+                cols.append(c)
+    paths = "[" + ", ".join(_lit(str(sf.path)) for sf in files) + "]"
+    rel = "CASE filename " + " ".join(f"WHEN {_lit(str(sf.path))} THEN {_lit(sf.rel)}"
+                                      for sf in files) + " END"
+    sel = "".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}, " for c in cols)
+    con.execute(f"""
+        CREATE TEMP TABLE {raw} AS
+        SELECT {sel}{rel} AS _source_file, file_row_number + 1 AS _source_row
+        FROM read_parquet({paths}, union_by_name=true, filename=true, file_row_number=true)""")
+    return cols
+
+
 _LOADERS = {"csv": _load_csv, "jsonl": _load_jsonl, "parquet": _load_parquet}
 
 
@@ -307,6 +334,13 @@ def read_table(con: duckdb.DuckDBPyConnection, files: list[SourceFile], raw: str
     con.execute(f"DROP TABLE IF EXISTS {raw}; DROP TABLE IF EXISTS {rejects}")
     con.execute(f"CREATE TEMP TABLE {rejects} (_source_file VARCHAR, _source_row BIGINT, "
                 "reason VARCHAR, raw_line VARCHAR)")
+    if files and all(sf.fmt == "parquet" for sf in files):
+        cols = _read_parquet_files(con, files, raw)
+        if cols is not None:
+            if on_file:
+                for sf in files:
+                    on_file(sf)
+            return cols
     seen: list[str] = []
     for sf in files:
         _LOADERS[sf.fmt](con, sf, options)
