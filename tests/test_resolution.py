@@ -315,3 +315,17 @@ def test_evaluator_cli_reports_missing_inputs(tmp_path, capsys):
     ev = _evaluator()
     assert ev.main([str(tmp_path / "world"), str(tmp_path / "ws")]) == 2
     assert "ground truth" in capsys.readouterr().err
+
+
+def test_masked_id_counts_only_against_a_clear_one():
+    from etl.resolution.scoring import score_pairs
+
+    row = dict(a="x", b="y", s_id=False, s_idsig=True, s_phone=False, s_account=False,
+               s_email=False, s_address=False, a_name="lina", b_name="lina",
+               a_tokens="li na", b_tokens="li na", a_birth_year=None, b_birth_year=None,
+               a_phones=0, b_phones=0)
+    both_masked = pd.DataFrame([{**row, "a_strong": None, "b_strong": None}])
+    clear_masked = pd.DataFrame([{**row, "a_strong": "clear", "b_strong": None}])
+    assert not score_pairs("Person", both_masked)["linked"].iloc[0]
+    linked = score_pairs("Person", clear_masked)
+    assert linked["linked"].iloc[0] and linked["method"].iloc[0] == "name_exact+idsig"

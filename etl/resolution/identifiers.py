@@ -14,6 +14,7 @@ Tables that do not exist yet (a projection without e-mails, say) simply contribu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -166,6 +167,27 @@ def _edges(con, table: str, from_label: str, kind: str, to_expr: str = "to_key")
             f"WHERE from_label = '{from_label}' AND to_key IS NOT NULL")
 
 
+def _masked_ids(con) -> str | None:
+    """``SELECT key, v``: masked ID numbers (``110105********4518``) of person mentions.
+
+    The projection makes no IdNumber node of a masked number (it cannot identify anyone
+    alone), but region code + last four next to a matching name is evidence, so they are
+    read back from staging with the projection's own mention SQL. None when staging lacks
+    the tables (a projection built by hand, as in unit tests).
+    """
+    try:
+        from etl.keys import create_key_macros
+        from etl.project_sql import PERSON_MENTIONS
+    except ImportError:
+        return None
+    # probe by name, not by a failing query: a failed statement would abort the transaction
+    if not all(table_columns(con, t) for t in set(re.findall(r"\bstg_\w+", PERSON_MENTIONS))):
+        return None
+    create_key_macros(con)
+    return (f"SELECT person_key AS key, id_norm AS v FROM ({PERSON_MENTIONS}) "
+            f"WHERE id_is_masked(id_norm, id_valid)")
+
+
 def _person_identifiers(con) -> list[str]:
     parts = [_edges(con, "edge_HAS_PHONE", "Person", "phone"),
              _edges(con, "edge_HAS_EMAIL", "Person", "email"),
@@ -185,9 +207,13 @@ def _person_identifiers(con) -> list[str]:
     if has_id:
         ids.append(f"SELECT key, value AS v FROM ({has_id})")
     id_union = " UNION ".join(ids)
-    parts.append(f"SELECT key, 'id' AS kind, v AS value FROM ({id_union})")
+    # a masked number is never an exact identifier: thousands share "110105********4518"
+    parts.append(f"SELECT key, 'id' AS kind, v AS value FROM ({id_union}) "
+                 f"WHERE NOT contains(v, '*')")
+    masked = _masked_ids(con)
+    sig_union = id_union + (f" UNION {masked}" if masked else "")
     parts.append(f"SELECT key, 'idsig' AS kind, left(v, 6) || '~' || right(v, 4) AS value "
-                 f"FROM ({id_union}) WHERE length(v) = 18 AND regexp_matches(v, '^[0-9]{{6}}')")
+                 f"FROM ({sig_union}) WHERE length(v) = 18 AND regexp_matches(v, '^[0-9]{{6}}')")
     return [p for p in parts if p]
 
 

@@ -110,6 +110,11 @@ def _evidence(df: pd.DataFrame, label: str) -> tuple[np.ndarray, list[list[str]]
 def _persons(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     pts, lab = _name_levels(df, {"name_exact": 4, "name_reorder": 3.5, "name_typo": 2.5,
                                  "name_close": 1, "name_differs": -3})
+    # region + last four is evidence only against a complete, valid number: two masked
+    # numbers sharing it are as likely two people (16 region codes, 10,000 endings)
+    if "s_idsig" in df:
+        clear = ((df["a_strong"] == "clear") | (df["b_strong"] == "clear")).fillna(False)
+        df = df.assign(s_idsig=df["s_idsig"].fillna(False) & clear)
     ev, tags = _evidence(df, "Person")
     w = pts + ev
     # Both have phones and share none: mobiles are personal, so this argues for two people
