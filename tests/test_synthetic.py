@@ -423,8 +423,10 @@ def test_entity_identity_has_realistic_duplicates(world):
     e = ident[ident.entity_type == "enterprise"]
     assert e.true_id.duplicated().any()  # firms registered twice under name variants
     o = read(world, "orders")
-    buyers = set(o.buyer_name.dropna())
-    assert buyers <= set(persons.name)
+    assert set(o.buyer_name.dropna()) <= set(persons.name)
+    pay = read(world, "payments")
+    assert set(pay.payer_id_number) <= set(persons.id_number)
+    assert set(pay.payer_name) <= set(persons.name)
 
 
 def test_no_ground_truth_leaks_into_the_input(world):

@@ -60,8 +60,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         dest = np.array([COUNTRIES.index(c) for c in rng.choice(_DEST, n_c, replace=False)])
         dest_p = rng.dirichlet(np.ones(n_c) * 2)
         is_truck = rng.random(n) < 0.3
-        true_qty = np.where(is_truck, np.clip(rng.lognormal(np.log(3000), 0.7, n), 800, 20000),
-                            np.clip(rng.lognormal(np.log(150), 0.8, n), 20, 3000)).round()
+        # seizures run to 1k-20k items per event (domain.md §6): trucks carry thousands
+        true_qty = np.where(is_truck, np.clip(rng.lognormal(np.log(4000), 0.7, n), 1000, 20000),
+                            np.clip(rng.lognormal(np.log(300), 0.8, n), 50, 5000)).round()
         under = rng.permutation(np.arange(n) < round(0.3 * n))  # exactly ~30 % under-declared
         qty = np.where(under, np.maximum(1, np.round(true_qty / rng.uniform(2, 10, n))), true_qty)
         face = np.array([item_index(x) for x in rng.choice(_FACES, n)])
