@@ -193,7 +193,7 @@ def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, t
         # The store call and the mark below are not atomic. A kill between them leaves the
         # batch unmarked; the next run sends it again under the same id, and write_edges
         # deletes this attempt's edges first, so nothing is doubled.
-        store.write_edges(edge_type, frm, to, rows, batch)
+        written = store.write_edges(edge_type, frm, to, rows, batch)
         crash_point(f"push:{edge_type}:unmarked")
         con.execute("BEGIN TRANSACTION")
         # Edges planned by an earlier run that the projection no longer has were not sent:
@@ -202,12 +202,30 @@ def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, t
                     "edge_id NOT IN (SELECT _id FROM _outbox WHERE batch = $b)",
                     {"t": edge_type, "b": batch})
         con.execute("UPDATE graph_sync SET done_at = now(), rows = $n WHERE batch = $b",
-                    {"b": batch, "n": rows.num_rows})
+                    {"b": batch, "n": written})
         con.execute("COMMIT")
         report.add(edge_type, rows.num_rows)
         crash_point(f"push:{edge_type}")
     for t in ("_edge_ids", "_outbox"):
         con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+
+
+def _forget_what_the_store_lost(con, store, schema: GraphSchema) -> None:
+    """Where the store holds fewer nodes or edges than the ledger says it was sent (its
+    folder was deleted or restored from an older copy, say), forget them in the ledger so
+    this push sends them again: node writes are upserts and a batch sent again replaces
+    itself, so nothing is doubled. Costs one count per label and type."""
+    sent_nodes = dict(con.execute("SELECT label, count(*) FROM graph_sync_nodes "
+                                  "GROUP BY label").fetchall())
+    for label, n in sent_nodes.items():
+        if label in schema.nodes and store.count_nodes(label) < n:
+            con.execute("DELETE FROM graph_sync_nodes WHERE label = ?", [label])
+    sent_edges = dict(con.execute("SELECT name, sum(rows) FROM graph_sync WHERE kind = 'edge' "
+                                  "AND done_at IS NOT NULL GROUP BY name").fetchall())
+    for edge_type, n in sent_edges.items():
+        if edge_type in schema.edges and store.count_edges(edge_type) < n:
+            con.execute("UPDATE graph_sync SET done_at = NULL WHERE kind = 'edge' AND name = ?",
+                        [edge_type])
 
 
 def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any = None,
@@ -237,6 +255,7 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     schema = getattr(store, "schema", None) or load_schema()
     batch_rows = int(batch_rows or os.environ.get(BATCH_ENV) or BATCH_ROWS)
     ensure_ledger(con)
+    _forget_what_the_store_lost(con, store, schema)
     report = _Reporter(progress)
     for label in schema.nodes:
         if _has_table(con, node_table(label)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,14 @@ def ws(tmp_path):
     yield con, store
     store.close()
     con.close()
+
+
+def graph_tables(con) -> dict[str, list[tuple]]:
+    """Every node_/edge_ table's rows without lineage, sorted."""
+    s = load_schema()
+    names = [f"node_{n}" for n in s.nodes] + [f"edge_{e}" for e in s.edges]
+    return {t: con.execute(f"SELECT * EXCLUDE (_load_id) FROM {t} ORDER BY ALL").fetchall()
+            for t in names}
 
 
 def table_counts(con) -> tuple[dict[str, int], dict[str, int]]:
@@ -189,3 +198,58 @@ def test_load_killed_mid_sync_and_rerun_equals_uninterrupted(tmp_path):
     con = duckdb.connect(str(tmp_path / "clean" / "staging.duckdb"), read_only=True)
     assert stores["clean"][0] == table_counts(con)
     con.close()
+
+
+def cbec(*args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "CBEC_CRASH_AT"}
+    env["CBEC_SYNC_BATCH_ROWS"] = "200"  # several batches per edge type, so a kill is mid-type
+    if crash_at:
+        env["CBEC_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, str(ROOT / "cbec_cli.py"), *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_cbec_load_killed_mid_sync_and_rerun_equals_uninterrupted(tmp_path):
+    """The whole ``cbec load`` of a generated world, killed by SIGKILL between two batches
+    of an edge type, then run again, ends where an uninterrupted load into another
+    workspace ends: same counts per label/type, same nodes and edges."""
+    world = tmp_path / "world"
+    gen = cbec("generate", "--declarations", "500", "--out", str(world))
+    assert gen.returncode == 0, gen.stderr[-2000:]
+    # Workaround, to remove when quarantine copes with a field named `reason` (seizures):
+    # staging fails on it today, which is not what this test is about.
+    shutil.rmtree(world / "seizures", ignore_errors=True)
+    first = cbec("load", str(world), "-w", str(tmp_path / "crashed"), crash_at="push:SOLD_BY")
+    assert first.returncode == -9, first.stdout[-2000:] + first.stderr[-2000:]
+    again = cbec("load", str(world), "-w", str(tmp_path / "crashed"))
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    clean = cbec("load", str(world), "-w", str(tmp_path / "clean"))
+    assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
+    seen, tables = {}, {}
+    for name in ("crashed", "clean"):
+        store = LadybugStore(tmp_path / name / "graph", read_only=True, buffer_pool_bytes=POOL)
+        seen[name] = (store_counts(store), dump_store(store))
+        store.close()
+        con = duckdb.connect(str(tmp_path / name / "staging.duckdb"), read_only=True)
+        tables[name] = graph_tables(con)
+        con.close()
+    # staging's graph tables first: if they differ, the divergence is upstream of the sync
+    assert tables["crashed"] == tables["clean"]
+    assert seen["crashed"][0] == seen["clean"][0]
+    assert seen["crashed"][1] == seen["clean"][1]
+    assert seen["clean"][0][1]["SOLD_BY"] > 200  # the kill did land between batches
+
+
+def test_a_store_wiped_behind_the_ledger_gets_everything_again(ws, tmp_path):
+    con, store = ws
+    push(con, store, "L1")
+    store.close()
+    for f in tmp_path.glob("graph*"):  # the graph database deleted, staging kept
+        shutil.rmtree(f) if f.is_dir() else f.unlink()
+    fresh = open_store(tmp_path / "graph")
+    sent = push(con, fresh, "L2")
+    assert sent["Person"] > 0 and sent["CONTACT"] == 2
+    assert store_counts(fresh) == table_counts(con)
+    assert push(con, fresh, "L3") == {}
+    fresh.close()
