@@ -433,3 +433,16 @@ def test_from_env_reports_a_missing_database_and_closes_the_driver(monkeypatch):
     with pytest.raises(Neo4jConnectionError, match=r"(?s)use database nosuch.*NEO4J_DATABASE"):
         Neo4jStore.from_env({**FULL_ENV, "NEO4J_DATABASE": "nosuch"})
     assert Driver.closed
+
+
+def test_writes_forget_cached_degrees(store, fake):
+    fake.respond("AS degree", [{"degree": 7}])
+    phone = NodeRef("Phone", "+1")
+    assert store.degree(phone) == 7
+    store.degree(phone)
+    assert len(fake.matching("AS degree")) == 1  # cached
+    store.write_edges("HAS_PHONE", "Person", "Phone", _edges(1), batch="b")
+    store.degree(phone)
+    store.write_nodes("Phone", pa.table({"phone": ["+1"]}))
+    store.degree(phone)
+    assert len(fake.matching("AS degree")) == 3

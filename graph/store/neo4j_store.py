@@ -178,6 +178,7 @@ class Neo4jStore(CypherStore):
         table = last_per_key(cast_to_schema(rows, node.properties, what), node.key)
         table, temporal = temporal_as_text(table, node.properties)
         query = merge_nodes_query(label, node.key, temporal)
+        self._forget_degrees()
         return sum(_count(self.query(query, {"rows": batch}), "written")
                    for batch in iter_row_batches(table, self.batch_size))
 
@@ -202,6 +203,7 @@ class Neo4jStore(CypherStore):
         _check_no_nulls(rows, ["from_key", "to_key"], what)
         table, temporal = temporal_as_text(cast_to_schema(rows, types, what), types)
 
+        self._forget_degrees()  # cached node degrees go stale as edges change
         delete = delete_batch_query(edge_type, from_label, to_label)
         while _count(self.query(delete, {"batch": batch, "limit": self.batch_size}),
                      "deleted") >= self.batch_size:
