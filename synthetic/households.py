@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from synthetic.config import LOOKALIKES, GenConfig
-from synthetic.identities import addresses, mobiles, name_variant, names, resident_ids
+from synthetic.identities import addresses, format_phone, mobiles, name_variant, names, resident_ids
 
 if TYPE_CHECKING:
     from synthetic.cast import Cast
@@ -87,21 +87,31 @@ def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray) -
         alt.setdefault(t, []).append(j)
     true0 = reg.n_true_person
     reg.n_true_person += n
-    first = np.empty(n, np.int64)
+    # one row per person_ref: ref k belongs to person ref_p[k] and is its r-th ref
+    n_refs_i = n_refs.astype(np.int64)
+    ref_p = np.repeat(np.arange(n), n_refs_i)
+    start = np.cumsum(n_refs_i) - n_refs_i
+    r = np.arange(len(ref_p)) - start[ref_p]
+    rp, rr = ref_p.tolist(), r.tolist()
+    style = ((np.asarray(styles)[ref_p] + r) % 6).tolist()
+    how = np.where(r == 0, np.asarray(id_how)[ref_p], (np.asarray(id_how)[ref_p] + r) % 3)
+    texts = [format_phone(mob[p], s) for p, s in zip(rp, style, strict=True)]
+    owners = [(nm[p], ids[p]) if k == 0 and activated[p] % 5 < 3 else None
+              for p, k in zip(rp, rr, strict=True)]
+    act = [(base + timedelta(days=activated[p])).isoformat() for p in rp]
+    phone0 = reg.extend_phones(texts, owners, act)
+    names_w = [nm[p] if k == 0 else name_variant(nm[p], (styles[p] + k) % 4)
+               for p, k in zip(rp, rr, strict=True)]
+    written = [reg.written_id(ids[p], int(h)) for p, h in zip(rp, how.tolist(), strict=True)]
     p_true = reg.addr_true
-    for p in range(n):
-        first[p] = len(reg.p_name)
-        alts = alt[p_true[int(addr_of[p])]]
-        pid = ids[p]
-        for r in range(int(n_refs[p])):
-            style = (styles[p] + r) % 6
-            owner = (nm[p], pid) if r == 0 and activated[p] % 5 < 3 else None
-            ph = reg.add_phone(mob[p], style, owner, base + timedelta(days=activated[p]))
-            name = nm[p] if r == 0 else name_variant(nm[p], (styles[p] + r) % 4)
-            how = id_how[p] if r == 0 else (id_how[p] + r) % 3
-            em = f"{nm[p].replace(' ', '').lower()}{p % 97}@example.cn" if email[p] else None
-            reg.add_person_ref(true0 + p, name, pid, reg.written_id(pid, how), ph,
-                               alts[r % len(alts)], acct0 + p, em)
+    addr_alts = [alt[p_true[int(a)]] for a in addr_of.tolist()]
+    addrs = [addr_alts[p][k % len(addr_alts[p])] for p, k in zip(rp, rr, strict=True)]
+    emails = [f"{nm[p].replace(' ', '').lower()}{p % 97}@example.cn" if email[p] else None
+              for p in rp]
+    ref0 = reg.extend_person_refs([true0 + p for p in rp], names_w, [ids[p] for p in rp],
+                                  written, list(range(phone0, phone0 + len(rp))), addrs,
+                                  [acct0 + p for p in rp], emails)
+    first = ref0 + start
     cast.person_first_ref = first
     cast.person_n_refs = n_refs.astype(np.int64)
     w = rng.lognormal(0.0, 1.0, n)

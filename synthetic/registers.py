@@ -127,6 +127,20 @@ class Registry:
         self._dirty()
         return len(self.phone_text) - 1
 
+    def extend_phones(self, texts: list[str], owners: list[tuple[str, str] | None],
+                      activated: list[str | None]) -> int:
+        """Bulk ``add_phone`` for pre-written texts; returns the index of the first one."""
+        first = len(self.phone_text)
+        self.phone_text.extend(texts)
+        for text, owner, act in zip(texts, owners, activated, strict=True):
+            if owner is not None and text not in self._phone_seen:
+                self._phone_seen.add(text)
+                self.phone_rows.append({"telephone": text, "registered_name": owner[0],
+                                        "registered_id_number": owner[1],
+                                        "activation_date": act})
+        self._dirty()
+        return first
+
     # -- payment accounts ----------------------------------------------------------------
     def add_account(self, pay_code: str, account_no: str, holder: str, holder_id: str,
                     kind: str, opened: date, pay_ent: int = -1) -> int:
@@ -156,6 +170,23 @@ class Registry:
         self.p_true.append(true_id)
         self._dirty()
         return len(self.p_name) - 1
+
+    def extend_person_refs(self, true_ids: list[int], names: list[str], ids: list[str],
+                           written: list[str], phones: list[int], addrs: list[int],
+                           accts: list[int], emails: list[str | None]) -> int:
+        """Bulk ``add_person_ref``; returns the index of the first new ref."""
+        first = len(self.p_name)
+        self.p_name.extend(names)
+        self.p_idtype.extend(["1"] * len(names))
+        self.p_id.extend(written)
+        self.p_id_raw.extend(ids)
+        self.p_phone.extend(phones)
+        self.p_addr.extend(addrs)
+        self.p_acct.extend(accts)
+        self.p_email.extend(emails)
+        self.p_true.extend(true_ids)
+        self._dirty()
+        return first
 
     def new_person_id(self) -> int:
         self.n_true_person += 1

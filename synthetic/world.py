@@ -25,7 +25,7 @@ from synthetic.dirty import plant_defects
 from synthetic.frame import concat, sort_by_time, subset
 from synthetic.labels import inspect
 from synthetic.lookalikes import cohabitant_split
-from synthetic.messages import build_messages
+from synthetic.messages import build_messages, take
 from synthetic.population import benign_month, day_weights
 from synthetic.typologies import plant_all
 from synthetic.typologies.base import Ctx
@@ -83,6 +83,7 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
     for i, sch in enumerate(schemes):
         sch.frame.d["scheme"][:] = i
     planted = concat([s.frame for s in schemes])
+    scheme_ids = pa.array([s.scheme_id for s in schemes], pa.string())
     cohab = cohabitant_split(ctx, max(3, int(cfg.declarations * 0.0006)))
     if cohab is not None:
         planted = concat([planted, cohab])
@@ -135,8 +136,7 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         sid = f.d["scheme"]
         gt_decl.append(pa.table({
             "invt_no": built.invt_no,
-            "scheme_id": pa.array([schemes[i].scheme_id if i >= 0 else None for i in sid],
-                                  pa.string()),
+            "scheme_id": take(scheme_ids, sid),
             "typology": pa.array(np.array(TYPOLOGIES, dtype=object)[f.d["typ"]], pa.string())
             .cast(pa.string()),
             "is_malicious": pa.array(f.d["typ"] > 0),
@@ -144,8 +144,10 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         }))
         tampered += built.tampered
         malformed += log
-        summ.typologies.update(np.array(TYPOLOGIES)[f.d["typ"]].tolist())
-        summ.lookalikes.update(np.array(LOOKALIKES)[f.d["look"]].tolist())
+        for names, col, counter in ((TYPOLOGIES, "typ", summ.typologies),
+                                    (LOOKALIKES, "look", summ.lookalikes)):
+            cnt = np.bincount(f.d[col].astype(np.int64), minlength=len(names))
+            counter.update({names[i]: int(c) for i, c in enumerate(cnt) if c})
         summ.outcomes.update(insp.column("outcome").to_pylist())
         seq += len(f)
         ins_seq += insp.num_rows
