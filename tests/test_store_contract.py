@@ -231,6 +231,30 @@ def test_shortest_path_avoids_hubs(ring_store):
     assert p is not None and ref("Country", "CN") not in p.nodes and p.hops > 2
 
 
+def test_shortest_path_to_a_hub_end(ring_store):
+    d1, cn = ref("Declaration", "D1"), ref("Country", "CN")
+    assert ring_store.shortest_path(d1, cn).nodes == [d1, cn]  # a hub label as the end
+
+
+def test_shortest_path_skips_high_degree_nodes(store):
+    people = [f"p{i}" for i in range(5)]
+    store.write_nodes("Person", pa.table({"person_key": people}))
+    store.write_nodes("Address", pa.table({"address_key": ["busy"]}))
+    store.write_nodes("Phone", pa.table({"phone": ["+861"]}))
+    store.write_edges("LOCATED_AT", "Person", "Address",
+                      pa.table({"from_key": people, "to_key": ["busy"] * 5}), batch="a")
+    store.write_edges("HAS_PHONE", "Person", "Phone",
+                      pa.table({"from_key": ["p0", "p1"], "to_key": ["+861"] * 2}), batch="p")
+    store.path_max_degree = 3  # the address (5 people) is a hub for paths
+    busy = ref("Address", "busy")
+    assert store.shortest_path(ref("Person", "p0"), busy).hops == 1  # a hub as the end
+    p = store.shortest_path(ref("Person", "p0"), ref("Person", "p1"))
+    assert p.hops == 2 and busy not in p.nodes
+    assert store.shortest_path(ref("Person", "p2"), ref("Person", "p3")) is None
+    store.path_max_degree = 5
+    assert busy in store.shortest_path(ref("Person", "p2"), ref("Person", "p3")).nodes
+
+
 def test_sharing_identifier(ring_store):
     shared = ring_store.sharing_identifier(S1)
     assert (S2, "HAS_PHONE", ref("Phone", PHONE)) in shared

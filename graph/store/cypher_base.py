@@ -26,10 +26,12 @@ from graph.store.base import EntityHit, NodeRef, PathResult, Subgraph
 from graph.store.paths import bidirectional_bfs
 from graph.store.queries import Dialect, Q
 
-__all__ = ["CypherStore", "GraphQueryError", "HUB_LABELS", "MAX_DEGREE"]
+__all__ = ["CypherStore", "GraphQueryError", "HUB_LABELS", "MAX_DEGREE", "PATH_MAX_DEGREE"]
 
 HUB_LABELS = ("Country", "HsCode")  # never expanded: every declaration links to them
-MAX_DEGREE = 5000  # nodes with more edges are hubs: not expanded, not on paths
+MAX_DEGREE = 5000  # nodes with more edges are hubs: shown but not expanded
+PATH_MAX_DEGREE = 1000  # nodes with more edges are left off paths ("bought from the same
+# big shop" links everyone; it also keeps the search's frontiers small)
 DEGREE_CACHE = 200_000  # cached node degrees before the cache starts afresh
 TEXT_FIELDS = (("Person", "name_norm"), ("Enterprise", "name_norm"),
                ("Address", "address_norm"))
@@ -47,6 +49,7 @@ class CypherStore:
     dialect: Dialect
     hub_labels: tuple[str, ...] = HUB_LABELS
     max_degree: int = MAX_DEGREE
+    path_max_degree: int = PATH_MAX_DEGREE
 
     def __init__(self, schema: GraphSchema | None = None) -> None:
         self.schema = schema or load_schema()
@@ -288,22 +291,26 @@ class CypherStore:
         return sg
 
     # -- paths, shared identifiers, subgraphs ---------------------------------------------
+    def _path_hub(self, ref: NodeRef) -> bool:
+        return ref.label in self.hub_labels or self.degree(ref) > self.path_max_degree
+
     def _neighbour_keys(self, refs: list[NodeRef]) -> list[tuple[NodeRef, str, NodeRef]]:
-        """(node, edge type, neighbour) for the given nodes that are not hubs; hub
-        neighbours are left out too (a path through a country means nothing)."""
+        """(node, edge type, neighbour) for the given nodes that are not hubs. Hub
+        neighbours are returned (one may be the end sought) but never expanded."""
         out = []
         for r in refs:
-            if self._is_hub(r, self.degree(r)):
-                continue
-            for row in self._expand(r, None, False, exclude=self.hub_labels, directed=False):
-                out.append((r, row["type"], row["b"]))
+            if not self._path_hub(r):
+                out += [(r, row["type"], row["b"])
+                        for row in self._expand(r, None, False, directed=False)]
         return out
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
         """A shortest path of at most ``max_hops`` (1-6) edges in either direction, or None.
 
         A bidirectional breadth-first search in the application (faster here than the
-        stores' built-in shortest path), skipping hubs so that paths mean something.
+        stores' built-in shortest path), skipping hub labels and nodes of more than
+        ``path_max_degree`` edges so that paths mean something. None also when the search
+        gave up after :data:`~graph.store.paths.MAX_EXPANDED` expansions.
         """
         if not 1 <= max_hops <= 6:
             raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
@@ -312,7 +319,7 @@ class CypherStore:
         return bidirectional_bfs(a, b, max_hops, self._neighbour_keys, self._non_hubs)
 
     def _non_hubs(self, refs: list[NodeRef]) -> set[NodeRef]:
-        return {r for r in refs if not self._is_hub(r, self.degree(r))}
+        return {r for r in refs if not self._path_hub(r)}
 
 
     def sharing_identifier(self, ref: NodeRef, limit: int = 500

@@ -62,8 +62,11 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
     frontiers = [[a], [b]]
     levels = [0, 0]
     expanded = 0
-    while levels[0] + levels[1] < max_hops and frontiers[0] and frontiers[1]:
-        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+    while levels[0] + levels[1] < max_hops and (frontiers[0] or frontiers[1]):
+        # The smaller frontier; an empty one (its end is a hub) leaves the search to the
+        # other side, which can still reach that end.
+        side = 0 if frontiers[0] and (len(frontiers[0]) <= len(frontiers[1])
+                                      or not frontiers[1]) else 1
         other = 1 - side
         expanded += len(frontiers[side])
         if expanded > max_expanded:
@@ -78,7 +81,8 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
             nxt.append(v)
             if v in parents[other]:
                 found.append(v)
-        levels[side] += 1
+        if nxt:  # a level that reached nothing new (a hub end) adds no length to paths
+            levels[side] += 1
         frontiers[side] = nxt
         if found:
             inner = [m for m in found if m not in (a, b)]
