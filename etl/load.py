@@ -325,6 +325,7 @@ def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pat
 
     See :func:`stage` for the parameters; ``say`` prints one-line notes.
     """
+    plan(input_dir, load_mapping(mapping_path), fmt)  # fail before anything is written
     con = open_staging(Path(workspace))
     try:
         result = stage(input_dir, workspace, mapping_path, fmt, progress, today, con=con)

@@ -94,6 +94,18 @@ def test_sigkill_then_rerun_equals_uninterrupted(tmp_path, uninterrupted, point)
                        ("orders", 8, 4, 4), ("persons", 3, 3, 0)]
 
 
+def test_unmapped_required_field_fails_before_writing(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "persons.csv").write_text("ref,name\nP1,Li Na\n")
+    ws = tmp_path / "ws"
+    res = CliRunner().invoke(app, ["load", str(tmp_path / "in"), "--workspace", str(ws)],
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 1
+    assert "table persons" in res.output and "person_ref" in res.output
+    assert "ref, name" in res.output
+    assert not ws.exists()
+
+
 @pytest.fixture(scope="module")
 def generated_world(tmp_path_factory):
     """A 2,000-declaration world from ``cbec generate``, with 1 % planted defects."""
