@@ -29,7 +29,7 @@ PHONES_DIFFER = 2.0
 EVIDENCE: dict[str, dict[str, float]] = {
     # E-mail local parts are usually built from the name ("zhangwei88@"), so a shared
     # e-mail between namesakes is weaker evidence than its rarity suggests.
-    "Person": {"id": 6, "idsig": 5, "phone": 4, "account": 4, "email": 3, "address": 2},
+    "Person": {"id": 6, "idsig": 4.5, "phone": 4, "account": 4, "email": 3, "address": 2},
     "Enterprise": {"uscc": 10, "account": 3, "phone": 2, "address": 2, "rep": 2},
     "Address": {},
 }
@@ -111,7 +111,9 @@ def _persons(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     pts, lab = _name_levels(df, {"name_exact": 4, "name_reorder": 3.5, "name_typo": 2.5,
                                  "name_close": 1, "name_differs": -3})
     # region + last four is evidence only against a complete, valid number: two masked
-    # numbers sharing it are as likely two people (16 region codes, 10,000 endings)
+    # numbers sharing it are as likely two people (16 region codes, 10,000 endings). Worth
+    # 4.5, so that it links a matching, re-ordered or mistyped name but not a merely close
+    # one ("Liu Jie" / "Liu Jingjie" collided on region and ending in a test world).
     if "s_idsig" in df:
         clear = ((df["a_strong"] == "clear") | (df["b_strong"] == "clear")).fillna(False)
         df = df.assign(s_idsig=df["s_idsig"].fillna(False) & clear)
