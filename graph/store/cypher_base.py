@@ -21,10 +21,10 @@ from functools import cached_property
 from typing import Any
 
 from graph.schema import BATCH_PROPERTY, TIME_PROPERTIES, GraphSchema, load_schema
-from graph.store import text as tx
-from graph.store.base import EntityHit, NodeRef, PathResult, Subgraph
+from graph.store.base import NodeRef, PathResult, Subgraph
 from graph.store.paths import bidirectional_bfs
 from graph.store.queries import Dialect, Q
+from graph.store.search import SearchMixin
 
 __all__ = ["CypherStore", "GraphQueryError", "HUB_LABELS", "MAX_DEGREE", "PATH_MAX_DEGREE"]
 
@@ -33,18 +33,15 @@ MAX_DEGREE = 5000  # nodes with more edges are hubs: shown but not expanded
 PATH_MAX_DEGREE = 1000  # nodes with more edges are left off paths ("bought from the same
 # big shop" links everyone; it also keeps the search's frontiers small)
 DEGREE_CACHE = 200_000  # cached node degrees before the cache starts afresh
-TEXT_FIELDS = (("Person", "name_norm"), ("Enterprise", "name_norm"),
-               ("Address", "address_norm"))
-DISPLAY = {"Person": "name", "Enterprise": "name", "Address": "address",
-           "IdNumber": "masked", "PaymentAccount": "holder_name"}
 
 
 class GraphQueryError(RuntimeError):
     """A store query failed; the message names the query (truncated) and parameter keys."""
 
 
-class CypherStore:
-    """Base of the Cypher stores: the whole query API over ``_run`` and a dialect."""
+class CypherStore(SearchMixin):
+    """Base of the Cypher stores: the whole query API over ``_run`` and a dialect
+    (``search`` comes from :class:`~graph.store.search.SearchMixin`)."""
 
     dialect: Dialect
     hub_labels: tuple[str, ...] = HUB_LABELS
@@ -112,66 +109,6 @@ class CypherStore:
     def get_node(self, ref: NodeRef) -> dict[str, Any] | None:
         rows = self._q(self.q.get_node(ref.label, ref.key))
         return self._node_props(ref.label, rows[0]["props"]) if rows else None
-
-    # -- search --------------------------------------------------------------------------
-    def _hit(self, label: str, row: dict, score: float, on: str) -> EntityHit:
-        props = self._node_props(label, row["props"])
-        shown = props.get(DISPLAY.get(label, ""), None) or row["key"]
-        return EntityHit(NodeRef(label, str(row["key"])), round(score, 1), on, str(shown), props)
-
-    def search(self, text: str, labels: list[str] | None = None, limit: int = 20,
-               fuzzy: bool = True) -> list[EntityHit]:
-        """Entities by phone (any format, as E.164), ID number, e-mail, or name/address.
-
-        Names and addresses: candidates by containment of the normalised text or its pieces
-        (:func:`graph.store.text.pieces`), re-ranked by rapidfuzz; ``fuzzy=False`` keeps only
-        values containing the whole normalised text. Scores are 0-100.
-        """
-        want = set(labels) if labels else set(self.schema.nodes)
-        for lab in want:
-            self.schema.node(lab)
-        text = (text or "").strip()
-        if not text or limit <= 0:
-            return []
-        hits: dict[NodeRef, EntityHit] = {}
-
-        def add(h: EntityHit) -> None:
-            if h.ref.label in want and (h.ref not in hits or hits[h.ref].score < h.score):
-                hits[h.ref] = h
-
-        pivot_hits = []
-        if (e164 := tx.as_e164(text)) is not None:
-            pivot_hits.append(("Phone", "phone", e164, "HAS_PHONE", ("Person", "Enterprise")))
-        if tx.looks_like_id(text):
-            pivot_hits.append(("IdNumber", "id_key", tx.id_form(text), "HAS_ID", ("Person",)))
-            for prop in ("code", "uscc"):
-                for row in self._q(self.q.exact("Enterprise", prop, tx.id_form(text))):
-                    add(self._hit("Enterprise", row, 100.0, prop))
-        if "@" in text:
-            pivot_hits.append(("Email", "email", text.lower(), "HAS_EMAIL", ("Person",)))
-        for pivot, prop, value, edge, owners in pivot_hits:
-            for row in self._q(self.q.exact(pivot, prop, value)):
-                add(self._hit(pivot, row, 100.0, prop))
-                for owner in owners:
-                    if owner in want:
-                        for r in self._q(self.q.attached(pivot, row["key"], edge, owner, limit)):
-                            add(self._hit(owner, r, 95.0, prop))
-        norm = tx.normalise(text)
-        if norm:
-            for label, prop in TEXT_FIELDS:
-                if label in want:
-                    self._search_text(label, prop, norm, fuzzy, max(limit * 10, 200), add)
-        return sorted(hits.values(), key=lambda h: (-h.score, h.ref))[:limit]
-
-    def _search_text(self, label: str, prop: str, norm: str, fuzzy: bool, n: int, add) -> None:
-        pieces = tx.pieces(norm) if fuzzy else [norm]
-        for row in self._q(self.q.text_candidates(label, prop, pieces, n)):
-            value = (row["props"] or {}).get(prop)
-            if not fuzzy and (not value or norm not in tx.normalise(value)):
-                continue
-            s = tx.score(norm, value)
-            if s >= tx.MIN_SCORE:
-                add(self._hit(label, row, s, prop))
 
     # -- neighbourhood -------------------------------------------------------------------
     def _in_window(self, label: str, props: dict, since, until) -> bool:
