@@ -258,7 +258,6 @@ class CypherStore(SearchMixin):
     def _non_hubs(self, refs: list[NodeRef]) -> set[NodeRef]:
         return {r for r in refs if not self._path_hub(r)}
 
-
     def sharing_identifier(self, ref: NodeRef, limit: int = 500
                            ) -> list[tuple[NodeRef, str, NodeRef]]:
         """Other nodes linked to a pivot (phone, address, account, ID, e-mail) that ``ref``
