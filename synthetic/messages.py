@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from synthetic.cast import Cast
 from synthetic.catalog import BARCODES, CATALOG
-from synthetic.config import CHANNELS, COUNTRIES, DISTRICTS, TRADE_MODES, TRAF_MODES
+from synthetic.config import CHANNELS, COUNTRIES, DISTRICTS, NOTES, TRADE_MODES, TRAF_MODES
 from synthetic.frame import Frame
 from synthetic.identities import s10_ids
 from synthetic.population import FLAT_POD
@@ -118,7 +118,8 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     c_addr = take(reg.arr("addr"), np.where(imp, d["cons_addr"], -1))
     payer = np.where(imp, d["payer"], -1)
     has_disc = (disc != 0) | (rng.random(n) < 0.5)
-    reg_no = join("u", lpad(reg.np("p_true")[np.maximum(buyer, 0)] * 7 % 10**7, 7))
+    # the platform account follows the real person (all their refs), keyed by a permutation
+    reg_no = join("u", lpad(reg.np("p_true")[np.maximum(buyer, 0)] * 7919 % 10**7, 7))
     orders = pa.table({
         "order_no": order_no, "ebp_code": ebp_code, "ebc_code": ebc_code, "ie_flag": ie_flag,
         "order_time": iso(t_order), "goods_value": gv, "freight": d["freight"],
@@ -129,7 +130,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "buyer_telephone": _null_where(b_phone, rng.random(n) < 0.1),
         "consignee": b_name, "consignee_telephone": c_phone, "consignee_address": c_addr,
         "pay_code": _null_where(pay_code, exp), "pay_transaction_id": _null_where(txn, exp),
-        "note": _null_where(take(np.array(_notes(), dtype=object), d["note"]), d["note"] == 0),
+        "note": _null_where(take(np.array(NOTES, dtype=object), d["note"]), d["note"] == 0),
     })
     # goods lines
     items, titems = li["item"].astype(np.int64), li["true_item"].astype(np.int64)
@@ -257,11 +258,6 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
               "departures": departures}
     tampered = _tampered(f, ld, gnum, invt_no, order_no, ebp_code, gv, true_gv)
     return Built(tables, invt_no, tampered)
-
-
-def _notes() -> list[str]:
-    from synthetic.config import NOTES
-    return NOTES
 
 
 def _tampered(f: Frame, ld, gnum, invt_no, order_no, ebp_code, gv, true_gv) -> list[dict]:

@@ -78,7 +78,7 @@ class Registry:
         self.ent.append({
             "enterprise_code": code, "enterprise_name": name, "roles": roles,
             "uscc": (f"9133{(uscc_seed * 7919 + self._ent_seq) % 10**8:08d}"
-                     f"MA{_b36(self._ent_seq, 6)}"),
+                     f"MA{_b36(self._ent_seq * 7919 % 34**6, 6)}"),
             "legal_rep_name": legal_rep[0] if legal_rep else None,
             "legal_rep_id_number": legal_rep[1] if legal_rep else None,
             "telephone": telephone, "address": address, "country": country,

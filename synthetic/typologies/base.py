@@ -56,6 +56,10 @@ class Ctx:
         """Median ring size: ``at_100k`` at 100k declarations, growing gently with scale."""
         return at_100k * max(self.cfg.scale, 0.05) ** 0.3
 
+    def rand_date(self, lo: date, hi: date) -> date:
+        """A uniform random day in [lo, hi): no two planted firms share a tell-tale date."""
+        return lo + timedelta(days=int(self.rng.integers(0, max(1, (hi - lo).days))))
+
     def date_of(self, t: int) -> date:
         return date(1970, 1, 1) + timedelta(days=int(t // 86400))
 
@@ -76,7 +80,8 @@ class Ctx:
     def phone(self, style: int | None = None, owner: tuple[str, str] | None = None) -> int:
         num = int(mobiles(self.rng, 1)[0])
         st = int(self.rng.integers(0, 6)) if style is None else style
-        return self.reg.add_phone(num, st, owner, date(2024, 1, 1))
+        return self.reg.add_phone(num, st, owner, self.rand_date(date(2016, 1, 1),
+                                                                  date(2025, 3, 1)))
 
     def address(self, kind: str = "residential", city: str | None = None) -> int:
         """Register a new real address; returns its address_ref index."""
@@ -92,7 +97,8 @@ class Ctx:
         phone = self.phone(owner=(nm, pid)) if phone is None else phone
         pe = self.cast.pay_imp[0] if pay_ent is None else pay_ent
         acct = reg.add_account(reg.code(pe), str(self.rng.integers(10**15, 10**16)), nm, pid,
-                               "personal", date(2023, 5, 1), pay_ent=pe)
+                               "personal", self.rand_date(date(2016, 1, 1), date(2025, 1, 1)),
+                               pay_ent=pe)
         return reg.add_person_ref(reg.new_person_id(), nm, pid, pid, phone, addr, acct, None)
 
     def name(self, di: int, kind: str) -> str:

@@ -24,7 +24,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     out = []
     for n in heavy_sizes(rng, budget, 8, 1500, ctx.median(50)):
         s, e = ctx.span(2, 5)
-        seller = ctx.firm(ctx.name(2, "Trading"), "ebc", 2, date(2019, 3, 1))
+        since = ctx.rand_date(date(2015, 1, 1), date(2023, 1, 1))  # an established importer
+        seller = ctx.firm(ctx.name(2, "Trading"), "ebc", 2, since)
         sch = Scheme("T3", f"undervaluation: {n} orders declared at 0.3-0.8 x the real price")
         item = np.array([item_index(k) for k in rng.choice(_ITEMS, n)])
         true_price = CATALOG["price"][item] * rng.uniform(0.95, 1.1, n)

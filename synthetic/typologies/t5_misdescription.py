@@ -28,7 +28,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         k = int(rng.integers(2, 5))
         phone = reg.phone_text[ctx.phone()]
         addr = reg.address(ctx.address(str(rng.choice(["office", "warehouse"])), "Guangzhou"))
-        sellers = [ctx.firm(ctx.name(3, "Trading"), "ebc", 3, date(2023, 8, 1),
+        sellers = [ctx.firm(ctx.name(3, "Trading"), "ebc", 3,
+                            ctx.rand_date(date(2021, 1, 1), date(2024, 6, 1)),
                             phone=phone, address=addr) for _ in range(k)]
         true_item = item_index(str(rng.choice(_TRUE)))
         faces = [item_index(x) for x in rng.choice(_FACES, k, replace=False)]

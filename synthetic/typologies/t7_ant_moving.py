@@ -27,7 +27,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         phones = [ctx.phone() for _ in range(int(min(4, k // 10 + rng.integers(1, 3))))]
         addrs = [ctx.address() for _ in range(int(min(5, k // 8 + rng.integers(1, 3))))]
         mules = ctx.benign_refs(k)
-        seller = ctx.firm(ctx.name(5, "Trading"), "ebc", 5, date(2022, 2, 1))
+        since = ctx.rand_date(date(2019, 1, 1), date(2024, 6, 1))
+        seller = ctx.firm(ctx.name(5, "Trading"), "ebc", 5, since)
         good = item_index(str(rng.choice(["lipstick", "fishoil", "vitamin_sw", "serum_el"])))
         unit = CATALOG["price"][good]
         qty = np.maximum(1, np.floor(rng.uniform(900, 999, n) / unit))

@@ -36,7 +36,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             addr = reg.address(ctx.address(str(rng.choice(["office", "warehouse"])),
                                            DISTRICTS[int(di_old)][3]))
             o = ctx.firm(ctx.name(int(di_old), "Technology"), "ebc", int(di_old),
-                         date(2020, 6, 1), phone=phone, address=addr, rep=rep,
+                         ctx.rand_date(date(2016, 1, 1), date(2023, 1, 1)), phone=phone,
+                         address=addr, rep=rep,
                          status=str(rng.choice(["penalised", "dormant"])))
             keep = rng.random(3) < 0.75   # phone, address, legal rep reused
             reused += int(keep.sum())

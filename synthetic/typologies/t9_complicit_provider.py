@@ -23,20 +23,23 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(60)):
         s, e = ctx.span(2, 5)
         pay = ctx.firm(f"{rng.choice(['Xunfu', 'Jiefu', 'Huifu'])} Payment Co., Ltd.",
-                       "payment", 4, date(2024, 9, 1))
+                       "payment", 4, ctx.rand_date(date(2023, 6, 1), date(2025, 1, 1)))
         carrier = ctx.firm(f"{rng.choice(['Suda', 'Feichi'])} Express Co., Ltd.",
-                           "logistics", 4, date(2024, 7, 1))
+                           "logistics", 4,
+                           ctx.rand_date(date(2023, 6, 1), date(2025, 1, 1)))
         cast.logi_prefix[carrier] = "SD"
         sellers = list(rng.choice(cast.imp.ent, int(rng.integers(1, 4)), replace=False))
         buyers = ctx.benign_refs(max(2, n // 3))
         accts = {int(b): reg.add_account(reg.code(pay), str(rng.integers(10**15, 10**16)),
                                          reg.p_name[b], reg.p_id_raw[b], "personal",
-                                         date(2025, 1, 1), pay_ent=pay) for b in buyers}
+                                         ctx.rand_date(date(2024, 6, 1), date(2025, 3, 1)),
+                                         pay_ent=pay) for b in buyers}
         buyer = rng.choice(buyers, n)
         amount = rng.choice([500.0, 800.0, 1000.0, 1500.0, 2000.0, 3000.0], n)
         item = np.full(n, item_index("milk_a2"))
         f = ctx.import_frame(ctx.times(n, s, e), int(sellers[0]), buyer, item,
-                             np.ones(n), amount / 1.091, logi=carrier)
+                             np.ones(n), np.ceil(amount / 1.091 * 100) / 100 + 0.01,
+                             logi=carrier)  # goods + tax just above the round amount
         d = f.d
         d["ebc"][:] = rng.choice(sellers, n)
         d["acct"][:] = [accts[int(b)] for b in buyer]
