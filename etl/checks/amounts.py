@@ -43,13 +43,13 @@ SELECT invt_no,
     {money('o_actual_paid', 'o_currency')} AS observed, {money('e', 'o_currency')} AS expected,
     round(o_actual_paid - e, 2) AS delta,
     'Order actual paid ' || {money('o_actual_paid', 'o_currency')}
-      || CASE WHEN abs(o_actual_paid - e) < 0.005 THEN ' = ' ELSE ', but ' END
-      || 'goods ' || {num('o_goods_value')} || ' + freight ' || {num('coalesce(o_freight, 0)')}
-      || ' + tax ' || {num('coalesce(o_tax_total, 0)')} || ' - discount '
-      || {num('coalesce(o_discount, 0)')}
-      || CASE WHEN abs(o_actual_paid - e) < 0.005 THEN '.'
-              ELSE ' = ' || {money('e', 'o_currency')} || ' (difference '
-                   || {num('abs(o_actual_paid - e)')}
+      || CASE WHEN abs(o_actual_paid - e) < 0.005
+              THEN ' = goods + freight + tax - discount.'  -- cheap: most rows, numbers above
+              ELSE ', but goods ' || {num('o_goods_value')} || ' + freight '
+                   || {num('coalesce(o_freight, 0)')} || ' + tax '
+                   || {num('coalesce(o_tax_total, 0)')} || ' - discount '
+                   || {num('coalesce(o_discount, 0)')} || ' = ' || {money('e', 'o_currency')}
+                   || ' (difference ' || {num('abs(o_actual_paid - e)')}
                    || coalesce(', ' || format('{{:.2f}}', 100 * abs(o_actual_paid - e)
                                 / nullif(abs(e), 0)) || '%', '')
                    || CASE WHEN abs(o_actual_paid - e) <= {TOLERANCE_TL03} * abs(e) + {_EPS}
@@ -96,14 +96,15 @@ SELECT invt_no, CASE WHEN value_cny <= {LIMIT_ORDER} + {_EPS} THEN 'pass' ELSE '
     AS status,
     {money('value_cny', "'CNY'")} AS observed, '<= 5,000.00 CNY' AS expected,
     round(value_cny - {LIMIT_ORDER}, 2) AS delta,
-    'Declared value ' || {money('value', 'currency')} || ' (goods ' || {num('goods')}
-      || ' + freight ' || {num('freight')} || ')'
-      || CASE WHEN upper(currency) NOT IN ('CNY', 'RMB')
-              THEN ', about ' || {money('value_cny', "'CNY'")} ELSE '' END
-      || CASE WHEN value_cny <= {LIMIT_ORDER} + {_EPS}
-              THEN ' is within the RMB 5,000 per-order limit.'
-              ELSE ' exceeds the RMB 5,000 per-order limit by '
-                   || {num(f'value_cny - {LIMIT_ORDER}')} || '.' END AS explanation
+    CASE WHEN value_cny <= {LIMIT_ORDER} + {_EPS}
+         THEN 'Declared value ' || {money('value', 'currency')}
+              || ' is within the RMB 5,000 per-order limit.'
+         ELSE 'Declared value ' || {money('value', 'currency')} || ' (goods ' || {num('goods')}
+              || ' + freight ' || {num('freight')} || ')'
+              || CASE WHEN upper(currency) NOT IN ('CNY', 'RMB')
+                      THEN ', about ' || {money('value_cny', "'CNY'")} ELSE '' END
+              || ' exceeds the RMB 5,000 per-order limit by '
+              || {num(f'value_cny - {LIMIT_ORDER}')} || '.' END AS explanation
 FROM v WHERE value_cny IS NOT NULL
 """
 
@@ -153,8 +154,7 @@ SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'risk' END AS status,
     '>= net ' || {num('net_weight', 3)} || ' kg' AS expected,
     round(least(CASE WHEN w_found THEN w_weight END, gross_weight) - net_weight, 3) AS delta,
     CASE WHEN issues = ''
-         THEN 'Waybill and gross weight are at least the net weight '
-              || {num('net_weight', 3)} || ' kg.'
+         THEN 'Waybill and gross weight are at least the net weight.'
          ELSE 'Implausible weights: ' || issues || ' is below the declared net weight '
               || {num('net_weight', 3)} || ' kg.' END AS explanation
 FROM x
