@@ -370,14 +370,27 @@ def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake)
     assert path == PathResult([NodeRef("Person", "P1"), NodeRef("Phone", "+1"),
                                NodeRef("Person", "P2")], ["HAS_PHONE", "HAS_PHONE"])
     (call,) = fake.matching("shortestPath")
-    assert call.params == {"a": "P1", "b": "P2", "max_degree": store.max_degree}
+    assert call.params == {"a": "P1", "b": "P2", "max_degree": store.path_max_degree}
     assert call.read is True
     q = _plain(call.query)
     assert q.startswith("MATCH (a:Person {person_key: $a})\nMATCH (b:Person {person_key: $b})\n"
                         "MATCH p = shortestPath((a)-[*..4]-(b))\n"
-                        "WHERE all(n IN nodes(p) WHERE NOT n:Country AND NOT n:HsCode AND "
-                        "COUNT { (n)--() } <= $max_degree)\n")
+                        "WHERE all(n IN nodes(p) WHERE n = a OR n = b OR (NOT n:Country AND "
+                        "NOT n:HsCode AND COUNT { (n)--() } <= $max_degree))\n")
     assert "WHEN 'Phone' THEN n.phone" in q and "[r IN relationships(p) | type(r)] AS types" in q
+
+
+def test_shortest_path_may_end_at_one_hub_not_two(store, fake):
+    _existing(fake)
+    cn, us, p1 = NodeRef("Country", "CN"), NodeRef("Country", "US"), NodeRef("Person", "P1")
+    assert store.shortest_path(cn, us) is None
+    assert fake.matching("shortestPath") == []
+    store.shortest_path(p1, cn)
+    assert len(fake.matching("shortestPath")) == 1
+    fake.respond("AS degree", [{"degree": store.path_max_degree + 1}])  # P1 now a hub too
+    store._forget_degrees()
+    assert store.shortest_path(p1, cn) is None
+    assert len(fake.matching("shortestPath")) == 1
 
 
 def test_shortest_path_edge_cases(store, fake):

@@ -83,7 +83,8 @@ def shortest_path_query(from_label: str, from_key: str, to_label: str, to_key: s
                         max_hops: int, hub_labels: tuple[str, ...] | list[str],
                         key_expr: str) -> str:
     """One shortest undirected path between ``$a`` and ``$b`` of at most ``max_hops`` edges
-    avoiding hub labels and nodes with more than ``$max_degree`` edges.
+    whose inner nodes are neither of ``hub_labels`` nor of more than ``$max_degree`` edges
+    (the ends may be hubs).
 
     The bound must be a literal in a variable-length pattern, so ``max_hops`` (an int in
     1-6) is the one number formatted into the text. ``key_expr`` is the node key
@@ -94,10 +95,13 @@ def shortest_path_query(from_label: str, from_key: str, to_label: str, to_key: s
     if not 1 <= hops <= 6:
         raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
     not_hub = "".join(f"NOT n:{ident(h)} AND " for h in hub_labels)
+    # `all(n IN nodes(p) ...)` is a universal predicate: Neo4j checks it during its
+    # bidirectional search instead of filtering paths afterwards.
     return (f"MATCH (a:{ident(from_label)} {{{ident(from_key)}: $a}})\n"
             f"MATCH (b:{ident(to_label)} {{{ident(to_key)}: $b}})\n"
             f"MATCH p = shortestPath((a)-[*..{hops}]-(b))\n"
-            f"WHERE all(n IN nodes(p) WHERE {not_hub}COUNT {{ (n)--() }} <= $max_degree)\n"
+            f"WHERE all(n IN nodes(p) WHERE n = a OR n = b OR "
+            f"({not_hub}COUNT {{ (n)--() }} <= $max_degree))\n"
             f"RETURN [n IN nodes(p) | [labels(n)[0], {key_expr}]] AS nodes, "
             f"[r IN relationships(p) | type(r)] AS types")
 

@@ -7,8 +7,8 @@ delete what an earlier attempt of the same batch wrote (edges carry ``_batch``),
 schema and are checked before any Cypher is built; values travel only as ``$parameters``.
 
 The query API is :class:`~graph.store.cypher_base.CypherStore`'s, in the Neo4j dialect; only
-``shortest_path`` is overridden (the server's bidirectional ``shortestPath``, with the same
-hub rules), and ``ensure_schema`` adds TEXT indexes so name/address ``CONTAINS`` search uses
+``shortest_path`` is overridden (the server's bidirectional ``shortestPath``, under the
+same hub rules), and ``ensure_schema`` adds TEXT indexes so name/address ``CONTAINS`` search uses
 an index.
 
 Connect with :meth:`Neo4jStore.from_env`, which checks connectivity first: with no server,
@@ -147,9 +147,9 @@ class Neo4jStore(CypherStore):
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
         """A shortest path of at most ``max_hops`` (1-6) edges in either direction, or None.
 
-        The server's ``shortestPath`` (a bidirectional BFS next to the data) with the base
-        class's rules as a universal predicate, which Neo4j checks during the search: no
-        node of ``hub_labels``, none with more than ``max_degree`` edges.
+        The server's ``shortestPath`` (a bidirectional BFS next to the data) under the base
+        class's rules: no inner node of ``hub_labels`` or of more than ``path_max_degree``
+        edges; a hub may be an end, but not both ends.
         """
         if not 1 <= max_hops <= 6:
             raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
@@ -157,10 +157,12 @@ class Neo4jStore(CypherStore):
             return None
         if a == b:
             return PathResult([a], [])
+        if self._path_hub(a) and self._path_hub(b):
+            return None  # as in the base class: neither end may be expanded
         na, nb = self.schema.node(a.label), self.schema.node(b.label)
         query = shortest_path_query(na.label, na.key, nb.label, nb.key, max_hops,
                                     self.hub_labels, self.q.key_of("n", list(self.schema.nodes)))
-        rows = self.query(query, {"a": a.key, "b": b.key, "max_degree": self.max_degree})
+        rows = self.query(query, {"a": a.key, "b": b.key, "max_degree": self.path_max_degree})
         if not rows or rows[0]["nodes"] is None:
             return None
         nodes = [NodeRef(label, str(key)) for label, key in rows[0]["nodes"]]
