@@ -24,7 +24,7 @@ __all__ = ["build_scope", "build_base", "PAYER_KEY", "BURST_SECONDS"]
 #: Payments of one payer are grouped by account number, else by the payer's ID number.
 PAYER_KEY = "coalesce(p.payer_account_no, p.payer_id_number_norm)"
 #: Window of the TL-18 payment-burst rule, in seconds either side of a payment.
-BURST_SECONDS = 10
+BURST_SECONDS = 30
 
 _TOUCHED = """
 CREATE OR REPLACE TEMP TABLE tl_touched AS

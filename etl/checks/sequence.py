@@ -9,7 +9,7 @@ __all__ = ["CHECKS", "BURST_MIN"]
 
 #: A payment is part of a burst when its payer made at least this many payments within
 #: ``BURST_SECONDS`` either side of it (itself included).
-BURST_MIN = 5
+BURST_MIN = 3
 
 _EARLIER = ("(d.decl_time < s.decl_time OR (d.decl_time = s.decl_time "
             "AND d.invt_no < s.invt_no))")
