@@ -119,7 +119,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     payer = np.where(imp, d["payer"], -1)
     has_disc = (disc != 0) | (rng.random(n) < 0.5)
     # the platform account follows the real person (all their refs), keyed by a permutation
-    reg_no = join("u", lpad(reg.np("p_true")[np.maximum(buyer, 0)] * 7919 % 10**7, 7))
+    reg_no = join("u", lpad(reg.np("p_true")[np.maximum(buyer, 0)] * 6180339 % 10**7, 7))
     orders = pa.table({
         "order_no": order_no, "ebp_code": ebp_code, "ebc_code": ebc_code, "ie_flag": ie_flag,
         "order_time": iso(t_order), "goods_value": gv, "freight": d["freight"],

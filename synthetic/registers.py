@@ -22,6 +22,10 @@ CITY_CODE = {"Hangzhou": "3301", "Ningbo": "3302", "Shanghai": "3122", "Guangzho
              "Shenzhen": "4403", "Beijing": "1101", "Qingdao": "3702", "Zhengzhou": "4101",
              "Xiamen": "3502", "Chengdu": "5101", "Yiwu": "3307", "Shantou": "4405"}
 _B36 = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Weyl-sequence multipliers (~golden ratio x modulus, coprime with it): keys scatter over
+# their range from the first record on, so no key betrays when its record was created.
+_K_CODE, _K_USCC = 825919, 954748003          # mod 34**4, 34**6
+_K_PERSON, _K_ADDR = 61803399, 6180339        # mod 10**8, 10**7
 
 
 def _b36(n: int, width: int) -> str:
@@ -74,11 +78,11 @@ class Registry:
         """Register a firm and return its index; ``true_id`` links a second registration."""
         self._ent_seq += 1
         # the suffix is a permutation of the sequence, so codes do not reveal creation order
-        code = f"{CITY_CODE.get(city, '9999')}96{_b36(self._ent_seq * 7919 % 34**4, 4)}"
+        code = f"{CITY_CODE.get(city, '9999')}96{_b36(self._ent_seq * _K_CODE % 34**4, 4)}"
         self.ent.append({
             "enterprise_code": code, "enterprise_name": name, "roles": roles,
             "uscc": (f"9133{(uscc_seed * 7919 + self._ent_seq) % 10**8:08d}"
-                     f"MA{_b36(self._ent_seq * 7919 % 34**6, 6)}"),
+                     f"MA{_b36(self._ent_seq * _K_USCC % 34**6, 6)}"),
             "legal_rep_name": legal_rep[0] if legal_rep else None,
             "legal_rep_id_number": legal_rep[1] if legal_rep else None,
             "telephone": telephone, "address": address, "country": country,
@@ -99,7 +103,7 @@ class Registry:
         refs = []
         for s in styles:
             self.addr_rows.append({
-                "address_ref": f"A{(len(self.addr_rows) + 1) * 7919 % 10**7:07d}",
+                "address_ref": f"A{(len(self.addr_rows) + 1) * _K_ADDR % 10**7:07d}",
                 "address": address_text(a, s),
                 "country": "CN", "province": a.province, "city": a.city,
                 "district": a.district, "postcode": a.postcode, "address_kind": a.kind})
@@ -202,7 +206,7 @@ class Registry:
     @staticmethod
     def person_ref(i: int) -> str:
         """Key of ref ``i``: a permutation, so keys do not reveal creation order."""
-        return f"P{(i + 1) * 7919 % 10**8:08d}"
+        return f"P{(i + 1) * _K_PERSON % 10**8:08d}"
 
     # -- arrays for vectorised message building ------------------------------------------
     def arr(self, name: str) -> pa.Array:

@@ -439,3 +439,16 @@ def test_no_ground_truth_leaks_into_the_input(world):
             if pa.types.is_string(t.schema.field(c).type):
                 assert not pc.any(pc.match_substring(t[c], "SCH-")).as_py(), (f, c)
     assert re.search("SCH-", (world / "manifest.json").read_text()) is None
+
+
+def test_planted_entities_do_not_stand_out_by_key_or_row_order(world):
+    m = gt(world, "scheme_members.csv")
+    for table, etype, key in (("enterprises", "enterprise", "enterprise_code"),
+                              ("persons", "person", "person_ref")):
+        reg = read(world, table)
+        pos = reg.reset_index().set_index(key)["index"]
+        planted = m[m.entity_type == etype].entity_key.unique()
+        # planted records are spread through the file and the key range, not appended last
+        assert 0.2 < pos.loc[planted].mean() / len(reg) < 0.8, table
+        ranks = reg[key].str[-4:].rank(pct=True).set_axis(reg[key])
+        assert 0.2 < ranks.loc[planted].mean() < 0.8, table
