@@ -133,9 +133,10 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, src_sql: str, out: str,
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH p AS (SELECT *{''.join(', ' + x for x in typed)} FROM ({src_sql}))
-        SELECT *, len(_reasons) = 0 AS _ok FROM (
-            SELECT *, list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS _reasons
-            FROM p)""")
+        SELECT * EXCLUDE (_r), _r = '' AS _ok,
+               CASE WHEN _r = '' THEN []::VARCHAR[] ELSE string_split(_r, chr(31)) END
+                   AS _reasons
+        FROM (SELECT *, concat_ws(chr(31), {', '.join(reasons)}) AS _r FROM p)""")
     # Duplicate keys: found with a hash aggregate (cheap), then only those rows are touched.
     dups = f"_dups_{out}"
     con.execute(f"""
