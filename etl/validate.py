@@ -76,7 +76,7 @@ def typed_expr(f: Field) -> str | None:
 
 def _shown(v: str) -> str:
     """SQL for the value as shown in a reason: quoted, at most 60 characters."""
-    return f"'''' || left({v}, 60) || ''''"
+    return f"'''' || replace(left({v}, 60), chr(31), ' ') || ''''"
 
 
 def _reasons(f: Field, today: date) -> list[str]:
