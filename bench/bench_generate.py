@@ -54,12 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
         return proc.returncode
-    peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_gib = usage.ru_maxrss / 1024**2  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
     man = json.loads((out / "manifest.json").read_text())
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()
                and "ground_truth" not in p.parts)
     print(f"cbec generate --declarations {args.declarations:,} --format {args.format}")
     print(f"  wall time      {wall:8.1f} s   (budget {args.budget_s:.0f} s)")
+    print(f"  CPU time       {cpu:8.1f} s   (user+sys; {cpu / wall:.0%} of one core on "
+          "average: well under 100 % means the cores were shared)")
     print(f"  peak RSS       {peak_gib:8.2f} GiB (budget {args.budget_gib:.0f} GiB)")
     print(f"  output size    {size / 1024**2:8.1f} MiB (without ground_truth/)")
     print(f"  load average   {load0[0]:.2f} before, {load1[0]:.2f} after "
