@@ -133,7 +133,7 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
                      ("cons_phone", "p_phone"), ("buyer_phone", "p_phone"), ("acct", "p_acct")):
         d[col][imp] = ref if src is None else reg.np(src)[ref]
     d["payfirm"][imp] = reg.np("acct_ent")[d["acct"][imp]]
-    d["raw"][:] = np.where(imp & (rng.random(n) < 0.85), 1, 0)
+    d["raw"][:] = np.where(imp & (rng.random(n) < 0.92), 1, 0)  # not every payment has one
     # times
     t, promo = sample_times(rng, n, m0, m1)
     d["t_decl"][:] = t

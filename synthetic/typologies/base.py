@@ -160,7 +160,7 @@ class Ctx:
         d["buyer_phone"][:] = d["cons_phone"]
         d["acct"][:] = reg.np("p_acct")[buyer]
         d["payfirm"][:] = reg.np("acct_ent")[d["acct"]]
-        d["raw"][:] = np.where(rng.random(n) < 0.85, 1, 0)
+        d["raw"][:] = np.where(rng.random(n) < 0.92, 1, 0)
         d["t_decl"][:] = t
         _delays(d, rng, n)
         li = f.li
