@@ -452,3 +452,18 @@ def test_planted_entities_do_not_stand_out_by_key_or_row_order(world):
         assert 0.2 < pos.loc[planted].mean() / len(reg) < 0.8, table
         ranks = reg[key].str[-4:].rank(pct=True).set_axis(reg[key])
         assert 0.2 < ranks.loc[planted].mean() < 0.8, table
+
+
+def test_look_alikes_really_look_like_the_fraud(world, decl):
+    """A naive rule (fan-in, generic toy names, bursts) must also hit honest traffic."""
+    o = read(world, "orders")
+    d = decl[decl.ie_flag == "I"].merge(o, on=["order_no", "ebp_code"], suffixes=("", "_o"))
+    fan = d.groupby("consignee_address").buyer_id_number.nunique()
+    drop = fan.loc[d[d.typology == "T1"].consignee_address.unique()].median()
+    shared = d[d.lookalike.isin(["parcel_locker", "campus"])].consignee_address.unique()
+    assert fan.loc[shared].max() >= drop
+    lines = read(world, "declaration_lines").set_index("invt_no")
+    toys = lines.loc[decl[decl.lookalike == "unbranded_toy_exporter"].invt_no]
+    assert (toys.gmodel.str[0] == "0").mean() > 0.9
+    promo = pd.to_datetime(d[d.lookalike == "promotion_day"].order_time, errors="coerce")
+    assert (promo.dt.hour < 2).mean() > 0.3  # midnight sales bursts
