@@ -34,7 +34,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         f = ctx.import_frame(ctx.times(n, s, e), seller, rng.choice(buyers, n), item,
                              np.ones(n), np.round(true_price * factor, 2))
         f.li["true_price"][:] = np.round(true_price, 2)
-        f.d["raw"][:] = rng.choice([2, 1, 0], n, p=[0.5, 0.3, 0.2])
+        # half the raw records show the true amount, 30 % repeat the declared one, 20 % missing
+        k2, k1 = round(0.5 * n), round(0.3 * n)
+        f.d["raw"][:] = rng.permutation(np.repeat([2, 1, 0], [k2, k1, n - k2 - k1]))
         f.d["typ"][:] = TYP_CODE["T3"]
         sch.frame = f
         sch.member("enterprise", reg.code(seller), "undervaluing_seller")
