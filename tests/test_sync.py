@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from stg_factory import put_staging, small_world
+from stg_factory import put_staging
 from store_dump import dump_store
 from test_project import world
 
@@ -147,59 +147,6 @@ def test_batch_ids_follow_type_load_and_chunk(ws):
 
 
 # -- the whole load killed by SIGKILL and run again --------------------------------------
-DRIVER = """
-import sys, duckdb
-from etl.project import project
-from etl.sync import push
-from graph.store.ladybug_store import LadybugStore
-staging, graph, load_id, batch_rows = sys.argv[1:5]
-con = duckdb.connect(staging)
-project(con, load_id)
-store = LadybugStore(graph, buffer_pool_bytes=256 * 1024**2)
-store.ensure_schema()
-print(push(con, store, load_id, batch_rows=int(batch_rows)))
-store.close()
-con.close()
-"""
-
-
-def run_load(ws: Path, load_id: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "CBEC_CRASH_AT"}
-    if crash_at:
-        env["CBEC_CRASH_AT"] = crash_at
-    return subprocess.run([sys.executable, "-c", DRIVER, str(ws / "staging.duckdb"),
-                           str(ws / "graph"), load_id, "15"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-
-@pytest.mark.slow
-def test_load_killed_mid_sync_and_rerun_equals_uninterrupted(tmp_path):
-    """Killed after CONTACT's first batch (its other batches and later types unsent); the
-    window between a store write and its mark is covered in-process above."""
-    stores = {}
-    for name in ("crashed", "clean"):
-        ws = tmp_path / name
-        ws.mkdir()
-        con = duckdb.connect(str(ws / "staging.duckdb"))
-        put_staging(con, small_world(40))
-        con.close()
-    first = run_load(tmp_path / "crashed", "L1", "push:CONTACT")
-    assert first.returncode == -9, first.stderr  # it really died at the crash point
-    again = run_load(tmp_path / "crashed", "L2")
-    assert again.returncode == 0, again.stderr
-    clean = run_load(tmp_path / "clean", "L1")
-    assert clean.returncode == 0, clean.stderr
-    for name in ("crashed", "clean"):
-        store = LadybugStore(tmp_path / name / "graph", read_only=True, buffer_pool_bytes=POOL)
-        stores[name] = (store_counts(store), dump_store(store))
-        store.close()
-    assert stores["crashed"][0] == stores["clean"][0]
-    assert stores["crashed"][1] == stores["clean"][1]
-    con = duckdb.connect(str(tmp_path / "clean" / "staging.duckdb"), read_only=True)
-    assert stores["clean"][0] == table_counts(con)
-    con.close()
-
-
 def cbec(*args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "CBEC_CRASH_AT"}
     env["CBEC_SYNC_BATCH_ROWS"] = "200"  # several batches per edge type, so a kill is mid-type
