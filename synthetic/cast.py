@@ -213,12 +213,15 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
             look.append(_LOOK["unbranded_toy_exporter"])
             items.append(rng.choice(TOY_ITEMS, 4))
     m = len(ent)
+    # heavy-tailed seller sizes, but no single seller above 4 % of its side's volume
     w = rng.pareto(1.3, m) + 0.2
+    for _ in range(3):
+        w = np.minimum(w / w.sum(), 0.04)
     look_a = np.array(look, np.int8)
-    if side == "E":  # fix look-alike volumes: POP MART ~0.4 %, toy exporters ~2 % of exports
+    if side == "E":  # fix look-alike volumes: POP MART ~0.8 %, toy exporters ~2 % of exports
         w = w / w[look_a == 0].sum()
         pm, toy = look_a == _LOOK["legit_popmart"], look_a == _LOOK["unbranded_toy_exporter"]
-        w[pm] = 0.004 / pm.sum()
+        w[pm] = 0.008 / pm.sum()
         wt = rng.pareto(2.0, toy.sum()) + 0.5
         w[toy] = 0.02 * wt / wt.sum()
     carriers = (cast.express_imp + cast.postal) if side == "I" else (
