@@ -66,7 +66,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         under = rng.permutation(np.arange(n) < round(0.3 * n))  # exactly ~30 % under-declared
         qty = np.where(under, np.maximum(1, np.round(true_qty / rng.uniform(2, 10, n))), true_qty)
         face = np.array([item_index(x) for x in rng.choice(_FACES, n)])
-        face = np.where(rng.random(n) < 0.9, face, item_index("vinyl_omit"))
+        # brand type 0 in ~90 %; the rest name a foreign brand type with the brand omitted
+        face = np.where(rng.permutation(np.arange(n) < round(0.9 * n)), face,
+                        item_index("vinyl_omit"))
         f = ctx.export_frame(
             t, rng.choice(shippers, n), face,
             np.full(n, item_index("labubu_fake")), qty, true_qty,
