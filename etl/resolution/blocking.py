@@ -6,9 +6,10 @@ forms no pairs and is no evidence. Caps keep the pair count linear in the number
 (at most ``cap * (cap - 1) / 2`` pairs per block) and are the guard against gluing
 hundreds of innocent people into one "person" through the one identifier they share.
 
-Incremental runs: each node's fingerprint (its attributes, identifiers and whether each
-identifier is a hub) is kept in ``resolution_state``; only nodes whose fingerprint is new or
-changed (the *delta*) are compared, against every node that shares a block with them.
+Incremental runs: each node's fingerprint (its attributes, identifiers, whether each
+identifier is a hub and the size of each block it shares) is kept in ``resolution_state``;
+only nodes whose fingerprint is new or changed (the *delta*) are compared, against every
+node that shares a block with them.
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ def compute_delta(con: duckdb.DuckDBPyConnection, label: str,
         SELECT a.key, md5(concat_ws('|', {attrs})) || ':' || coalesce(CAST(i.h AS VARCHAR), '')
                AS fingerprint
         FROM res_attr a LEFT JOIN (
-            -- order-free digest of the node's identifiers and whether each is a hub
-            SELECT key, bit_xor(hash(kind, value, usable)) AS h FROM res_block GROUP BY key
+            -- order-free digest of the node's identifiers, whether each is a hub and, if
+            -- not, who else is in the block: a newcomer to a block re-scores its members
+            -- (a masked ID is exclusive, so a second fitting clear ID changes old links)
+            SELECT key, bit_xor(hash(kind, value, usable, CASE WHEN usable THEN n END)) AS h
+            FROM res_block GROUP BY key
         ) i ON i.key = a.key
     """)
     con.execute(f"""

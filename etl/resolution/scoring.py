@@ -127,7 +127,35 @@ def _persons(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     id_conflict = (both_strong & (df["a_strong"] == df["b_strong"])).to_numpy()
     birth_conflict = _compare(df, "birth_year", equal=False)
     w = np.where(id_conflict | birth_conflict, VETO, w)
+    if "s_idsig" in df:
+        w = _exclusive_signatures(df, w, tags)
     return w, _method(lab, tags)
+
+
+def _exclusive_signatures(df: pd.DataFrame, w: np.ndarray, tags: list[list[str]]) -> np.ndarray:
+    """A masked number belongs to one documented person at most.
+
+    When one record's masked ID (region + last four) and name fit two different clear IDs,
+    e.g. two people called "Chen Taoyu" born in one district whose numbers end alike, the
+    signature cannot tell them apart: links that only stand thanks to it are dropped.
+    """
+    idsig = EVIDENCE["Person"]["idsig"]
+    a_clear = (df["a_strong"] == "clear").fillna(False).to_numpy(dtype=bool)
+    b_clear = (df["b_strong"] == "clear").fillna(False).to_numpy(dtype=bool)
+    relies = (df["s_idsig"].to_numpy(dtype=bool) & (w >= THRESHOLD) & (w - idsig < THRESHOLD)
+              & (a_clear ^ b_clear))
+    if not relies.any():
+        return w
+    holder = np.where(a_clear, df["b"].to_numpy(), df["a"].to_numpy())
+    clear = np.where(a_clear, df["a"].to_numpy(), df["b"].to_numpy())
+    fits = pd.DataFrame({"holder": holder[relies], "clear": clear[relies]})
+    ambiguous = set(fits.groupby("holder")["clear"].nunique().loc[lambda n: n > 1].index)
+    if not ambiguous:
+        return w
+    drop = relies & np.isin(holder, list(ambiguous))
+    for i in np.flatnonzero(drop):
+        tags[i].append("idsig_ambiguous")
+    return np.where(drop, w - idsig, w)
 
 
 def _enterprises(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
