@@ -345,3 +345,7 @@ def test_masked_id_fitting_two_documented_people_links_neither():
     assert not scored["linked"].any()
     assert all("idsig_ambiguous" in m for m in scored["method"])
     assert score_pairs("Person", pairs.iloc[:1])["linked"].all()  # one fit alone: linked
+    # the record also shares a phone with the first: that link stands, the other goes
+    pairs.loc[0, "s_phone"] = True
+    scored = score_pairs("Person", pairs)
+    assert scored["linked"].tolist() == [True, False]

@@ -142,13 +142,14 @@ def _exclusive_signatures(df: pd.DataFrame, w: np.ndarray, tags: list[list[str]]
     idsig = EVIDENCE["Person"]["idsig"]
     a_clear = (df["a_strong"] == "clear").fillna(False).to_numpy(dtype=bool)
     b_clear = (df["b_strong"] == "clear").fillna(False).to_numpy(dtype=bool)
-    relies = (df["s_idsig"].to_numpy(dtype=bool) & (w >= THRESHOLD) & (w - idsig < THRESHOLD)
-              & (a_clear ^ b_clear))
+    fit = df["s_idsig"].to_numpy(dtype=bool) & (w >= THRESHOLD) & (a_clear ^ b_clear)
+    relies = fit & (w - idsig < THRESHOLD)
     if not relies.any():
         return w
     holder = np.where(a_clear, df["b"].to_numpy(), df["a"].to_numpy())
     clear = np.where(a_clear, df["a"].to_numpy(), df["b"].to_numpy())
-    fits = pd.DataFrame({"holder": holder[relies], "clear": clear[relies]})
+    # every clear ID the record fits counts, also one it is linked to on other evidence too
+    fits = pd.DataFrame({"holder": holder[fit], "clear": clear[fit]})
     ambiguous = set(fits.groupby("holder")["clear"].nunique().loc[lambda n: n > 1].index)
     if not ambiguous:
         return w
