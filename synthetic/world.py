@@ -137,10 +137,9 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         gt_decl.append(pa.table({
             "invt_no": built.invt_no,
             "scheme_id": take(scheme_ids, sid),
-            "typology": pa.array(np.array(TYPOLOGIES, dtype=object)[f.d["typ"]], pa.string())
-            .cast(pa.string()),
+            "typology": take(TYPOLOGIES, np.where(f.d["typ"] > 0, f.d["typ"], -1)),
             "is_malicious": pa.array(f.d["typ"] > 0),
-            "lookalike": pa.array(np.array(LOOKALIKES, dtype=object)[f.d["look"]], pa.string()),
+            "lookalike": take(LOOKALIKES, np.where(f.d["look"] > 0, f.d["look"], -1)),
         }))
         tampered += built.tampered
         malformed += log
@@ -168,12 +167,7 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
 
 def _ground_truth(gt: Path, schemes, gt_decl, tampered, malformed, reg) -> None:
     gt.mkdir(parents=True, exist_ok=True)
-    decl = pa.concat_tables(gt_decl)
-    for col in ("typology", "lookalike"):
-        c = decl.column(col)
-        decl = decl.set_column(decl.column_names.index(col), col,
-                               pa.array([v or None for v in c.to_pylist()], pa.string()))
-    pq.write_table(decl, gt / "declarations.parquet")
+    pq.write_table(pa.concat_tables(gt_decl), gt / "declarations.parquet")
     iso = lambda t: str(np.datetime64(int(t), "s"))  # noqa: E731
     rows = []
     for s in schemes:
