@@ -21,7 +21,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     out = []
     for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(60)):
         s, e = ctx.span(2, 6)
-        k = int(np.clip(n // 4, 5, 200))
+        k = int(np.clip(n // 3, min(20, max(5, n // 2)), 200))  # 20-200 recipients, fewer if tiny
         org = ctx.person()
         # a few shared contact points, more for bigger crews
         phones = [ctx.phone() for _ in range(int(min(4, k // 10 + rng.integers(1, 3))))]
