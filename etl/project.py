@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from etl.keys import create_key_macros
-from etl.project_sql import CHECKED_ENDPOINTS, EDGE_SQL, NODE_SQL, PERSON_MENTIONS
+from etl.project_sql import CHECKED_ENDPOINTS, EDGE_SQL, MAY_REPEAT, NODE_SQL, PERSON_MENTIONS
 from etl.stg_columns import ensure_staging_tables
 from graph.schema import GraphSchema, load_schema
 
@@ -149,7 +149,8 @@ def _build_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema, load_id: s
                     key = schema.node(label).key
                     cond.append(f"{side} IN (SELECT {key} FROM {node_table(label)})")
             parts.append(f"SELECT * FROM _e_{name} WHERE " + " AND ".join(cond))
-        select = f"SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)})"
+        distinct = "DISTINCT " if name in MAY_REPEAT else ""
+        select = f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)})"
         changed[edge_table(name)] = _replace_keeping_lineage(
             con, edge_table(name), select, cols, "from_key", load_id)
     for name in RESOLUTION_EDGES:

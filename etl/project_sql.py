@@ -23,7 +23,7 @@ Choices that shape the graph (and why):
 
 from __future__ import annotations
 
-__all__ = ["PERSON_MENTIONS", "EDGE_SQL", "NODE_SQL", "CHECKED_ENDPOINTS"]
+__all__ = ["PERSON_MENTIONS", "EDGE_SQL", "NODE_SQL", "CHECKED_ENDPOINTS", "MAY_REPEAT"]
 
 # One row per person mention; anchor_* names the node the mention hangs off and
 # anchor_edge the edge type that links them (NULL for registers without a message).
@@ -178,6 +178,12 @@ EDGE_SQL: dict[str, str] = {
                    "raw_payments"),
     "PROCESSED_BY": _edge("Payment", _PAYMENT, "Enterprise", "pay_code", "payments"),
 }
+
+# Edge types whose blocks can yield the same edge twice (a person's phone, ID, e-mail, address
+# or account named by several rows): de-duplicated. Every other block yields each edge once,
+# since it takes one edge per row of a table keyed on the edge's from-node (or line), and
+# de-duplicating 15M rows at 1M declarations costs a large share of the projection.
+MAY_REPEAT = frozenset({"HAS_ID", "HAS_PHONE", "HAS_EMAIL", "LOCATED_AT", "HOLDS"})
 
 # Labels whose nodes exist only where a message or register row does: edges naming a
 # missing one (an order never received, say) are dropped. Every other label is created

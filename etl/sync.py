@@ -180,10 +180,11 @@ def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, t
         FROM {edge_table(edge_type)} WHERE from_label = $f AND to_label = $to
     """, {"f": frm, "to": to})
     _plan_edges(con, edge_type, frm, to, load_id, batch_rows)
-    pending = [r[0] for r in con.execute(
-        "SELECT batch FROM graph_sync WHERE kind = 'edge' AND name = $t AND from_label = $f "
-        "AND to_label = $to AND done_at IS NULL ORDER BY batch",
-        {"t": edge_type, "f": frm, "to": to}).fetchall()]
+    planned = dict(con.execute(
+        "SELECT batch, rows FROM graph_sync WHERE kind = 'edge' AND name = $t AND "
+        "from_label = $f AND to_label = $to AND done_at IS NULL ORDER BY batch",
+        {"t": edge_type, "f": frm, "to": to}).fetchall())
+    pending = sorted(planned)
     if pending:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE _outbox AS
@@ -201,11 +202,12 @@ def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, t
         written = store.write_edges(edge_type, frm, to, rows, batch)
         crash_point(f"push:{edge_type}:unmarked")
         con.execute("BEGIN TRANSACTION")
-        # Edges planned by an earlier run that the projection no longer has were not sent:
-        # forget them, so they count as new if they come back.
-        con.execute("DELETE FROM graph_sync_edges WHERE edge_type = $t AND batch = $b AND "
-                    "edge_id NOT IN (SELECT _id FROM _outbox WHERE batch = $b)",
-                    {"t": edge_type, "b": batch})
+        if rows.num_rows < planned[batch]:
+            # Edges planned by an earlier run that the projection no longer has were not
+            # sent: forget them, so they count as new if they come back.
+            con.execute("DELETE FROM graph_sync_edges WHERE edge_type = $t AND batch = $b AND "
+                        "edge_id NOT IN (SELECT _id FROM _outbox WHERE batch = $b)",
+                        {"t": edge_type, "b": batch})
         con.execute("UPDATE graph_sync SET done_at = now(), rows = $n WHERE batch = $b",
                     {"b": batch, "n": written})
         con.execute("COMMIT")
