@@ -211,3 +211,17 @@ def rows_of(con, table, where):
     cur = con.execute(f"SELECT * EXCLUDE (_load_id) FROM {table} WHERE {where}")
     names = [d[0] for d in cur.description]
     return dict(zip(names, cur.fetchall()[0], strict=True))
+
+
+def test_no_edge_table_holds_a_row_twice(con):
+    # only the MAY_REPEAT types are de-duplicated; every other block must yield each edge once
+    put_staging(con, {"persons": [dict(person_ref="P5", name="Li Na", name_norm="LINA",
+                                       id_number_norm=VALID_ID, id_number_valid=True,
+                                       telephone_e164=PHONE_SHARED, email="lina@example.cn")]},
+                load_id="L2")
+    project(con, "L2")
+    for e in load_schema().edges:
+        n, d = rows(con, f"SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * EXCLUDE "
+                         f"(_load_id) FROM edge_{e})) FROM edge_{e}")[0]
+        assert n == d, e
+    assert rows(con, "SELECT count(*) FROM edge_HAS_EMAIL") == [(1,)]
