@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 
 from synthetic.cast import Cast, Sellers
-from synthetic.catalog import CATALOG
+from synthetic.catalog import CATALOG, IMPORT_ITEMS
 from synthetic.config import COUNTRIES, EXPORT_SHARES, IMPORT_SHARES, LOOKALIKES, POD, TRADE_MODES
 from synthetic.frame import Frame
 
@@ -164,16 +164,16 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
     qty = np.where(b2b, np.minimum(rng.geometric(0.045, len(ld)) + 4, 200),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))
-    # imports stay under the RMB 5,000 per-order limit (TL-11): fewer units, then cheaper
-    # extra lines; the few orders still over it are documented natural noise
+    # imports stay under the RMB 5,000 per-order limit (TL-11): fewer units, then a cheap
+    # add-on instead of further expensive lines
     nl = d["n_lines"].astype(np.int64)[ld]
     cap = np.maximum(1, np.floor(4900 / (nl * price)))
     qty = np.where(lexp, qty, np.minimum(qty, cap))
     gv = np.bincount(ld, weights=price * qty, minlength=n)
     fix = ~lexp & (gv[ld] > 4950) & (np.arange(len(ld)) != _first_lines(d)[ld])
     if fix.any():
-        s_items = cast.imp.items[np.minimum(lsel[fix], len(cast.imp.ent) - 1)]
-        cheapest = s_items[np.arange(fix.sum()), CATALOG["price"][s_items].argmin(axis=1)]
+        # extra lines become a small add-on (the cheapest import item, one unit)
+        cheapest = np.full(int(fix.sum()), IMPORT_ITEMS[CATALOG["price"][IMPORT_ITEMS].argmin()])
         items = items.copy()
         items[fix] = cheapest
         sku = 1 + 0.05 * (((lsel[fix] * 31 + cheapest) % 7) - 3) / 3
