@@ -5,8 +5,6 @@ Heavy imports live inside the commands so ``cbec --help`` stays fast.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 app = typer.Typer(

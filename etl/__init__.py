@@ -1,1 +1,1 @@
-"""ETL: raw CBEC extracts in, validated canonical tables out (DuckDB staging), fed to the graph store."""
+"""ETL: raw CBEC extracts in, validated canonical tables out (DuckDB staging), then the graph."""

@@ -10,53 +10,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["register", "render_reports"]
-
-
-def render_reports(rows: list[dict], title: str):
-    """A rich table of reconciliation rows (one per table and source file) with a total."""
-    from rich.table import Table
-
-    t = Table(title=title, title_justify="left")
-    t.add_column("table")
-    t.add_column("source file")
-    nums = ("rows_in", "inserted", "updated", "unchanged", "quarantined")
-    for n in nums:
-        t.add_column(n.replace("_", " "), justify="right")
-    totals = dict.fromkeys(nums, 0)
-    for r in rows:
-        t.add_row(r["table_name"], r["source_file"], *(f"{r[n]:,}" for n in nums),
-                  style="yellow" if r["quarantined"] else None)
-        for n in nums:
-            totals[n] += r[n]
-    t.add_section()
-    t.add_row("total", f"{len(rows)} files", *(f"{totals[n]:,}" for n in nums), style="bold")
-    return t
-
-
-def _render_downstream(console, result) -> None:
-    """Print what the downstream steps returned (tables as tables, the rest as text)."""
-    from rich.table import Table
-
-    for name, out in result.downstream.items():
-        if out is None:
-            continue
-        if hasattr(out, "to_dict") and hasattr(out, "columns"):  # a DataFrame
-            t = Table(title=f"three-list checks ({name})" if name == "checks" else name,
-                      title_justify="left")
-            for c in out.columns:
-                t.add_column(str(c))
-            for row in out.itertuples(index=False):
-                t.add_row(*(str(x) for x in row))
-            console.print(t)
-        elif isinstance(out, dict):
-            body = ", ".join(f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}"
-                             for k, v in out.items())
-            label = {"project": "graph projection", "sync": "written to the graph"}.get(name,
-                                                                                       name)
-            console.print(f"[bold]{label}[/]: {body or 'nothing new'}", highlight=False)
-        else:
-            console.print(f"[bold]{name}[/]: {out}", highlight=False)
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -74,6 +28,8 @@ def register(app: typer.Typer) -> None:
             "(see docs/mapping-example.yaml).")] = None,
         fmt: Annotated[str, typer.Option(
             "--format", help="auto, csv, parquet or jsonl.")] = "auto",
+        by_file: Annotated[bool, typer.Option(
+            "--by-file", help="Reconcile per source file instead of per table.")] = False,
     ) -> None:
         """Load extracts: validate, quarantine, normalise, stage in DuckDB, push to the graph.
 
@@ -81,6 +37,8 @@ def register(app: typer.Typer) -> None:
         field and reason. Loading the same files again changes nothing; a load killed
         half-way and run again ends where an uninterrupted one does.
         """
+        import time
+
         from rich.console import Console
         from rich.markup import escape
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -93,6 +51,7 @@ def register(app: typer.Typer) -> None:
         progress = Progress(TextColumn("{task.description}"), BarColumn(),
                             TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                             console=console, transient=False)
+        t0 = time.perf_counter()
         try:
             with progress:
                 result = load(input_dir, workspace, mapping, fmt, progress=progress,
@@ -100,20 +59,35 @@ def register(app: typer.Typer) -> None:
         except (LoadError, MappingError, FileNotFoundError) as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from exc
+        from etl import report
+
         con = open_staging(workspace)
         try:
             rows = reports(con, result.load_id, result.run)
+            console.print(report.reconciliation_table(
+                rows, f"Reconciliation, load {result.load_id} (run {result.run}): rows in = "
+                "inserted + updated + unchanged + quarantined", by_file=by_file))
+            q = sum(r["quarantined"] for r in rows)
+            if q:
+                console.print(report.quarantine_table(con, result.load_id))
+                console.print(f"{q:,} rows quarantined, each with file, row, field and reason: "
+                              f"{escape(str(Path(workspace) / 'quarantine' / result.load_id))}/",
+                              highlight=False)
         finally:
             con.close()
-        console.print(render_reports(rows, f"Reconciliation, load {result.load_id} "
-                                     f"(run {result.run})"))
-        q = sum(r["quarantined"] for r in rows)
-        if q:
-            console.print(f"{q:,} rows quarantined: "
-                          f"{escape(str(Path(workspace) / 'quarantine' / result.load_id))}/",
-                          highlight=False)
         skipped = [t.table for t in result.tables if t.skipped]
         if skipped:
             console.print("resumed: already staged by this load before an interruption: "
                           + ", ".join(skipped), highlight=False)
-        _render_downstream(console, result)
+        d = result.downstream
+        if d.get("checks") is not None:
+            console.print(report.checks_table(d["checks"]))
+        if d.get("resolve") is not None:
+            console.print(report.resolution_table(d["resolve"]))
+        if d.get("project") is not None or d.get("sync") is not None:
+            projected = dict(d.get("project") or {})
+            if d.get("resolve") is not None:  # SAME_AS is written by resolution, not projection
+                projected["edge_SAME_AS"] = d["resolve"].links
+            console.print(report.graph_table(projected, d.get("sync")))
+        console.print(f"done in {time.perf_counter() - t0:.1f} s. Explore: [bold]cbec search TEXT "
+                      f"-w {escape(str(workspace))}[/], cbec neighbours, cbec path, cbec shared")
