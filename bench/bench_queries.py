@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from etl.normalise import normalise_name
 from graph.store.base import NodeRef
 from graph.store.ladybug_store import LadybugStore
 
@@ -80,11 +81,11 @@ def synthesise(scale: float, seed: int):
         "Country": pa.table({"iso2": k["Country"]}),
         "HsCode": pa.table({"gcode": k["HsCode"]}),
         "Enterprise": pa.table({"code": k["Enterprise"], "name": ent_names,
-                                "name_norm": ent_names}),
+                                "name_norm": [normalise_name(x) for x in ent_names]}),
         "Person": pa.table({"person_key": k["Person"], "name": person_names,
-                            "name_norm": person_names}),
+                            "name_norm": [normalise_name(x) for x in person_names]}),
         "Address": pa.table({"address_key": k["Address"],
-                             "address_norm": [f"road {i % 997} no {i}" for i in
+                             "address_norm": [f"NO {i} RD {i % 997}" for i in
                                               range(n["Address"])]}),
         "Phone": pa.table({"phone": k["Phone"]}),
         "IdNumber": pa.table({"id_key": k["IdNumber"]}),

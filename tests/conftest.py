@@ -13,6 +13,7 @@ from datetime import datetime
 import pyarrow as pa
 import pytest
 
+from etl.normalise import normalise_address, normalise_name
 from graph.store.base import NodeRef
 
 STORES = ["ladybug", "neo4j"]
@@ -83,20 +84,23 @@ def ring_nodes() -> dict[str, pa.Table]:
             code=["S1", "S2", "PLAT", "SF"],
             name=["Shenzhen Star Light Trading Co., Ltd.", "Guangzhou Bright Moon Trading Co.",
                   "Global Mall Platform", "Swift Freight Logistics"],
-            name_norm=["shenzhen star light trading co ltd", "guangzhou bright moon trading co",
-                       "global mall platform", "swift freight logistics"],
+            name_norm=[normalise_name(n) for n in (
+                "Shenzhen Star Light Trading Co., Ltd.", "Guangzhou Bright Moon Trading Co.",
+                "Global Mall Platform", "Swift Freight Logistics")],
             roles=["ebc", "ebc", "ebp", "logistics"],
             uscc=["91440300MA5DXXXX1A", None, None, None]),
         "Person": _t(
             person_key=["id:" + P1_ID, "nm:lina", "nm:wangfang", "nm:loner", *CHAIN],
             name=["Zhang Wei", "Li Na", "Wang Fang", "Lonely Person",
                   *[f"Chain Link {i}" for i in range(8)]],
-            name_norm=["zhang wei", "li na", "wang fang", "lonely person",
-                       *[f"chain link {i}" for i in range(8)]]),
+            name_norm=[normalise_name(n) for n in ("Zhang Wei", "Li Na", "Wang Fang",
+                                                   "Lonely Person",
+                                                   *[f"Chain Link {i}" for i in range(8)])]),
         "Phone": _t(phone=[PHONE, "+8613900139000"], country=["CN", "CN"]),
         "Address": _t(address_key=[ADDRESS, "addr-chaoyang-9"],
                       address=["深圳市南山区科技园1号", "北京市朝阳区建国路9号"],
-                      address_norm=["深圳市南山区科技园1号", "北京市朝阳区建国路9号"]),
+                      address_norm=[normalise_address(a) for a in ("深圳市南山区科技园1号",
+                                                                   "北京市朝阳区建国路9号")]),
         "IdNumber": _t(id_key=[P1_ID], masked=["110105-1992"]),
         "PaymentAccount": _t(account_key=[ACCOUNT, "PAYCO|6222000000000000002"],
                              holder_name=["Zhang Wei", "Wang Fang"]),

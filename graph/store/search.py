@@ -62,19 +62,18 @@ class SearchMixin:
                     if owner in want:
                         for r in self._q(self.q.attached(pivot, row["key"], edge, owner, limit)):
                             add(self._hit(owner, r, 95.0, prop))
-        norm = tx.normalise(text)
-        if norm:
-            for label, prop in TEXT_FIELDS:
-                if label in want:
-                    self._search_text(label, prop, norm, fuzzy, max(limit * 10, 200), add)
+        for label, prop in TEXT_FIELDS:
+            if label in want and tx.normalise(text, prop):
+                self._search_text(label, prop, text, fuzzy, max(limit * 10, 200), add)
         return sorted(hits.values(), key=lambda h: (-h.score, h.ref))[:limit]
 
-    def _search_text(self, label: str, prop: str, norm: str, fuzzy: bool, n: int, add) -> None:
-        pieces = tx.pieces(norm) if fuzzy else [norm]
+    def _search_text(self, label: str, prop: str, text: str, fuzzy: bool, n: int, add) -> None:
+        norm = tx.normalise(text, prop)
+        pieces = tx.pieces(text, prop) if fuzzy else [norm]
         for row in self._q(self.q.text_candidates(label, prop, pieces, n)):
             value = (row["props"] or {}).get(prop)
-            if not fuzzy and (not value or norm not in tx.normalise(value)):
+            if not fuzzy and (not value or norm not in tx.normalise(value, prop)):
                 continue
-            s = tx.score(norm, value)
+            s = tx.score(norm, value, prop)
             if s >= tx.MIN_SCORE:
                 add(self._hit(label, row, s, prop))

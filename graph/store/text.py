@@ -9,18 +9,21 @@ Examples
 >>> looks_like_id("11010519920307451x")
 True
 >>> normalise("  Shenzhen  Star-Light Trading Co., Ltd. ")
-'shenzhen star light trading co ltd'
+'SHENZHENSTARLIGHTTRADINGCOLTD'
 >>> pieces("zhang weii")
-['zhang weii', 'zhang', 'weii', 'zh', 'ang', 'we', 'ii']
+['ZHANGWEII', 'ZHANG', 'WEII', 'ZH', 'ANG', 'WE', 'II']
+>>> pieces("Rm 1203, Bldg 5", "address_norm")
+['RM 1203 BLDG 5', 'RM', '1203', 'BLDG', '12', '03', 'BL', 'DG']
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import phonenumbers
 from rapidfuzz import fuzz
+
+from etl.normalise import normalise_address, normalise_name
 
 __all__ = ["as_e164", "looks_like_id", "normalise", "pieces", "score", "MIN_SCORE"]
 
@@ -59,18 +62,30 @@ def looks_like_id(text: str) -> bool:
     return bool(_ID_LIKE.match(id_form(text)))
 
 
-def normalise(text: str) -> str:
-    """Lower case, NFKC, runs of non-alphanumerics as one space: how names are compared."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    return _NON_ALNUM.sub(" ", t).strip()
+# The stored text properties hold the ETL's normal forms (etl/normalise.py); a query is put
+# in the same form, or search and staging would disagree on every name.
+_FORMS = {"name_norm": normalise_name, "address_norm": normalise_address}
 
 
-def pieces(norm: str) -> list[str]:
-    """Substrings whose containment makes a node a candidate: the whole text, its words,
-    and the halves of longer words, so one typo leaves at least one piece intact."""
-    out: list[str] = [norm] if norm else []
-    words = [w for w in norm.split() if len(w) >= 2]
-    out += [w for w in words if w != norm]
+def normalise(text: str, prop: str = "name_norm") -> str:
+    """``text`` in the normal form the ETL stores ``prop`` in ("" when nothing is left)."""
+    try:
+        form = _FORMS[prop]
+    except KeyError:
+        raise ValueError(f"no normal form for property {prop!r}; known: {sorted(_FORMS)}") \
+            from None
+    return form(text) or ""
+
+
+def pieces(text: str, prop: str = "name_norm") -> list[str]:
+    """Substrings whose containment makes a node a candidate: the whole normalised text,
+    its words, and the halves of longer words, so one typo leaves at least one piece intact.
+    Names are stored without spaces, so their words are normalised one by one."""
+    whole = normalise(text, prop)
+    out: list[str] = [whole] if whole else []
+    raw_words = text.split() if prop == "name_norm" else whole.split()
+    words = [w for w in (normalise(r, prop) for r in raw_words) if len(w) >= 2]
+    out += [w for w in words if w != whole]
     for w in words:
         if len(w) >= 4:
             mid = len(w) // 2
@@ -82,11 +97,11 @@ def pieces(norm: str) -> list[str]:
     return seen[:_MAX_PIECES]
 
 
-def score(query_norm: str, value: str | None) -> float:
-    """Similarity 0-100 of a normalised query and a stored (normalised) value."""
+def score(query_norm: str, value: str | None, prop: str = "name_norm") -> float:
+    """Similarity 0-100 of a normalised query and a stored (normalised) value of ``prop``."""
     if not value:
         return 0.0
-    v = normalise(value)
+    v = normalise(value, prop)
     if v == query_norm:
         return 100.0
     return float(max(fuzz.WRatio(query_norm, v), fuzz.ratio(query_norm, v)))
