@@ -7,7 +7,7 @@ DEMO_DIR ?= demo-world
 DEMO_N   ?= 20000
 WORKSPACE ?= workspace
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint clean
 
 setup: $(VENV)/.installed
 
@@ -19,6 +19,9 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(CBEC) generate --declarations $(DEMO_N) --seed 7 --out $(DEMO_DIR) --force
+	$(CBEC) load $(DEMO_DIR) --workspace $(WORKSPACE)
+	@echo
+	@echo "Explore the graph: $(CBEC) search 'Li Na'   (then: neighbours, shared, path; see README)"
 
 test: setup
 	$(PY) -m pytest -q -n 2 --durations=10
