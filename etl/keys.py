@@ -61,7 +61,8 @@ KEY_MACROS: dict[str, tuple[str, str]] = {
                      "id_norm IS NOT NULL AND id_valid IS NULL AND NOT id_is_hashed(id_norm)"),
     "person_key": (
         "id_norm, id_valid, name_norm, phone",
-        "CASE WHEN coalesce(id_valid, false) OR id_is_hashed(id_norm) THEN 'id:' || id_norm "
+        "CASE WHEN id_norm IS NOT NULL AND (coalesce(id_valid, false) OR id_is_hashed(id_norm)) "
+        "THEN 'id:' || id_norm "
         "ELSE 'nm:' || left(md5(coalesce(name_norm, '') || '|' "
         "|| coalesce(phone, id_norm, '')), 16) END",
     ),
@@ -101,7 +102,7 @@ def id_is_masked(id_norm: str | None, id_valid: bool | None) -> bool:
 def person_key(id_norm: str | None, id_valid: bool | None, name_norm: str | None,
                phone: str | None) -> str:
     """The Person key; see the module docstring for the rule."""
-    if id_valid or id_is_hashed(id_norm):
+    if id_norm is not None and (id_valid or id_is_hashed(id_norm)):
         return f"id:{id_norm}"
     tail = phone if phone is not None else (id_norm if id_norm is not None else "")
     text = f"{name_norm or ''}|{tail}"
