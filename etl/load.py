@@ -102,6 +102,8 @@ def open_staging(workspace: Path, memory_limit: str = "3GB") -> duckdb.DuckDBPyC
     con = duckdb.connect(str(workspace / STAGING_FILE))
     tmp = workspace / ".duckdb_tmp"
     con.execute(f"SET memory_limit = '{memory_limit}'")
+    # DuckDB's own progress bars would print into `cbec load`'s output.
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
     # Off for speed and memory; the readers switch it on where they number rows by rowid.
     con.execute("SET preserve_insertion_order = false")
