@@ -183,11 +183,13 @@ def random_walk_end(store, start: NodeRef, steps: int, rnd: random.Random) -> No
 
 def run_queries(store, n_nb: int, n_paths: int, seed: int) -> dict:
     rnd = random.Random(seed)
-    counts = {lab: store.count_nodes(lab) for lab in ("Person", "Enterprise", "Declaration",
-                                                      "Address", "Phone")}
-    prefix = {"Person": "P", "Enterprise": "E", "Declaration": "D", "Address": "A",
-              "Phone": "+86139"}
-    pick = lambda lab: NodeRef(lab, f"{prefix[lab]}{rnd.randrange(counts[lab]):07d}")  # noqa: E731
+    # Start points are drawn from the keys the store really holds, so the same code runs on
+    # the synthetic store and on one written by `cbec load` (--store WORKSPACE/graph).
+    keys = {}
+    for lab in ("Person", "Enterprise", "Declaration", "Address", "Phone"):
+        k = store.schema.node(lab).key
+        keys[lab] = sorted(r["k"] for r in store.query(f"MATCH (n:{lab}) RETURN n.{k} AS k"))
+    pick = lambda lab: NodeRef(lab, rnd.choice(keys[lab]))  # noqa: E731
     labels = ["Person"] * 10 + ["Declaration"] * 5 + ["Enterprise"] * 2 + ["Address", "Phone"] * 2
     out: dict = {"nb_ms": [], "nb_nodes": [], "nb_truncated": 0, "path_ms": [], "found": 0,
                  "found_linked": 0, "hops": []}
@@ -226,7 +228,8 @@ def run_queries(store, n_nb: int, n_paths: int, seed: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--store", type=Path, help="database to build, or reuse when it exists")
+    ap.add_argument("--store", type=Path, help="database to build, or reuse when it exists "
+                    "(e.g. WORKSPACE/graph written by `cbec load`)")
     ap.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M declarations")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--neighbourhoods", type=int, default=200)
