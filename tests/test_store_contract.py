@@ -42,6 +42,33 @@ def test_write_nodes_upserts_given_properties_only(store):
     assert store.get_node(ref("Person", "nope")) is None
 
 
+def test_update_with_columns_null_in_every_row_sets_them_null(store):
+    keys = ["o1", "o2"]
+    store.write_nodes("Order", pa.table({
+        "order_key": keys, "currency": ["CNY", "USD"], "goods_value": [10.5, 20.0],
+        "order_time": [datetime(2024, 1, 2, 3, 4, 5), datetime(2024, 2, 3)]}))
+    # A DOUBLE and a TIMESTAMP column NULL in every row of the update (and of a new key).
+    store.write_nodes("Order", pa.table({
+        "order_key": [*keys, "o3"], "currency": ["EUR", "GBP", "JPY"],
+        "goods_value": pa.nulls(3, pa.float64()), "order_time": pa.nulls(3, pa.timestamp("us"))}))
+    for key, currency in zip([*keys, "o3"], ["EUR", "GBP", "JPY"], strict=True):
+        node = store.get_node(ref("Order", key))
+        assert node["currency"] == currency
+        assert node.get("goods_value") is None and node.get("order_time") is None
+    assert store.count_nodes("Order") == 3
+
+
+def test_update_keeps_values_and_types_of_given_columns(store):
+    store.write_nodes("Order", pa.table({"order_key": ["o1", "o2"]}))
+    when = datetime(2024, 5, 6, 7, 8, 9, 123456)
+    store.write_nodes("Order", pa.table({
+        "order_key": ["o1", "o2"], "goods_value": [None, 0.1],
+        "order_time": pa.array([when, None], pa.timestamp("us"))}))
+    assert store.get_node(ref("Order", "o1"))["order_time"] == when
+    assert store.get_node(ref("Order", "o2"))["goods_value"] == 0.1
+    assert store.get_node(ref("Order", "o1")).get("goods_value") is None
+
+
 def test_write_nodes_keeps_last_row_of_a_repeated_key(store):
     store.write_nodes("Country", pa.table({"iso2": ["CN", "CN"], "name": ["old", "China"]}))
     assert store.get_node(ref("Country", "CN"))["name"] == "China"

@@ -4,8 +4,10 @@ Writes follow the measured pitfalls in the stack notes: rows reach the database 
 ``COPY`` from a temporary Parquet file (``COPY`` from a DataFrame segfaults when keys
 already exist; relationship ``MERGE`` is ~23 ms per row), never by row-wise ``MERGE``.
 
-- ``write_nodes``: existing keys are found with one parameterised query (chunked for very
-  large deltas); new keys are COPYed; existing ones updated by ``UNWIND $rows ... SET``.
+- ``write_nodes``: existing keys are found by ``UNWIND $keys`` primary-key look-ups
+  (chunked for very large deltas); new keys are COPYed; existing ones updated by
+  ``UNWIND $rows ... SET``, each value cast to its schema type (a column NULL in every row
+  sets NULL).
 - ``write_edges``: the edges an earlier attempt of the same ``batch`` wrote are deleted,
   then the rows are COPYed (``from``/``to`` options pick the pair of a multi-pair table).
   Rows whose endpoints do not exist are dropped, as on Neo4j.
@@ -29,53 +31,18 @@ import pyarrow.parquet as pq
 from graph.schema import BATCH_PROPERTY, SchemaError, ident, ladybug_ddl
 from graph.store.cypher_base import CypherStore
 from graph.store.queries import LADYBUG
+from graph.store.rows import ARROW_TYPES, cast_to_schema, check_rows, last_per_key
 
 __all__ = ["LadybugStore", "GraphNotFoundError", "DEFAULT_BUFFER_POOL"]
 
 DEFAULT_BUFFER_POOL = 2 * 1024**3
 UPDATE_BATCH = 5000  # rows per UNWIND ... SET statement
 KEY_CHUNK = 100_000  # keys per existence query
-ARROW_TYPES = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64(),
-               "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us")}
 _MISSING_ENDPOINT = re.compile(r"primary key|unable to find", re.IGNORECASE)
 
 
 class GraphNotFoundError(FileNotFoundError):
     """A read-only store was asked for a database that does not exist."""
-
-
-def cast_columns(rows: pa.Table, types: dict[str, str], what: str) -> pa.Table:
-    """``rows`` with each column cast to its schema type; aware timestamps become naive UTC.
-
-    Raises ``ValueError`` naming ``what`` and the column if a value does not convert.
-    """
-    cols = []
-    for name, col in zip(rows.column_names, rows.columns, strict=True):
-        target = ARROW_TYPES[types[name]]
-        if col.type != target:
-            try:
-                col = col.cast(target, safe=not pa.types.is_timestamp(col.type))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise ValueError(f"{what}: column {name!r} ({col.type}) does not convert to "
-                                 f"{types[name]}: {exc}. Fix its values before writing.") from None
-        cols.append(col)
-    return pa.Table.from_arrays(cols, names=rows.column_names)
-
-
-def _check(rows: pa.Table, required: list[str], allowed: dict[str, str], what: str) -> None:
-    if not isinstance(rows, pa.Table):
-        raise TypeError(f"{what}: rows must be a pyarrow.Table, got {type(rows).__name__}")
-    missing = [c for c in required if c not in rows.column_names]
-    unknown = [c for c in rows.column_names if c not in allowed]
-    if missing or unknown:
-        raise SchemaError(f"{what}: missing columns {missing}, columns not in the schema "
-                          f"{unknown}; allowed: {sorted(allowed)}")
-    for c in required:
-        col = rows.column(c)
-        if col.null_count:
-            first = col.is_null().index(True).as_py()
-            raise ValueError(f"{what}: {col.null_count} rows have no {c!r} (first: row "
-                             f"{first}); drop or fix them before writing")
 
 
 def _full(rows: pa.Table, types: dict[str, str]) -> pa.Table:
@@ -84,16 +51,6 @@ def _full(rows: pa.Table, types: dict[str, str]) -> pa.Table:
     cols = [rows.column(c) if c in rows.column_names else pa.nulls(n, ARROW_TYPES[t])
             for c, t in types.items()]
     return pa.Table.from_arrays(cols, names=list(types))
-
-
-def _last_per_key(rows: pa.Table, key: str) -> pa.Table:
-    """One row per key, the last one given (a delta's later row wins)."""
-    if pc.count_distinct(rows.column(key)).as_py() == rows.num_rows:
-        return rows
-    idx = pa.array(range(rows.num_rows))
-    last = (pa.table({"k": rows.column(key), "i": idx}).group_by("k")
-            .aggregate([("i", "max")]).column("i_max"))
-    return rows.take(last.take(pc.sort_indices(last)))
 
 
 class LadybugStore(CypherStore):
@@ -200,10 +157,10 @@ class LadybugStore(CypherStore):
         node = self.schema.node(label)
         what = f"write_nodes({label})"
         self._forget_degrees()
-        _check(rows, [node.key], node.properties, what)
+        check_rows(rows, [node.key], node.properties, what)
         if rows.num_rows == 0:
             return 0
-        rows = _last_per_key(cast_columns(rows, node.properties, what), node.key)
+        rows = last_per_key(cast_to_schema(rows, node.properties, what), node.key)
         empty = int(self._q(self.q.count_nodes(label))[0]["c"]) == 0
         existing = set() if empty else self._existing(label, rows.column(node.key))
         is_old = pc.is_in(rows.column(node.key), pa.array(list(existing), pa.string()))
@@ -212,7 +169,10 @@ class LadybugStore(CypherStore):
             self._copy(label, _full(new, node.properties))
         props = [c for c in old.column_names if c != node.key]
         if old.num_rows and props:
-            sets = ", ".join(f"n.{ident(p)} = row.{ident(p)}" for p in props)
+            # CAST to the schema type: Ladybug types a parameter column from its values, and
+            # one NULL in every row comes out STRING, which a DOUBLE/TIMESTAMP SET rejects.
+            sets = ", ".join(f"n.{ident(p)} = CAST(row.{ident(p)} AS {node.properties[p]})"
+                             for p in props)
             q = (f"UNWIND $rows AS row MATCH (n:{ident(label)}) "
                  f"WHERE n.{ident(node.key)} = row.{ident(node.key)} SET {sets}")
             for i in range(0, old.num_rows, UPDATE_BATCH):
@@ -234,8 +194,8 @@ class LadybugStore(CypherStore):
         what = f"write_edges({edge_type}, {from_label}->{to_label})"
         self._forget_degrees()
         types = {"from_key": "STRING", "to_key": "STRING", **edge.properties}
-        _check(rows, ["from_key", "to_key"], types, what)
-        rows = cast_columns(rows, types, what)
+        check_rows(rows, ["from_key", "to_key"], types, what)
+        rows = cast_to_schema(rows, types, what)
         self.query(f"MATCH (:{ident(from_label)})-[e:{ident(edge_type)}]->(:{ident(to_label)})"
                    f" WHERE e.{ident(BATCH_PROPERTY)} = $batch DELETE e", {"batch": batch})
         if rows.num_rows == 0:

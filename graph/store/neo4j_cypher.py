@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.schema import ident
+from graph.store.rows import cast_to_schema, last_per_key  # re-exported: shared with Ladybug
 
 __all__ = [
     "merge_nodes_query", "delete_batch_query", "create_edges_query",
@@ -108,36 +109,6 @@ def shortest_path_query(from_label: str, from_key: str, to_label: str, to_key: s
 
 # -- values ---------------------------------------------------------------------------------
 
-_ARROW_TYPES = {
-    "STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
-    "DATE": pa.date32(),
-    # naive UTC microseconds: Neo4j stores LocalDateTime, comparable with naive `since`/`until`
-    # (an aware value would be a DateTime, and comparing the two yields null).
-    "TIMESTAMP": pa.timestamp("us"),
-}
-
-
-def cast_to_schema(table: pa.Table, types: dict[str, str], what: str) -> pa.Table:
-    """Cast each column to its schema type (``types``: column -> schema type name), so dates
-    and timestamps reach Neo4j as temporal values, not text. Aware timestamps become naive
-    UTC; nanoseconds are truncated to microseconds (the driver's resolution).
-
-    Raises ``ValueError`` naming ``what`` and the column when a value does not convert.
-    """
-    cols = []
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        target = _ARROW_TYPES[types[name]]
-        if col.type != target:
-            try:
-                col = col.cast(target, safe=not pa.types.is_timestamp(col.type))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise ValueError(f"{what}: column {name!r} ({col.type}) does not convert to "
-                                 f"{types[name]}: {exc}. Fix the column's values or type "
-                                 f"before writing.") from None
-        cols.append(col)
-    return pa.Table.from_arrays(cols, names=table.column_names)
-
-
 def temporal_as_text(table: pa.Table, types: Mapping[str, str]) -> tuple[pa.Table, dict]:
     """DATE columns as ``YYYY-MM-DD`` and TIMESTAMP columns (already naive UTC, see
     :func:`cast_to_schema`) as ``YYYY-MM-DDTHH:MM:SS.ffffff``; also returns which columns
@@ -149,17 +120,6 @@ def temporal_as_text(table: pa.Table, types: Mapping[str, str]) -> tuple[pa.Tabl
                 else pc.strftime(col, format="%Y-%m-%dT%H:%M:%S"))
         table = table.set_column(table.column_names.index(c), c, text)
     return table, temporal
-
-
-def last_per_key(table: pa.Table, key: str) -> pa.Table:
-    """One row per ``key`` value, the last one given (a delta's later row wins), in the order
-    of those last rows; the table itself when keys are already unique."""
-    keys = table.column(key)
-    if pc.count_distinct(keys).as_py() == table.num_rows:
-        return table
-    last = (pa.table({"k": keys, "i": pa.array(range(table.num_rows))})
-            .group_by("k", use_threads=False).aggregate([("i", "max")]).column("i_max"))
-    return table.take(last.take(pc.sort_indices(last)))  # the row numbers, ascending
 
 
 def iter_row_batches(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:

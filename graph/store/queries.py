@@ -5,10 +5,11 @@ back-quoted) are formatted into the text; every value is a ``$parameter``. The f
 differences between Ladybug and Neo4j come from a :class:`Dialect`.
 
 Why traversals are one node at a time: Ladybug finds a node through its primary-key index
-only for ``n.key = $value`` (0.1 ms at 1M rows); ``n.key IN $list`` scans the table and
-compares every row with the whole list (seconds for a few hundred keys), and multi-hop
-patterns from one node were planned as hash joins over whole tables (seconds, and now and
-then a crash). So the query API runs many small ``=`` queries and walks in Python.
+only for ``n.key = $value`` (0.1 ms at 1M rows) and ``UNWIND $list AS k ... n.key = k``;
+``n.key IN $list`` scans the table and compares every row with the whole list (seconds for
+a few hundred keys), and multi-hop patterns from one node were planned as hash joins over
+whole tables (seconds, and now and then a crash). So the query API runs many small ``=``
+queries and walks in Python.
 """
 
 from __future__ import annotations
@@ -110,9 +111,15 @@ class Q:
                 f"RETURN count(e) AS degree", {"key": key})
 
     def existing_keys(self, label: str, keys: list[str]) -> tuple[str, dict]:
-        """Which of ``keys`` exist (a scan: for bulk writes, not for interactive reads)."""
+        """Which of ``keys`` exist: one row per given key that does (pass distinct keys).
+
+        One key look-up per key on both stores. On Ladybug ``n.key IN $keys`` scanned the
+        label and compared each row with the whole list (20k keys against 200k nodes: 21 s
+        CPU); this form took 0.07 s. On Neo4j it is a unique-index seek per key.
+        """
         lab, k = self._lk(label)
-        return f"MATCH (n:{lab}) WHERE n.{k} IN $keys RETURN n.{k} AS key", {"keys": keys}
+        return (f"UNWIND $keys AS k MATCH (n:{lab}) WHERE n.{k} = k RETURN n.{k} AS key",
+                {"keys": keys})
 
     def count_nodes(self, label: str) -> tuple[str, dict]:
         lab, _ = self._lk(label)
