@@ -349,3 +349,24 @@ def test_masked_id_fitting_two_documented_people_links_neither():
     pairs.loc[0, "s_phone"] = True
     scored = score_pairs("Person", pairs)
     assert scored["linked"].tolist() == [True, False]
+
+
+def test_incremental_run_ends_where_a_fresh_run_on_the_same_data_ends():
+    """A masked ID fitting two documented people links neither (scoring), also when the
+    second one only comes to fit in a later load: its new name must re-score the masked
+    record's old link, which no fingerprint of the masked record or the first person saw."""
+    w = World()
+    c1 = w.person("Chen Taoyu", id_number="110105198804021579")
+    c2 = w.person("Wang Lei", id_number="110105196304111579")
+    holder = w.person("Chen Taoyu", "+8613800138000")
+    w._edge("HAS_ID", "Person", holder, "IdNumber", "110105********1579", "L1")
+    con, _ = run(w)
+    assert same_as(con) == {frozenset((c1, holder))}  # one fit alone: linked
+    # a later load: the second ID holder's displayed name becomes "Chen Taoyu" too
+    for p in w.persons:
+        if p["person_key"] == c2:
+            p.update(name="Chen Taoyu", name_norm=normalise_name("Chen Taoyu"))
+    run(w, "L2", con)
+    fresh, _ = run(w, "L2")
+    assert same_as(fresh) == set()
+    assert same_as(con) == same_as(fresh)

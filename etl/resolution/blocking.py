@@ -9,7 +9,9 @@ hundreds of innocent people into one "person" through the one identifier they sh
 Incremental runs: each node's fingerprint (its attributes, identifiers, whether each
 identifier is a hub and the size of each block it shares) is kept in ``resolution_state``;
 only nodes whose fingerprint is new or changed (the *delta*) are compared, against every
-node that shares a block with them.
+node that shares a block with them. The delta also takes in every member of an ``idsig``
+block one of its nodes is in, since a masked ID's links depend on the whole block; so an
+incremental run ends where a fresh run on the same data ends.
 """
 
 from __future__ import annotations
@@ -73,6 +75,17 @@ def compute_delta(con: duckdb.DuckDBPyConnection, label: str,
         SELECT f.key FROM res_fp f LEFT JOIN {STATE_TABLE} s
           ON s.label = '{label}' AND s.key = f.key
         WHERE s.fingerprint IS DISTINCT FROM f.fingerprint
+    """)
+    # A masked ID's links depend on every documented person its signature fits (scoring's
+    # exclusive-signature rule), not only on the two ends: when one member of an ``idsig``
+    # block changes (a new displayed name), the whole block is re-scored, or the result
+    # would depend on the order the loads came in.
+    con.execute("""
+        INSERT INTO res_delta
+        SELECT DISTINCT b.key FROM res_block b
+        SEMI JOIN (SELECT kind, value FROM res_block x SEMI JOIN res_delta d ON d.key = x.key
+                   WHERE x.kind = 'idsig' AND x.usable) t ON t.kind = b.kind AND t.value = b.value
+        ANTI JOIN res_delta d2 ON d2.key = b.key
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE res_removed AS
