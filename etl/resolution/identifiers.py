@@ -117,7 +117,9 @@ def load_attributes(con: duckdb.DuckDBPyConnection, spec: LabelSpec) -> int:
         SELECT *, md5('{canon.VERSION}|' || coalesce("{t1}", '') || '|' || coalesce("{t2}", ''))
                AS src FROM (
             SELECT DISTINCT ON ("{spec.key}") "{spec.key}" AS key, {select}
-            FROM "{spec.table}" WHERE "{spec.key}" IS NOT NULL)""")
+            FROM "{spec.table}" WHERE "{spec.key}" IS NOT NULL
+            -- should a key repeat, the row kept must not depend on scan order
+            ORDER BY ALL)""")
     ensure_canon(con)
     label = spec.label
     stale = con.sql(f"""
