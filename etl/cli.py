@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
         field and reason. Loading the same files again changes nothing; a load killed
         half-way and run again ends where an uninterrupted one does.
         """
+        import os
         import time
 
         from rich.console import Console
@@ -47,6 +48,9 @@ def register(app: typer.Typer) -> None:
         from etl.mapping import MappingError
 
         console = Console(emoji=False)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            # piped into a log or make: rich would squeeze the tables into 80 columns
+            console = Console(emoji=False, width=120)
         err = Console(stderr=True, emoji=False)
         progress = Progress(TextColumn("{task.description}"), BarColumn(),
                             TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
