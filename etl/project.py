@@ -8,7 +8,8 @@ Measured (2 shared cores): 6 s at 100k declarations, 65 s at 1M (4.3M nodes, 19M
 against 160 s for the push and 330 s for the whole load. An incremental projection would
 save part of those 65 s on a later month but needs per-type bookkeeping of what each
 staging row contributed; not done yet. What reaches the graph store is only the delta
-(``etl.sync``).
+(``etl.sync``). Each table also gets a version in ``graph_table_versions``, renewed only
+when its content changed, so the sync can skip the tables it already sent.
 
 ``edge_SAME_AS`` belongs to entity resolution: it is created empty if missing, never
 overwritten here.
@@ -33,12 +34,14 @@ from etl.project_sql import CHECKED_ENDPOINTS, EDGE_SQL, MAY_REPEAT, NODE_SQL, P
 from etl.stg_columns import ensure_staging_tables
 from graph.schema import GraphSchema, load_schema
 
-__all__ = ["project", "node_table", "edge_table", "SQL_TYPES", "EDGE_KEY_COLUMNS"]
+__all__ = ["project", "node_table", "edge_table", "SQL_TYPES", "EDGE_KEY_COLUMNS",
+           "VERSIONS_TABLE"]
 
 SQL_TYPES = {"STRING": "VARCHAR", "INT64": "BIGINT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN",
              "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
 EDGE_KEY_COLUMNS = ("from_label", "from_key", "to_label", "to_key")
 RESOLUTION_EDGES = ("SAME_AS",)  # written by etl.resolution, not here
+VERSIONS_TABLE = "graph_table_versions"  # (table_name, version): see _bump_version
 
 
 def node_table(label: str) -> str:
@@ -102,11 +105,30 @@ def _replace_keeping_lineage(con: duckdb.DuckDBPyConnection, table: str, select:
                o._h IS NULL AS _changed
         FROM (SELECT *, {hashed} AS _h FROM ({select})) n
         LEFT JOIN ({old}) o ON o._h = n._h AND o.{match} = n.{match}""")
-    changed = con.execute(f"SELECT count(*) FILTER (_changed) FROM {table}__next").fetchall()
+    changed, rows = con.execute(f"SELECT count(*) FILTER (_changed), count(*) "
+                                f"FROM {table}__next").fetchall()[0]
+    before = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] \
+        if _columns_of(con, table) else -1
     con.execute(f"ALTER TABLE {table}__next DROP COLUMN _changed")
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"ALTER TABLE {table}__next RENAME TO {table}")
-    return changed[0][0]
+    _bump_version(con, table, changed > 0 or rows != before)
+    return changed
+
+
+def _bump_version(con: duckdb.DuckDBPyConnection, table: str, changed: bool) -> None:
+    """Give ``table`` a new random version in ``graph_table_versions`` if its content
+    changed (or it has none yet). ``etl.sync`` skips a table whose version it already sent
+    in full, which makes an identical reload's push nearly free. Random, not a counter, so
+    a version never comes back after the content changed and changed back."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (table_name VARCHAR, "
+                f"version VARCHAR)")
+    if not changed and con.execute(f"SELECT count(*) FROM {VERSIONS_TABLE} WHERE "
+                                   f"table_name = ?", [table]).fetchall()[0][0]:
+        return
+    con.execute(f"DELETE FROM {VERSIONS_TABLE} WHERE table_name = ?", [table])
+    con.execute(f"INSERT INTO {VERSIONS_TABLE} VALUES (?, CAST(gen_random_uuid() AS VARCHAR))",
+                [table])
 
 
 def _build_raw_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> None:

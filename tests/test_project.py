@@ -207,6 +207,19 @@ def test_changed_row_counts_only_what_it_touched(con):
         ("O1", None, "L1"), ("O2", "618 promotion", "L9")]
 
 
+def test_a_table_gets_a_new_version_only_when_its_content_changed(con):
+    q = "SELECT table_name, version FROM graph_table_versions"
+    before = dict(rows(con, q))
+    assert "node_Order" in before and "edge_SHIP_TO" in before
+    project(con, "L8")  # nothing new
+    assert dict(rows(con, q)) == before
+    put_staging(con, {"orders": [dict(rows_of(con, "stg_orders", "order_no = 'O2'"),
+                                      note="618 promotion")]}, load_id="L9")
+    project(con, "L9")
+    after = dict(rows(con, q))
+    assert {t for t in before if after[t] != before[t]} == {"node_Order"}
+
+
 def rows_of(con, table, where):
     cur = con.execute(f"SELECT * EXCLUDE (_load_id) FROM {table} WHERE {where}")
     names = [d[0] for d in cur.description]
