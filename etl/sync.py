@@ -10,6 +10,9 @@ that is:
   carries it.
 - ``graph_sync(batch, kind, name, from_label, to_label, load_id, rows, planned_at,
   done_at)``: one row per batch; ``done_at`` is set once the store call returned.
+- ``graph_sync_tables(table_name, version)``: the projection's version (``etl.project``)
+  of each graph table last sent in full; a table still at that version, with no batch
+  pending, is skipped without reading it.
 
 Nodes go before edges. New edges are first *planned*: assigned, in one transaction, to
 batches ``<TYPE>:<From>><To>:<load_id>:<n>`` over the delta sorted by ``(from_key, to_key,
@@ -38,7 +41,7 @@ import duckdb
 import pyarrow as pa
 
 from etl.faults import crash_point
-from etl.project import edge_table, node_table
+from etl.project import VERSIONS_TABLE, edge_table, node_table
 from graph.schema import GraphSchema, load_schema
 
 __all__ = ["push", "ensure_ledger", "edge_id_sql", "BATCH_ROWS", "BATCH_ENV"]
@@ -59,6 +62,7 @@ _LEDGER = [
     "CREATE TABLE IF NOT EXISTS graph_sync (batch VARCHAR, kind VARCHAR, name VARCHAR, "
     "from_label VARCHAR, to_label VARCHAR, load_id VARCHAR, rows BIGINT, "
     "planned_at TIMESTAMP, done_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS graph_sync_tables (table_name VARCHAR, version VARCHAR)",
 ]
 
 
@@ -217,6 +221,28 @@ def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, t
         con.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
 
+def _versions(con) -> tuple[dict[str, str], dict[str, str]]:
+    """(the projection's version of each graph table, the version last sent in full)."""
+    now = dict(con.execute(f"SELECT table_name, version FROM {VERSIONS_TABLE}").fetchall()) \
+        if _has_table(con, VERSIONS_TABLE) else {}
+    return now, dict(con.execute("SELECT table_name, version FROM graph_sync_tables").fetchall())
+
+
+def _mark_sent(con, table: str, version: str | None) -> None:
+    """Record that ``table`` at ``version`` is in the store in full (nothing left pending)."""
+    if version is None:  # a table the projection does not version (edge_SAME_AS)
+        return
+    con.execute("BEGIN TRANSACTION")
+    con.execute("DELETE FROM graph_sync_tables WHERE table_name = ?", [table])
+    con.execute("INSERT INTO graph_sync_tables VALUES (?, ?)", [table, version])
+    con.execute("COMMIT")
+
+
+def _has_pending(con, edge_type: str) -> bool:
+    return con.execute("SELECT count(*) FROM graph_sync WHERE kind = 'edge' AND name = ? AND "
+                       "done_at IS NULL", [edge_type]).fetchall()[0][0] > 0
+
+
 def _forget_what_the_store_lost(con, store, schema: GraphSchema) -> None:
     """Where the store holds fewer nodes or edges than the ledger says it was sent (its
     folder was deleted or restored from an older copy, say), forget them in the ledger so
@@ -227,12 +253,16 @@ def _forget_what_the_store_lost(con, store, schema: GraphSchema) -> None:
     for label, n in sent_nodes.items():
         if label in schema.nodes and store.count_nodes(label) < n:
             con.execute("DELETE FROM graph_sync_nodes WHERE label = ?", [label])
+            con.execute("DELETE FROM graph_sync_tables WHERE table_name = ?",
+                        [node_table(label)])
     sent_edges = dict(con.execute("SELECT name, sum(rows) FROM graph_sync WHERE kind = 'edge' "
                                   "AND done_at IS NOT NULL GROUP BY name").fetchall())
     for edge_type, n in sent_edges.items():
         if edge_type in schema.edges and store.count_edges(edge_type) < n:
             con.execute("UPDATE graph_sync SET done_at = NULL WHERE kind = 'edge' AND name = ?",
                         [edge_type])
+            con.execute("DELETE FROM graph_sync_tables WHERE table_name = ?",
+                        [edge_table(edge_type)])
 
 
 def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any = None,
@@ -266,13 +296,22 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     ensure_ledger(con)
     _forget_what_the_store_lost(con, store, schema)
     report = _Reporter(progress)
+    # A table whose projection version was already sent in full, with no batch of it left
+    # pending, has nothing new: skipping it makes an identical reload's push nearly free.
+    version, sent = _versions(con)
     for label in schema.nodes:
-        if _has_table(con, node_table(label)):
-            _push_nodes(con, store, schema, label, load_id, node_rows, report)
+        table = node_table(label)
+        if not _has_table(con, table) or (table in version and sent.get(table) == version[table]):
+            continue
+        _push_nodes(con, store, schema, label, load_id, node_rows, report)
+        _mark_sent(con, table, version.get(table))
     for edge_type, spec in schema.edges.items():
-        if not _has_table(con, edge_table(edge_type)):
+        table = edge_table(edge_type)
+        if not _has_table(con, table) or (table in version and sent.get(table) ==
+                                          version[table] and not _has_pending(con, edge_type)):
             continue
         for frm, to in spec.pairs:
             _push_edge_pair(con, store, schema, edge_type, frm, to, load_id, batch_rows,
                             report)
+        _mark_sent(con, table, version.get(table))
     return report.sent

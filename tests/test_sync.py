@@ -14,6 +14,7 @@ from stg_factory import put_staging
 from store_dump import dump_store
 from test_project import world
 
+from etl import sync
 from etl.project import project
 from etl.sync import push
 from graph.schema import load_schema
@@ -199,4 +200,40 @@ def test_a_store_wiped_behind_the_ledger_gets_everything_again(ws, tmp_path):
     assert sent["Person"] > 0 and sent["CONTACT"] == 2
     assert store_counts(fresh) == table_counts(con)
     assert push(con, fresh, "L3") == {}
+    fresh.close()
+
+
+def test_an_identical_reload_skips_every_projected_table(ws, monkeypatch):
+    con, store = ws
+    push(con, store, "L1")
+    project(con, "L2")  # same staging: no table changes, no version renewed
+    calls = []
+    monkeypatch.setattr(sync, "_push_nodes", lambda *a, **k: calls.append(a[3]))
+    monkeypatch.setattr(sync, "_push_edge_pair", lambda *a, **k: calls.append(a[3]))
+    assert push(con, store, "L2") == {}
+    assert set(calls) == {"SAME_AS"}  # written by resolution, not versioned: always read
+
+
+def test_a_push_killed_then_an_identical_reload_still_sends_the_rest(ws, tmp_path):
+    con, store = ws
+    with pytest.raises(RuntimeError, match="killed"):
+        push(con, FailAfterWrite(store, 3), "L1", batch_rows=2)
+    project(con, "L2")  # identical: versions kept, so only the ledger says what is left
+    push(con, store, "L2", batch_rows=2)
+    ref = open_store(tmp_path / "ref")
+    push(duckdb_copy(con, tmp_path), ref, "L1")
+    assert dump_store(store) == dump_store(ref)
+    ref.close()
+
+
+def test_a_store_wiped_after_a_skip_gets_everything_again(ws, tmp_path):
+    con, store = ws
+    push(con, store, "L1")
+    store.close()
+    for f in tmp_path.glob("graph*"):
+        shutil.rmtree(f) if f.is_dir() else f.unlink()
+    project(con, "L2")
+    fresh = open_store(tmp_path / "graph")
+    push(con, fresh, "L2")
+    assert store_counts(fresh) == table_counts(con)
     fresh.close()
