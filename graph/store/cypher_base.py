@@ -165,6 +165,29 @@ class CypherStore(SearchMixin):
                 row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
         return rows
 
+    def _walk(self, ref: NodeRef, edge_types: list[str] | None, limit: int | None,
+              times: bool) -> list[dict[str, Any]]:
+        """Rows of :meth:`Q.walk` for one node, with ``b``, ``src``, ``dst``, ``eprops``."""
+        far = self._far(ref.label, edge_types)
+        if not far:
+            return []
+        rows = self._q(self.q.walk(ref.label, ref.key, far, edge_types, limit, times))
+        d = self.dialect
+        for row in rows:
+            row["b"] = b = NodeRef(row["blabel"], str(row["bkey"]))
+            row["src"], row["dst"] = (ref, b) if d.is_out(row) else (b, ref)
+            row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
+        return rows
+
+    def _fill_props(self, nodes: dict[NodeRef, dict]) -> None:
+        """Replace the values of ``nodes`` by the nodes' properties: one query per label."""
+        by_label: dict[str, list[str]] = {}
+        for r in nodes:
+            by_label.setdefault(r.label, []).append(r.key)
+        for label, keys in by_label.items():
+            for row in self._q(self.q.nodes_by_key(label, keys)):
+                nodes[NodeRef(label, str(row["key"]))] = self._node_props(label, row["props"])
+
     def neighbourhood(self, ref: NodeRef, hops: int = 2, limit: int = 500,
                       since: datetime | None = None, until: datetime | None = None,
                       edge_types: list[str] | None = None) -> Subgraph:
@@ -174,6 +197,10 @@ class CypherStore(SearchMixin):
         ``max_degree`` edges) are included but not expanded; they are listed in
         ``Subgraph.hubs``. Nodes dated outside ``since``/``until`` are left out and not
         expanded. ``truncated`` is set when the limit or a hub cut the result short.
+
+        The walk reads keys, edges and (with a time window) the far ends' times only; the
+        kept nodes' properties come afterwards in one look-up query per label (reading
+        them on every edge walked was ~90 % of the time on a 1M-declaration graph).
         """
         if not 1 <= hops <= 3:
             raise ValueError(f"hops must be 1, 2 or 3, not {hops}")
@@ -187,6 +214,8 @@ class CypherStore(SearchMixin):
         start_hub = self._is_hub(ref, self.degree(ref, edge_types))
         if start_hub:
             sg.hubs.append(ref)  # expanded all the same (it is what was asked), up to limit
+        windowed = since is not None or until is not None
+        added: dict[NodeRef, dict] = {}  # nodes kept, properties filled in at the end
         seen_edges: set = set()
         frontier = [ref]
         for depth in range(hops):
@@ -201,18 +230,20 @@ class CypherStore(SearchMixin):
                 # Other nodes have at most max_degree edges (checked); only a hub start
                 # needs a LIMIT.
                 fetch = 2 * limit + 50 if depth == 0 and start_hub else None
-                rows = self._expand(m, edge_types, True, fetch)
+                rows = self._walk(m, edge_types, fetch, windowed)
                 sg.truncated |= fetch is not None and len(rows) >= fetch
                 for row in rows:
                     b = row["b"]
                     if b not in sg.nodes:
-                        props = self._node_props(b.label, row["bprops"])
-                        if not self._in_window(b.label, props, since, until):
+                        prop = TIME_PROPERTIES.get(b.label)
+                        t = row.get("btime")
+                        if (windowed and prop and t is not None
+                                and not self._in_window(b.label, {prop: t}, since, until)):
                             continue
                         if len(sg.nodes) >= limit:
                             sg.truncated = True
                             continue
-                        sg.nodes[b] = props
+                        sg.nodes[b] = added[b] = {}
                         if b.label not in self.hub_labels:
                             nxt.append(b)
                         elif depth + 1 < hops:
@@ -224,6 +255,8 @@ class CypherStore(SearchMixin):
                         seen_edges.add(ek)
                         sg.edges.append((row["src"], row["type"], row["dst"], eprops))
             frontier = nxt
+        self._fill_props(added)
+        sg.nodes.update(added)
         sg.truncated |= bool(sg.hubs)
         return sg
 

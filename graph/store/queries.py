@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph.schema import GraphSchema, ident
+from graph.schema import TIME_PROPERTIES, GraphSchema, ident
 
 __all__ = ["Dialect", "LADYBUG", "NEO4J", "Q"]
 
@@ -189,6 +189,39 @@ class Q:
                 f"WHERE a.{k} = $key RETURN {direction}"
                 f"{d.rel_type('e')} AS type, {d.label('b')} AS blabel, "
                 f"{self.key_of('b', far)} AS bkey{props}{cut}", params)
+
+    def walk(self, label: str, key: str, far: list[str], edge_types: list[str] | None,
+             limit: int | None = None, times: bool = False) -> tuple[str, dict]:
+        """Edges of one node with their far ends' keys but not their properties.
+
+        Columns: the direction columns, ``type``, ``blabel``, ``bkey`` and, with ``times``,
+        ``btime`` (the far end's time property, NULL for undated labels). ``properties(b)``
+        over several labels cost ~8 ms CPU of the ~9 ms of :meth:`expand` on a 1M-declaration
+        graph (every table's columns for every row); the neighbourhood fetches properties
+        afterwards, with :meth:`nodes_by_key`, for the nodes it keeps.
+        """
+        lab, k = self._lk(label)
+        d = self.dialect
+        params: dict[str, Any] = {"key": key}
+        cut = ""
+        if limit is not None:
+            cut, params["limit"] = " LIMIT $limit", limit
+        btime = ""
+        dated = [(lab_, p) for lab_, p in TIME_PROPERTIES.items() if lab_ in far]
+        if times and dated:
+            whens = " ".join(f"WHEN '{b}' THEN b.{ident(p)}" for b, p in dated)
+            btime = f", CASE {d.label('b')} {whens} ELSE NULL END AS btime"
+        return (f"MATCH (a:{lab})-[e{_types(edge_types)}]-(b{d.any_label(far)}) "
+                f"WHERE a.{k} = $key RETURN {d.direction('a', 'e')}, "
+                f"{d.rel_type('e')} AS type, {d.label('b')} AS blabel, "
+                f"{self.key_of('b', far)} AS bkey{btime}{cut}", params)
+
+    def nodes_by_key(self, label: str, keys: list[str]) -> tuple[str, dict]:
+        """``key`` and ``props`` of the nodes of ``label`` among ``keys``: one primary-key
+        look-up per key (500 keys ~30 ms on Ladybug at 1M rows; ``IN $keys`` scans)."""
+        lab, k = self._lk(label)
+        return (f"UNWIND $keys AS k MATCH (n:{lab}) WHERE n.{k} = k "
+                f"RETURN n.{k} AS key, properties(n) AS props", {"keys": keys})
 
     def shared_via(self, label: str, key: str, pivot: str, limit: int) -> tuple[str, dict]:
         """Other nodes joined to the pivots of ``pivot`` label that node ``key`` links to.
