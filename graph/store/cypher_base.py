@@ -33,6 +33,7 @@ MAX_DEGREE = 5000  # nodes with more edges are hubs: shown but not expanded
 PATH_MAX_DEGREE = 1000  # nodes with more edges are left off paths ("bought from the same
 # big shop" links everyone; it also keeps the search's frontiers small)
 DEGREE_CACHE = 200_000  # cached node degrees before the cache starts afresh
+FRONTIER_BATCH = 16  # from this many start neighbours on, walk them in one query
 
 
 class GraphQueryError(RuntimeError):
@@ -165,19 +166,54 @@ class CypherStore(SearchMixin):
                 row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
         return rows
 
-    def _walk(self, ref: NodeRef, edge_types: list[str] | None, limit: int | None,
-              times: bool) -> list[dict[str, Any]]:
-        """Rows of :meth:`Q.walk` for one node, with ``b``, ``src``, ``dst``, ``eprops``."""
-        far = self._far(ref.label, edge_types)
-        if not far:
-            return []
-        rows = self._q(self.q.walk(ref.label, ref.key, far, edge_types, limit, times))
+    def _walk_rows(self, ref: NodeRef, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` of :meth:`Q.walk` from ``ref`` with ``b``, ``src``, ``dst``, ``eprops``."""
         d = self.dialect
         for row in rows:
             row["b"] = b = NodeRef(row["blabel"], str(row["bkey"]))
             row["src"], row["dst"] = (ref, b) if d.is_out(row) else (b, ref)
             row["eprops"] = {k: v for k, v in d.edge_props(row).items() if v is not None}
         return rows
+
+    def _walk(self, ref: NodeRef, edge_types: list[str] | None, limit: int | None,
+              times: bool) -> list[dict[str, Any]]:
+        """Rows of :meth:`Q.walk` for one node, with ``b``, ``src``, ``dst``, ``eprops``."""
+        far = self._far(ref.label, edge_types)
+        if not far:
+            return []
+        return self._walk_rows(
+            ref, self._q(self.q.walk(ref.label, ref.key, far, edge_types, limit, times)))
+
+    def _walk_frontier(self, start: NodeRef, frontier: list[NodeRef],
+                       edge_types: list[str] | None, times: bool
+                       ) -> dict[NodeRef, list[dict[str, Any]]] | None:
+        """Walk rows of every non-hub node of ``frontier`` (all neighbours of ``start``)
+        in two queries from ``start`` instead of two per node; their degrees go into the
+        degree cache. None where the store cannot (see ``Dialect.repeats_edges``) or the
+        frontier is small."""
+        if not self.dialect.repeats_edges or len(frontier) < FRONTIER_BATCH:
+            return None
+        mids = sorted({m.label for m in frontier})
+        cache = self.__dict__.setdefault("_degrees", {})
+        if len(cache) > DEGREE_CACHE:
+            cache.clear()
+        for row in self._q(self.q.frontier_degrees(start.label, start.key, mids, edge_types)):
+            cache[(NodeRef(row["mlabel"], str(row["mkey"])), tuple(edge_types or ()))] = int(
+                row["degree"])
+        ok = [m for m in frontier if not self._is_hub(m, self.degree(m, edge_types))]
+        far = sorted({b for m in ok for b in self._far(m.label, edge_types)})
+        out: dict[NodeRef, list[dict[str, Any]]] = {m: [] for m in ok}
+        if not ok or not far:
+            return out
+        rows = self._q(self.q.frontier_walk(start.label, start.key, mids,
+                                            [m.key for m in ok], far, edge_types, times))
+        for row in rows:
+            m = NodeRef(row["mlabel"], str(row["mkey"]))
+            if m in out:
+                out[m].append(row)
+        for m, mrows in out.items():
+            self._walk_rows(m, mrows)
+        return out
 
     def _fill_props(self, nodes: dict[NodeRef, dict]) -> None:
         """Replace the values of ``nodes`` by the nodes' properties: one query per label."""
@@ -220,6 +256,9 @@ class CypherStore(SearchMixin):
         frontier = [ref]
         for depth in range(hops):
             nxt: list[NodeRef] = []
+            # The start's neighbours all at once (a non-hub start has at most max_degree).
+            batch = (self._walk_frontier(ref, frontier, edge_types, windowed)
+                     if depth == 1 and not start_hub else None)
             for m in frontier:
                 if len(sg.nodes) >= limit:
                     sg.truncated = True
@@ -230,7 +269,8 @@ class CypherStore(SearchMixin):
                 # Other nodes have at most max_degree edges (checked); only a hub start
                 # needs a LIMIT.
                 fetch = 2 * limit + 50 if depth == 0 and start_hub else None
-                rows = self._walk(m, edge_types, fetch, windowed)
+                rows = (batch[m] if batch is not None and m in batch
+                        else self._walk(m, edge_types, fetch, windowed))
                 sg.truncated |= fetch is not None and len(rows) >= fetch
                 for row in rows:
                     b = row["b"]
