@@ -48,11 +48,6 @@ __all__ = ["push", "ensure_ledger", "edge_id_sql", "BATCH_ROWS", "BATCH_ENV"]
 
 BATCH_ROWS = 500_000  # rows per store call: write_edges scans its type once per batch
 BATCH_ENV = "CBEC_SYNC_BATCH_ROWS"  # overrides BATCH_ROWS (crash tests use small batches)
-# Nodes go in one call per label unless told otherwise: LadybugStore.write_nodes checks
-# which keys exist with `WHERE key IN $list`, whose cost grows with keys x stored nodes, so
-# a second 500k chunk of a label on top of the first took hours; on an empty label the check
-# is free. (Measured: 20k keys against 200k stored nodes, 47 s; with UNWIND + equality, 0.5 s.)
-NODE_BATCH_ROWS = 5_000_000
 
 _LEDGER = [
     "CREATE TABLE IF NOT EXISTS graph_sync_nodes (label VARCHAR, key VARCHAR, "
@@ -82,18 +77,6 @@ def edge_id_sql(props: list[str]) -> str:
     parts = ["from_label", "from_key", "to_label", "to_key", *props]
     text = ", ".join(f"coalesce(CAST({p} AS VARCHAR), chr(0))" for p in parts)
     return f"md5_number(concat_ws(chr(31), {text}))"
-
-
-def _without_all_null(rows: pa.Table, key: str) -> pa.Table:
-    """``rows`` less the columns that are NULL in every row.
-
-    Workaround: LadybugStore's update path (``UNWIND $rows ... SET``) types an all-NULL
-    column as STRING and fails on a DOUBLE or TIMESTAMP property. A column left out is left
-    as it was on existing nodes (new nodes get NULL anyway); the cost is that a property
-    changing to NULL on every row of a chunk is not cleared. Drop this once the store casts.
-    """
-    keep = [c for c in rows.column_names if c == key or rows.column(c).null_count < rows.num_rows]
-    return rows.select(keep)
 
 
 class _Reporter:
@@ -132,7 +115,7 @@ def _push_nodes(con, store, schema: GraphSchema, label: str, load_id: str, batch
     for i in range(chunks):
         rows = con.sql(f"SELECT {', '.join(props)} FROM _node_delta WHERE _chunk = $i "
                        f"ORDER BY {spec.key}", params={"i": i}).to_arrow_table()
-        store.write_nodes(label, _without_all_null(rows, spec.key))
+        store.write_nodes(label, rows)  # every column: a property now NULL is cleared
         crash_point(f"push:{label}:unmarked")
         batch = f"{label}:{load_id}:{i:06d}"
         con.execute("BEGIN TRANSACTION")
@@ -281,8 +264,8 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     progress
         A ``rich.progress.Progress`` to report on, or None.
     batch_rows
-        Rows per store call (default: env ``CBEC_SYNC_BATCH_ROWS``, else ``BATCH_ROWS`` for
-        edges and ``NODE_BATCH_ROWS`` for nodes).
+        Rows per store call, nodes and edges (default: env ``CBEC_SYNC_BATCH_ROWS``, else
+        ``BATCH_ROWS``).
 
     Returns
     -------
@@ -292,7 +275,7 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     """
     schema = getattr(store, "schema", None) or load_schema()
     given = batch_rows or os.environ.get(BATCH_ENV)  # tests: small batches everywhere
-    batch_rows, node_rows = int(given or BATCH_ROWS), int(given or NODE_BATCH_ROWS)
+    batch_rows = int(given or BATCH_ROWS)
     ensure_ledger(con)
     _forget_what_the_store_lost(con, store, schema)
     report = _Reporter(progress)
@@ -303,7 +286,7 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
         table = node_table(label)
         if not _has_table(con, table) or (table in version and sent.get(table) == version[table]):
             continue
-        _push_nodes(con, store, schema, label, load_id, node_rows, report)
+        _push_nodes(con, store, schema, label, load_id, batch_rows, report)
         _mark_sent(con, table, version.get(table))
     for edge_type, spec in schema.edges.items():
         table = edge_table(edge_type)

@@ -92,6 +92,23 @@ def test_a_later_load_sends_only_its_new_and_changed_rows(ws):
     assert store.get_node(_ref("Order", "EBP1|O2"))["note"] == "618 promotion"
 
 
+def test_a_property_that_becomes_null_is_cleared_in_the_store(ws):
+    con, store = ws
+    push(con, store, "L1")
+    before = store.get_node(_ref("Order", "EBP1|O2"))
+    assert before["goods_value"] is not None and before["order_time"] is not None
+    o2 = con.execute("SELECT * EXCLUDE (_load_id) FROM stg_orders WHERE order_no = 'O2'")
+    names = [d[0] for d in o2.description]
+    o2 = dict(zip(names, o2.fetchall()[0], strict=True))
+    # L2: O2's DOUBLE and TIMESTAMP columns become NULL, the only changed row of its chunk
+    put_staging(con, {"orders": [dict(o2, goods_value=None, order_time=None)]}, load_id="L2")
+    project(con, "L2")
+    assert push(con, store, "L2")["Order"] == 1
+    after = store.get_node(_ref("Order", "EBP1|O2"))
+    assert after.get("goods_value") is None and after.get("order_time") is None
+    assert after["order_no"] == "O2"
+
+
 def _ref(label, key):
     from graph.store.base import NodeRef
 
