@@ -35,6 +35,8 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import duckdb
@@ -133,8 +135,10 @@ def _push_nodes(con, store, schema: GraphSchema, label: str, load_id: str, batch
     con.execute("DROP TABLE IF EXISTS temp._node_delta")
 
 
-def _plan_edges(con, edge_type: str, frm: str, to: str, load_id: str, batch_rows: int) -> None:
-    """Assign the pair's edges the ledger has never seen to new batches, in one transaction."""
+def _plan_edges(con, ids: str, edge_type: str, frm: str, to: str, load_id: str,
+                batch_rows: int) -> None:
+    """Assign the pair's edges (temp table ``ids``) the ledger has never seen to new batches,
+    in one transaction."""
     prefix = f"{edge_type}:{frm}>{to}:{load_id}:"
     # Continue numbering after this load's earlier batches: a batch id is never reused for
     # other rows (write_edges would delete that batch's edges).
@@ -146,7 +150,7 @@ def _plan_edges(con, edge_type: str, frm: str, to: str, load_id: str, batch_rows
         SELECT _id, $prefix || lpad(CAST({start} + (row_number() OVER
                    (ORDER BY from_key, to_key, _id) - 1) // {int(batch_rows)} AS VARCHAR), 6, '0')
                    AS batch
-        FROM _edge_ids e ANTI JOIN (SELECT edge_id FROM graph_sync_edges WHERE edge_type = $t) s
+        FROM {ids} e ANTI JOIN (SELECT edge_id FROM graph_sync_edges WHERE edge_type = $t) s
              ON e._id = s.edge_id
     """, {"prefix": prefix, "t": edge_type})
     con.execute("INSERT INTO graph_sync_edges SELECT $t, _id, batch FROM _plan",
@@ -158,50 +162,111 @@ def _plan_edges(con, edge_type: str, frm: str, to: str, load_id: str, batch_rows
     con.execute("DROP TABLE IF EXISTS temp._plan")
 
 
-def _push_edge_pair(con, store, schema: GraphSchema, edge_type: str, frm: str, to: str,
-                    load_id: str, batch_rows: int, report: _Reporter) -> None:
+class _Writer:
+    """Store writes in a worker thread, at most one in flight, so that DuckDB prepares the
+    next batch (or plans the next pair) while the store COPYs this one: Ladybug releases
+    the GIL during a query. Each write is marked in this thread, in submission order, once
+    it returned and before the next write starts, so at most one batch is ever written but
+    unmarked, as with no thread, and the crash/resume semantics are unchanged."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="push-write")
+        self.inflight: tuple[Future, Callable[[Any], None]] | None = None
+        self.then: list[Callable[[], None]] = []  # to run after the in-flight write's mark
+
+    def submit(self, write: Callable[[], Any], mark: Callable[[Any], None]) -> None:
+        self.settle()
+        self.inflight = (self.pool.submit(write), mark)
+
+    def after(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once every write submitted so far is marked (now if none is left)."""
+        if self.inflight is None:
+            action()
+        else:
+            self.then.append(action)
+
+    def settle(self) -> None:
+        """Wait for the write in flight and mark it; a failed write raises here, unmarked."""
+        if self.inflight is not None:
+            future, mark = self.inflight
+            self.inflight = None
+            mark(future.result())
+            then, self.then = self.then, []
+            for action in then:
+                action()
+
+    def close(self, failed: bool) -> None:
+        """Settle (or, after a failure elsewhere, wait unmarked: it is sent again later),
+        so that no write outlives push()."""
+        try:
+            if not failed:
+                self.settle()
+            elif self.inflight is not None:
+                wait([self.inflight[0]])
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type: str,
+                    frm: str, to: str, load_id: str, batch_rows: int, report: _Reporter,
+                    tag: int) -> None:
+    # Temp tables named per pair: the last batch of this pair is marked (which reads its
+    # _outbox) after the next pair's tables were built.
+    ids, outbox = f"_edge_ids_{tag}", f"_outbox_{tag}"
     props = list(schema.edge(edge_type).properties)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _edge_ids AS
+        CREATE OR REPLACE TEMP TABLE {ids} AS
         SELECT from_key, to_key{''.join(', ' + p for p in props)}, {edge_id_sql(props)} AS _id
         FROM {edge_table(edge_type)} WHERE from_label = $f AND to_label = $to
     """, {"f": frm, "to": to})
-    _plan_edges(con, edge_type, frm, to, load_id, batch_rows)
+    _plan_edges(con, ids, edge_type, frm, to, load_id, batch_rows)
     planned = dict(con.execute(
         "SELECT batch, rows FROM graph_sync WHERE kind = 'edge' AND name = $t AND "
         "from_label = $f AND to_label = $to AND done_at IS NULL ORDER BY batch",
         {"t": edge_type, "f": frm, "to": to}).fetchall())
     pending = sorted(planned)
-    if pending:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _outbox AS
-            SELECT s.batch, e.* FROM graph_sync_edges s JOIN _edge_ids e ON e._id = s.edge_id
-            WHERE s.edge_type = $t AND s.batch IN (SELECT unnest($batches))
-        """, {"t": edge_type, "batches": pending})
+
+    def drop() -> None:
+        for t in (ids, outbox):
+            con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+
+    if not pending:
+        drop()
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {outbox} AS
+        SELECT s.batch, e.* FROM graph_sync_edges s JOIN {ids} e ON e._id = s.edge_id
+        WHERE s.edge_type = $t AND s.batch IN (SELECT unnest($batches))
+    """, {"t": edge_type, "batches": pending})
     cols = ", ".join(["from_key", "to_key", *props])
     for batch in pending:
         rows: pa.Table = con.sql(
-            f"SELECT {cols} FROM _outbox WHERE batch = $b ORDER BY from_key, to_key, _id",
+            f"SELECT {cols} FROM {outbox} WHERE batch = $b ORDER BY from_key, to_key, _id",
             params={"b": batch}).to_arrow_table()
-        # The store call and the mark below are not atomic. A kill between them leaves the
-        # batch unmarked; the next run sends it again under the same id, and write_edges
-        # deletes this attempt's edges first, so nothing is doubled.
-        written = store.write_edges(edge_type, frm, to, rows, batch)
-        crash_point(f"push:{edge_type}:unmarked")
-        con.execute("BEGIN TRANSACTION")
-        if rows.num_rows < planned[batch]:
-            # Edges planned by an earlier run that the projection no longer has were not
-            # sent: forget them, so they count as new if they come back.
-            con.execute("DELETE FROM graph_sync_edges WHERE edge_type = $t AND batch = $b AND "
-                        "edge_id NOT IN (SELECT _id FROM _outbox WHERE batch = $b)",
-                        {"t": edge_type, "b": batch})
-        con.execute("UPDATE graph_sync SET done_at = now(), rows = $n WHERE batch = $b",
-                    {"b": batch, "n": written})
-        con.execute("COMMIT")
-        report.add(edge_type, rows.num_rows)
-        crash_point(f"push:{edge_type}")
-    for t in ("_edge_ids", "_outbox"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+
+        def mark(written: int, batch: str = batch, n: int = rows.num_rows,
+                 last: bool = batch == pending[-1]) -> None:
+            # The store call and this mark are not atomic. A kill between them leaves the
+            # batch unmarked; the next run sends it again under the same id, and
+            # write_edges deletes this attempt's edges first, so nothing is doubled.
+            crash_point(f"push:{edge_type}:unmarked")
+            con.execute("BEGIN TRANSACTION")
+            if n < planned[batch]:
+                # Edges planned by an earlier run that the projection no longer has were
+                # not sent: forget them, so they count as new if they come back.
+                con.execute(f"DELETE FROM graph_sync_edges WHERE edge_type = $t AND "
+                            f"batch = $b AND edge_id NOT IN (SELECT _id FROM {outbox} "
+                            f"WHERE batch = $b)", {"t": edge_type, "b": batch})
+            con.execute("UPDATE graph_sync SET done_at = now(), rows = $n WHERE batch = $b",
+                        {"b": batch, "n": written})
+            con.execute("COMMIT")
+            report.add(edge_type, n)
+            if last:
+                drop()
+            crash_point(f"push:{edge_type}")
+
+        writer.submit(lambda rows=rows, batch=batch: store.write_edges(
+            edge_type, frm, to, rows, batch), mark)
 
 
 def _versions(con) -> tuple[dict[str, str], dict[str, str]]:
@@ -288,13 +353,24 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
             continue
         _push_nodes(con, store, schema, label, load_id, batch_rows, report)
         _mark_sent(con, table, version.get(table))
+    todo: list[tuple[str, str, str]] = []  # (type, from, to) to look at, in schema order
     for edge_type, spec in schema.edges.items():
         table = edge_table(edge_type)
         if not _has_table(con, table) or (table in version and sent.get(table) ==
                                           version[table] and not _has_pending(con, edge_type)):
             continue
         for frm, to in spec.pairs:
-            _push_edge_pair(con, store, schema, edge_type, frm, to, load_id, batch_rows,
-                            report)
-        _mark_sent(con, table, version.get(table))
+            todo.append((edge_type, frm, to))
+    writer, failed = _Writer(), True
+    try:
+        for tag, (edge_type, frm, to) in enumerate(todo):
+            _push_edge_pair(con, store, writer, schema, edge_type, frm, to, load_id,
+                            batch_rows, report, tag)
+            if tag + 1 == len(todo) or todo[tag + 1][0] != edge_type:
+                # sent in full only once the type's last write is marked
+                table = edge_table(edge_type)
+                writer.after(lambda t=table: _mark_sent(con, t, version.get(t)))
+        failed = False
+    finally:
+        writer.close(failed)
     return report.sent
