@@ -309,3 +309,57 @@ def test_counts_match_what_was_written(store):
     write_tiny_ring(store)  # the whole load again: same graph
     assert store.count_edges() == n_edges
     assert store.count_nodes("Person") == 12
+
+
+def _star(store) -> None:
+    """Enterprise E sells 20 orders; order i's buyer is person i % 7, and p2 buys 30 more
+    orders from X and represents E; order O0 is also on E as platform (two edges)."""
+    orders = [f"E|O{i}" for i in range(20)]
+    more = [f"X|O{i}" for i in range(30)]
+    store.write_nodes("Enterprise", pa.table({"code": ["E", "X"]}))
+    store.write_nodes("Person", pa.table({"person_key": [f"p{i}" for i in range(7)]}))
+    store.write_nodes("Order", pa.table({
+        "order_key": orders + more,
+        "order_time": [datetime(2024, 1 + i % 12, 1) for i in range(50)]}))
+    e = lambda f, t: pa.table({"from_key": f, "to_key": t})  # noqa: E731
+    store.write_edges("SOLD_BY", "Order", "Enterprise", e(orders + more, ["E"] * 20 + ["X"] * 30),
+                      batch="s")
+    store.write_edges("ON_PLATFORM", "Order", "Enterprise", e(orders[:1], ["E"]), batch="p")
+    store.write_edges("REPRESENTED_BY", "Enterprise", "Person", e(["E"], ["p2"]), batch="r")
+    store.write_edges("BUYER", "Order", "Person",
+                      e(orders + more, [f"p{i % 7}" for i in range(20)] + ["p2"] * 30), batch="b")
+
+
+def test_neighbourhood_frontier_in_one_query_gives_the_same_result(store, monkeypatch):
+    import graph.store.cypher_base as cb
+
+    _star(store)
+    counts = []
+    run = store._run
+
+    def counting(query, params):
+        counts[-1] += 1
+        return run(query, params)
+
+    monkeypatch.setattr(store, "_run", counting)
+    start = ref("Enterprise", "E")
+    cases = [{}, {"since": datetime(2024, 3, 1)}, {"edge_types": ["SOLD_BY", "BUYER"]},
+             {"limit": 25}, {"hops": 3}]
+    for max_degree in (5000, 25):  # 25: the busy buyer p2 (33 orders) is a hub, E not
+        store.max_degree = max_degree
+        for kw in cases:
+            got = []
+            for batch in (16, 10**9):
+                monkeypatch.setattr(cb, "FRONTIER_BATCH", batch)
+                store._forget_degrees()
+                counts.append(0)
+                sg = store.neighbourhood(start, **kw)
+                got.append((sg.nodes, sorted(map(repr, sg.edges)), sorted(sg.hubs),
+                            sg.truncated))
+            assert got[0] == got[1], (max_degree, kw)
+            assert len(got[0][0]) > 16
+            if not kw:
+                assert (ref("Person", "p2") in got[0][2]) == (max_degree == 25)
+            if store.dialect.repeats_edges:
+                assert counts[-2] < counts[-1], (max_degree, kw)  # orders not walked one by one
+    store.max_degree = cb.MAX_DEGREE
