@@ -94,74 +94,6 @@ class _Reporter:
             self.progress.update(self.task, description=f"push {name}", advance=rows)
 
 
-def _push_nodes(con, store, schema: GraphSchema, label: str, load_id: str, batch_rows: int,
-                report: _Reporter) -> None:
-    """Send new and changed nodes of ``label``; each chunk is marked after the store call.
-
-    ``write_nodes`` is an upsert, so a chunk sent but not marked is simply sent again.
-    """
-    spec = schema.node(label)
-    props = list(spec.properties)
-    others = [p for p in props if p != spec.key] or [spec.key]
-    cols = ", ".join(f"n.{p}" for p in props)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _node_delta AS
-        SELECT {cols}, hash({', '.join(f'n.{p}' for p in others)}) AS _h,
-               (row_number() OVER (ORDER BY n.{spec.key}) - 1) // {int(batch_rows)} AS _chunk
-        FROM {node_table(label)} n
-        LEFT JOIN (SELECT key, props_hash FROM graph_sync_nodes WHERE label = $label) s
-               ON s.key = n.{spec.key}
-        WHERE s.key IS NULL OR s.props_hash <> hash({', '.join(f'n.{p}' for p in others)})
-    """, {"label": label})
-    chunks = con.execute("SELECT coalesce(max(_chunk) + 1, 0) FROM _node_delta").fetchall()[0][0]
-    for i in range(chunks):
-        rows = con.sql(f"SELECT {', '.join(props)} FROM _node_delta WHERE _chunk = $i "
-                       f"ORDER BY {spec.key}", params={"i": i}).to_arrow_table()
-        store.write_nodes(label, rows)  # every column: a property now NULL is cleared
-        crash_point(f"push:{label}:unmarked")
-        batch = f"{label}:{load_id}:{i:06d}"
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM graph_sync_nodes WHERE label = $label AND key IN "
-                    f"(SELECT {spec.key} FROM _node_delta WHERE _chunk = $i)",
-                    {"label": label, "i": i})
-        con.execute(f"INSERT INTO graph_sync_nodes SELECT $label, {spec.key}, _h "
-                    f"FROM _node_delta WHERE _chunk = $i", {"label": label, "i": i})
-        con.execute("INSERT INTO graph_sync VALUES ($b, 'node', $label, NULL, NULL, $load, $n, "
-                    "now(), now())", {"b": batch, "label": label, "load": load_id,
-                                      "n": rows.num_rows})
-        con.execute("COMMIT")
-        report.add(label, rows.num_rows)
-        crash_point(f"push:{label}")
-    con.execute("DROP TABLE IF EXISTS temp._node_delta")
-
-
-def _plan_edges(con, ids: str, edge_type: str, frm: str, to: str, load_id: str,
-                batch_rows: int) -> None:
-    """Assign the pair's edges (temp table ``ids``) the ledger has never seen to new batches,
-    in one transaction."""
-    prefix = f"{edge_type}:{frm}>{to}:{load_id}:"
-    # Continue numbering after this load's earlier batches: a batch id is never reused for
-    # other rows (write_edges would delete that batch's edges).
-    start = con.execute("SELECT count(*) FROM graph_sync WHERE starts_with(batch, $p)",
-                        {"p": prefix}).fetchall()[0][0]
-    con.execute("BEGIN TRANSACTION")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _plan AS
-        SELECT _id, $prefix || lpad(CAST({start} + (row_number() OVER
-                   (ORDER BY from_key, to_key, _id) - 1) // {int(batch_rows)} AS VARCHAR), 6, '0')
-                   AS batch
-        FROM {ids} e ANTI JOIN (SELECT edge_id FROM graph_sync_edges WHERE edge_type = $t) s
-             ON e._id = s.edge_id
-    """, {"prefix": prefix, "t": edge_type})
-    con.execute("INSERT INTO graph_sync_edges SELECT $t, _id, batch FROM _plan",
-                {"t": edge_type})
-    con.execute("INSERT INTO graph_sync SELECT batch, 'edge', $t, $f, $to, $load, count(*), "
-                "now(), NULL FROM _plan GROUP BY batch ORDER BY batch",
-                {"t": edge_type, "f": frm, "to": to, "load": load_id})
-    con.execute("COMMIT")
-    con.execute("DROP TABLE IF EXISTS temp._plan")
-
-
 class _Writer:
     """Store writes in a worker thread, at most one in flight, so that DuckDB prepares the
     next batch (or plans the next pair) while the store COPYs this one: Ladybug releases
@@ -205,6 +137,80 @@ class _Writer:
                 wait([self.inflight[0]])
         finally:
             self.pool.shutdown(wait=True)
+
+
+def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, load_id: str,
+                batch_rows: int, report: _Reporter) -> None:
+    """Send new and changed nodes of ``label``; each chunk is marked after the store call.
+
+    ``write_nodes`` is an upsert, so a chunk sent but not marked is simply sent again. The
+    writes go through ``writer`` (in order, before any edge write submitted later).
+    """
+    spec = schema.node(label)
+    props = list(spec.properties)
+    others = [p for p in props if p != spec.key] or [spec.key]
+    cols = ", ".join(f"n.{p}" for p in props)
+    delta = f"_node_delta_{label}"  # per label: marked after the next label's was built
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {delta} AS
+        SELECT {cols}, hash({', '.join(f'n.{p}' for p in others)}) AS _h,
+               (row_number() OVER (ORDER BY n.{spec.key}) - 1) // {int(batch_rows)} AS _chunk
+        FROM {node_table(label)} n
+        LEFT JOIN (SELECT key, props_hash FROM graph_sync_nodes WHERE label = $label) s
+               ON s.key = n.{spec.key}
+        WHERE s.key IS NULL OR s.props_hash <> hash({', '.join(f'n.{p}' for p in others)})
+    """, {"label": label})
+    chunks = con.execute(f"SELECT coalesce(max(_chunk) + 1, 0) FROM {delta}").fetchall()[0][0]
+    for i in range(chunks):
+        rows = con.sql(f"SELECT {', '.join(props)} FROM {delta} WHERE _chunk = $i "
+                       f"ORDER BY {spec.key}", params={"i": i}).to_arrow_table()
+
+        def mark(_written: int, i: int = i, n: int = rows.num_rows) -> None:
+            crash_point(f"push:{label}:unmarked")
+            batch = f"{label}:{load_id}:{i:06d}"
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"DELETE FROM graph_sync_nodes WHERE label = $label AND key IN "
+                        f"(SELECT {spec.key} FROM {delta} WHERE _chunk = $i)",
+                        {"label": label, "i": i})
+            con.execute(f"INSERT INTO graph_sync_nodes SELECT $label, {spec.key}, _h "
+                        f"FROM {delta} WHERE _chunk = $i", {"label": label, "i": i})
+            con.execute("INSERT INTO graph_sync VALUES ($b, 'node', $label, NULL, NULL, $load, "
+                        "$n, now(), now())", {"b": batch, "label": label, "load": load_id,
+                                              "n": n})
+            con.execute("COMMIT")
+            report.add(label, n)
+            crash_point(f"push:{label}")
+
+        # every column: a property now NULL is cleared
+        writer.submit(lambda rows=rows: store.write_nodes(label, rows), mark)
+    writer.after(lambda: con.execute(f"DROP TABLE IF EXISTS temp.{delta}"))
+
+
+def _plan_edges(con, ids: str, edge_type: str, frm: str, to: str, load_id: str,
+                batch_rows: int) -> None:
+    """Assign the pair's edges (temp table ``ids``) the ledger has never seen to new batches,
+    in one transaction."""
+    prefix = f"{edge_type}:{frm}>{to}:{load_id}:"
+    # Continue numbering after this load's earlier batches: a batch id is never reused for
+    # other rows (write_edges would delete that batch's edges).
+    start = con.execute("SELECT count(*) FROM graph_sync WHERE starts_with(batch, $p)",
+                        {"p": prefix}).fetchall()[0][0]
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _plan AS
+        SELECT _id, $prefix || lpad(CAST({start} + (row_number() OVER
+                   (ORDER BY from_key, to_key, _id) - 1) // {int(batch_rows)} AS VARCHAR), 6, '0')
+                   AS batch
+        FROM {ids} e ANTI JOIN (SELECT edge_id FROM graph_sync_edges WHERE edge_type = $t) s
+             ON e._id = s.edge_id
+    """, {"prefix": prefix, "t": edge_type})
+    con.execute("INSERT INTO graph_sync_edges SELECT $t, _id, batch FROM _plan",
+                {"t": edge_type})
+    con.execute("INSERT INTO graph_sync SELECT batch, 'edge', $t, $f, $to, $load, count(*), "
+                "now(), NULL FROM _plan GROUP BY batch ORDER BY batch",
+                {"t": edge_type, "f": frm, "to": to, "load": load_id})
+    con.execute("COMMIT")
+    con.execute("DROP TABLE IF EXISTS temp._plan")
 
 
 def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type: str,
@@ -347,27 +353,27 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     # A table whose projection version was already sent in full, with no batch of it left
     # pending, has nothing new: skipping it makes an identical reload's push nearly free.
     version, sent = _versions(con)
-    for label in schema.nodes:
-        table = node_table(label)
-        if not _has_table(con, table) or (table in version and sent.get(table) == version[table]):
-            continue
-        _push_nodes(con, store, schema, label, load_id, batch_rows, report)
-        _mark_sent(con, table, version.get(table))
-    todo: list[tuple[str, str, str]] = []  # (type, from, to) to look at, in schema order
-    for edge_type, spec in schema.edges.items():
-        table = edge_table(edge_type)
-        if not _has_table(con, table) or (table in version and sent.get(table) ==
-                                          version[table] and not _has_pending(con, edge_type)):
-            continue
-        for frm, to in spec.pairs:
-            todo.append((edge_type, frm, to))
     writer, failed = _Writer(), True
     try:
+        for label in schema.nodes:
+            table = node_table(label)
+            if not _has_table(con, table) or (table in version and
+                                              sent.get(table) == version[table]):
+                continue
+            _push_nodes(con, store, writer, schema, label, load_id, batch_rows, report)
+            # sent in full only once the label's last write is marked
+            writer.after(lambda t=table: _mark_sent(con, t, version.get(t)))
+        todo: list[tuple[str, str, str]] = []  # (type, from, to) to look at, in schema order
+        for edge_type, spec in schema.edges.items():
+            table = edge_table(edge_type)
+            if not _has_table(con, table) or (table in version and sent.get(table) ==
+                                              version[table] and not _has_pending(con, edge_type)):
+                continue
+            todo.extend((edge_type, frm, to) for frm, to in spec.pairs)
         for tag, (edge_type, frm, to) in enumerate(todo):
             _push_edge_pair(con, store, writer, schema, edge_type, frm, to, load_id,
                             batch_rows, report, tag)
             if tag + 1 == len(todo) or todo[tag + 1][0] != edge_type:
-                # sent in full only once the type's last write is marked
                 table = edge_table(edge_type)
                 writer.after(lambda t=table: _mark_sent(con, t, version.get(t)))
         failed = False

@@ -225,7 +225,7 @@ def test_an_identical_reload_skips_every_projected_table(ws, monkeypatch):
     push(con, store, "L1")
     project(con, "L2")  # same staging: no table changes, no version renewed
     calls = []
-    monkeypatch.setattr(sync, "_push_nodes", lambda *a, **k: calls.append(a[3]))
+    monkeypatch.setattr(sync, "_push_nodes", lambda *a, **k: calls.append(a[4]))
     monkeypatch.setattr(sync, "_push_edge_pair", lambda *a, **k: calls.append(a[4]))
     assert push(con, store, "L2") == {}
     assert set(calls) == {"SAME_AS"}  # written by resolution, not versioned: always read
