@@ -10,6 +10,7 @@ Usage::
     .venv/bin/python bench/bench_load.py                      # 1,000,000 declarations
     .venv/bin/python bench/bench_load.py -n 100000 --keep /tmp/bench100k
     .venv/bin/python bench/bench_load.py --world DIR          # reuse generated extracts
+    .venv/bin/python bench/bench_load.py --world DIR --reload # then load the same files again
 
 Numbers on a shared machine are pessimistic: the script prints ``uptime`` before and after.
 """
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("-n", "--declarations", type=int, default=1_000_000)
     ap.add_argument("--world", type=Path, help="existing extracts (skips generation)")
     ap.add_argument("--keep", type=Path, help="folder to keep world and workspace in")
+    ap.add_argument("--reload", action="store_true",
+                    help="then load the same files again into the same workspace")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     base = args.keep or Path(tempfile.mkdtemp(prefix="cbec-bench-"))
@@ -138,6 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     for phase, secs in report["timings"].items():
         print(f"  {phase:<22} {secs:8.1f}")
     print(f"peak RSS of the load: {rss / 2**30:.2f} GiB")
+    if args.reload:
+        again, _, rss2 = run_load(world, workspace)
+        print(f"\nreload of the same files ({uptime()})")
+        for phase, secs in again["timings"].items():
+            print(f"  {phase:<22} {secs:8.1f}")
+        print(f"  rows sent to the store: {sum(again['sent'].values()):,}; "
+              f"peak RSS {rss2 / 2**30:.2f} GiB")
     nodes, edges = store_counts(workspace)
     print(f"graph store: {nodes:,} nodes, {edges:,} edges")
     print("\nrows per staging / graph table")
