@@ -194,12 +194,7 @@ class CypherStore(SearchMixin):
         if not self.dialect.repeats_edges or len(frontier) < FRONTIER_BATCH:
             return None
         mids = sorted({m.label for m in frontier})
-        cache = self.__dict__.setdefault("_degrees", {})
-        if len(cache) > DEGREE_CACHE:
-            cache.clear()
-        for row in self._q(self.q.frontier_degrees(start.label, start.key, mids, edge_types)):
-            cache[(NodeRef(row["mlabel"], str(row["mkey"])), tuple(edge_types or ()))] = int(
-                row["degree"])
+        self._frontier_degrees(start, mids, edge_types)
         ok = [m for m in frontier if not self._is_hub(m, self.degree(m, edge_types))]
         far = sorted({b for m in ok for b in self._far(m.label, edge_types)})
         out: dict[NodeRef, list[dict[str, Any]]] = {m: [] for m in ok}
@@ -304,9 +299,40 @@ class CypherStore(SearchMixin):
     def _path_hub(self, ref: NodeRef) -> bool:
         return ref.label in self.hub_labels or self.degree(ref) > self.path_max_degree
 
-    def _neighbour_keys(self, refs: list[NodeRef]) -> list[tuple[NodeRef, str, NodeRef]]:
+    def _frontier_degrees(self, via: NodeRef, mids: list[str],
+                          edge_types: list[str] | None) -> None:
+        """Put the degrees of ``via``'s neighbours of labels ``mids`` into the cache."""
+        cache = self.__dict__.setdefault("_degrees", {})
+        if len(cache) > DEGREE_CACHE:
+            cache.clear()
+        for row in self._q(self.q.frontier_degrees(via.label, via.key, mids, edge_types)):
+            cache[(NodeRef(row["mlabel"], str(row["mkey"])), tuple(edge_types or ()))] = int(
+                row["degree"])
+
+    def _neighbour_keys(self, refs: list[NodeRef], via: NodeRef | None = None
+                        ) -> list[tuple[NodeRef, str, NodeRef]]:
         """(node, edge type, neighbour) for the given nodes that are not hubs. Hub
-        neighbours are returned (one may be the end sought) but never expanded."""
+        neighbours are returned (one may be the end sought) but never expanded.
+
+        With ``via`` (the nodes are all neighbours of it) and enough nodes, their degrees
+        and neighbours come from two 2-hop queries from ``via`` (Ladybug only)."""
+        if (via is not None and self.dialect.repeats_edges and len(refs) >= FRONTIER_BATCH
+                and not self._path_hub(via)):
+            # Hub labels are never expanded: counting their edges would cost the most.
+            mids = sorted({r.label for r in refs} - set(self.hub_labels))
+            if mids:
+                self._frontier_degrees(via, mids, None)
+            ok = [r for r in refs if not self._path_hub(r)]
+            mids = sorted({r.label for r in ok})
+            far = sorted({b for r in ok for b in self._far(r.label)})
+            by: dict[NodeRef, list[tuple[NodeRef, str, NodeRef]]] = {r: [] for r in ok}
+            if ok and far:
+                for row in self._q(self.q.frontier_keys(via.label, via.key, mids,
+                                                        [r.key for r in ok], far)):
+                    m = NodeRef(row["mlabel"], str(row["mkey"]))
+                    if m in by:
+                        by[m].append((m, row["type"], NodeRef(row["blabel"], str(row["bkey"]))))
+            return [t for r in ok for t in by[r]]
         out = []
         for r in refs:
             if not self._path_hub(r):

@@ -4,13 +4,14 @@ Stores' built-in shortest path is slow on long paths (stack-notes: 0.7-2.3 s wit
 ``* SHORTEST`` against 0.26 s for this search) and cannot skip hubs, so the query API finds
 paths here, asking the store only for the neighbours of one frontier at a time. The store
 gets the whole level history of a side (``levels[0]`` is the end it started from), so it can
-reach the frontier by walking from that end instead of looking nodes up one by one.
+reach the frontier by walking from that end instead of looking nodes up one by one: when
+the frontier is the end's neighbours (level 1), ``neighbours`` gets the end as ``via``.
 
 Examples
 --------
 >>> from graph.store.base import NodeRef
 >>> g = {"a": ["b"], "b": ["a", "c"], "c": ["b"]}
->>> nb = lambda refs: [(r, "E", NodeRef("N", k)) for r in refs for k in g[r.key]]
+>>> nb = lambda refs, via=None: [(r, "E", NodeRef("N", k)) for r in refs for k in g[r.key]]
 >>> p = bidirectional_bfs(NodeRef("N", "a"), NodeRef("N", "c"), 6, nb, set)
 >>> [r.key for r in p.nodes], p.hops
 (['a', 'b', 'c'], 2)
@@ -26,7 +27,7 @@ __all__ = ["bidirectional_bfs", "MAX_EXPANDED"]
 
 MAX_EXPANDED = 1_500  # give up (None) rather than expand more nodes than this (~1 s)
 
-Neighbours = Callable[[list[NodeRef]], list[tuple[NodeRef, str, NodeRef]]]
+Neighbours = Callable[[list[NodeRef], NodeRef | None], list[tuple[NodeRef, str, NodeRef]]]
 
 
 def _walk(parents: dict, node: NodeRef) -> tuple[list[NodeRef], list[str]]:
@@ -46,7 +47,9 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
     Parameters
     ----------
     neighbours
-        ``(node, edge type, neighbour)`` triples of the given nodes; a hub yields none.
+        ``(node, edge type, neighbour)`` triples of the given nodes; a hub yields none. The
+        second argument is the end the search started from when the nodes are its
+        neighbours (else None), so a store can walk to them from there in one query.
     non_hubs
         The subset of the given nodes that may sit inside a path (checked only for the
         nodes where the two searches meet, which may not have been expanded).
@@ -73,7 +76,8 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
             return None
         found: list[NodeRef] = []
         nxt: list[NodeRef] = []
-        for u, t, v in neighbours(frontiers[side]):
+        via = (a, b)[side] if levels[side] == 1 else None
+        for u, t, v in neighbours(frontiers[side], via):
             if v in parents[side]:
                 continue
             parents[side][v] = (u, t)

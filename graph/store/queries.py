@@ -254,6 +254,18 @@ class Q:
                 f"AND {mkey} IN $mkeys RETURN {d.label('m')} AS mlabel, {mkey} AS mkey, "
                 f"{self._walk_cols('m', 'f', far, times)}", {"key": key, "mkeys": mkeys})
 
+    def frontier_keys(self, label: str, key: str, mids: list[str], mkeys: list[str],
+                      far: list[str]) -> tuple[str, dict]:
+        """Neighbours (keys only, any edge, either direction) of the neighbours ``mkeys``
+        (of labels ``mids``) of one node, in one query: ``mlabel``, ``mkey``, ``type``,
+        ``blabel``, ``bkey``; rows repeat as in :meth:`frontier_walk`."""
+        d = self.dialect
+        mkey = self.key_of("m", mids)
+        return (f"{self._two_hops(label, mids, None, 'b' + d.any_label(far))} "
+                f"AND {mkey} IN $mkeys RETURN {d.label('m')} AS mlabel, {mkey} AS mkey, "
+                f"{d.rel_type('f')} AS type, {d.label('b')} AS blabel, "
+                f"{self.key_of('b', far)} AS bkey", {"key": key, "mkeys": mkeys})
+
     def nodes_by_key(self, label: str, keys: list[str]) -> tuple[str, dict]:
         """``key`` and ``props`` of the nodes of ``label`` among ``keys``: one primary-key
         look-up per key (500 keys ~30 ms on Ladybug at 1M rows; ``IN $keys`` scans)."""
