@@ -309,26 +309,30 @@ class CypherStore(SearchMixin):
             cache[(NodeRef(row["mlabel"], str(row["mkey"])), tuple(edge_types or ()))] = int(
                 row["degree"])
 
-    def _neighbour_keys(self, refs: list[NodeRef], via: NodeRef | None = None
+    def _neighbour_keys(self, refs: list[NodeRef], via: list[list[NodeRef]] | None = None
                         ) -> list[tuple[NodeRef, str, NodeRef]]:
         """(node, edge type, neighbour) for the given nodes that are not hubs. Hub
         neighbours are returned (one may be the end sought) but never expanded.
 
-        With ``via`` (the nodes are all neighbours of it) and enough nodes, their degrees
-        and neighbours come from two 2-hop queries from ``via`` (Ladybug only)."""
-        if (via is not None and self.dialect.repeats_edges and len(refs) >= FRONTIER_BATCH
-                and not self._path_hub(via)):
-            # Hub labels are never expanded: counting their edges would cost the most.
-            mids = sorted({r.label for r in refs} - set(self.hub_labels))
-            if mids:
-                self._frontier_degrees(via, mids, None)
+        ``via``: the levels from an end to the nodes (``[[end]]`` or ``[[end], parents]``,
+        see :func:`~graph.store.paths.bidirectional_bfs`). With it and enough nodes, the
+        non-hubs' neighbours come from one query walking from the end (Ladybug only); at
+        level 1 their degrees too."""
+        if (via and self.dialect.repeats_edges and len(refs) >= FRONTIER_BATCH
+                and not self._path_hub(via[0][0])):
+            end = via[0][0]
+            if len(via) == 1:
+                # Hub labels are never expanded: counting their edges would cost the most.
+                mids = sorted({r.label for r in refs} - set(self.hub_labels))
+                if mids:
+                    self._frontier_degrees(end, mids, None)
             ok = [r for r in refs if not self._path_hub(r)]
-            mids = sorted({r.label for r in ok})
             far = sorted({b for r in ok for b in self._far(r.label)})
             by: dict[NodeRef, list[tuple[NodeRef, str, NodeRef]]] = {r: [] for r in ok}
             if ok and far:
-                for row in self._q(self.q.frontier_keys(via.label, via.key, mids,
-                                                        [r.key for r in ok], far)):
+                chain = [(sorted({r.label for r in lev}), [r.key for r in lev])
+                         for lev in [*via[1:], ok]]
+                for row in self._q(self.q.frontier_keys(end.label, end.key, chain, far)):
                     m = NodeRef(row["mlabel"], str(row["mkey"]))
                     if m in by:
                         by[m].append((m, row["type"], NodeRef(row["blabel"], str(row["bkey"]))))

@@ -4,8 +4,8 @@ Stores' built-in shortest path is slow on long paths (stack-notes: 0.7-2.3 s wit
 ``* SHORTEST`` against 0.26 s for this search) and cannot skip hubs, so the query API finds
 paths here, asking the store only for the neighbours of one frontier at a time. The store
 gets the whole level history of a side (``levels[0]`` is the end it started from), so it can
-reach the frontier by walking from that end instead of looking nodes up one by one: when
-the frontier is the end's neighbours (level 1), ``neighbours`` gets the end as ``via``.
+reach the frontier by walking from that end instead of looking nodes up one by one: at
+levels 1 and 2 ``neighbours`` gets ``via``, ``[[end]]`` or ``[[end], parents of the frontier]``.
 
 Examples
 --------
@@ -27,7 +27,8 @@ __all__ = ["bidirectional_bfs", "MAX_EXPANDED"]
 
 MAX_EXPANDED = 1_500  # give up (None) rather than expand more nodes than this (~1 s)
 
-Neighbours = Callable[[list[NodeRef], NodeRef | None], list[tuple[NodeRef, str, NodeRef]]]
+Neighbours = Callable[[list[NodeRef], list[list[NodeRef]] | None],
+                      list[tuple[NodeRef, str, NodeRef]]]
 
 
 def _walk(parents: dict, node: NodeRef) -> tuple[list[NodeRef], list[str]]:
@@ -48,8 +49,8 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
     ----------
     neighbours
         ``(node, edge type, neighbour)`` triples of the given nodes; a hub yields none. The
-        second argument is the end the search started from when the nodes are its
-        neighbours (else None), so a store can walk to them from there in one query.
+        second argument (None beyond level 2) is the levels from the end the search
+        started from to the nodes, so a store can walk to them from there in one query.
     non_hubs
         The subset of the given nodes that may sit inside a path (checked only for the
         nodes where the two searches meet, which may not have been expanded).
@@ -76,7 +77,11 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
             return None
         found: list[NodeRef] = []
         nxt: list[NodeRef] = []
-        via = (a, b)[side] if levels[side] == 1 else None
+        via = None
+        if levels[side] in (1, 2):
+            via = [[(a, b)[side]]]
+            if levels[side] == 2:  # the frontier's parents, in the order first met
+                via.append(list(dict.fromkeys(parents[side][v][0] for v in frontiers[side])))
         for u, t, v in neighbours(frontiers[side], via):
             if v in parents[side]:
                 continue

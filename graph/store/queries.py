@@ -254,17 +254,26 @@ class Q:
                 f"AND {mkey} IN $mkeys RETURN {d.label('m')} AS mlabel, {mkey} AS mkey, "
                 f"{self._walk_cols('m', 'f', far, times)}", {"key": key, "mkeys": mkeys})
 
-    def frontier_keys(self, label: str, key: str, mids: list[str], mkeys: list[str],
+    def frontier_keys(self, label: str, key: str, chain: list[tuple[list[str], list[str]]],
                       far: list[str]) -> tuple[str, dict]:
-        """Neighbours (keys only, any edge, either direction) of the neighbours ``mkeys``
-        (of labels ``mids``) of one node, in one query: ``mlabel``, ``mkey``, ``type``,
-        ``blabel``, ``bkey``; rows repeat as in :meth:`frontier_walk`."""
+        """Neighbours (keys only, any edge, either direction) of a frontier reached from
+        one node through ``chain``: ``(labels, keys)`` of each level after the node, the
+        last one the frontier. Columns ``mlabel``, ``mkey`` (the frontier node), ``type``,
+        ``blabel``, ``bkey``; a row repeats once per walk from the node to ``m``.
+        Ladybug extends level by level from the key look-up and filters each level by its
+        keys (``IN`` over a few rows, not over a table)."""
+        lab, k = self._lk(label)
         d = self.dialect
-        mkey = self.key_of("m", mids)
-        return (f"{self._two_hops(label, mids, None, 'b' + d.any_label(far))} "
-                f"AND {mkey} IN $mkeys RETURN {d.label('m')} AS mlabel, {mkey} AS mkey, "
+        pattern, conds, params = f"(a:{lab})", [f"a.{k} = $key"], {"key": key}
+        for i, (labels, keys) in enumerate(chain):
+            pattern += f"-[e{i}]-(m{i}{d.any_label(labels)})"
+            conds.append(f"{self.key_of(f'm{i}', labels)} IN $k{i}")
+            params[f"k{i}"] = keys
+        m, mids = f"m{len(chain) - 1}", chain[-1][0]
+        return (f"MATCH {pattern}-[f]-(b{d.any_label(far)}) WHERE {' AND '.join(conds)} "
+                f"RETURN {d.label(m)} AS mlabel, {self.key_of(m, mids)} AS mkey, "
                 f"{d.rel_type('f')} AS type, {d.label('b')} AS blabel, "
-                f"{self.key_of('b', far)} AS bkey", {"key": key, "mkeys": mkeys})
+                f"{self.key_of('b', far)} AS bkey", params)
 
     def nodes_by_key(self, label: str, keys: list[str]) -> tuple[str, dict]:
         """``key`` and ``props`` of the nodes of ``label`` among ``keys``: one primary-key
