@@ -363,3 +363,35 @@ def test_neighbourhood_frontier_in_one_query_gives_the_same_result(store, monkey
             if store.dialect.repeats_edges:
                 assert counts[-2] < counts[-1], (max_degree, kw)  # orders not walked one by one
     store.max_degree = cb.MAX_DEGREE
+
+
+def test_shortest_path_walking_frontiers_from_the_end_gives_the_same_paths(store, monkeypatch):
+    import graph.store.cypher_base as cb
+
+    _star(store)
+    store.write_nodes("Person", pa.table({"person_key": ["far"]}))
+    store.write_edges("CONSIGNEE", "Order", "Person", pa.table(
+        {"from_key": ["X|O29"], "to_key": ["far"]}), batch="c")
+    counts = []
+    run = store._run
+
+    def counting(query, params):
+        counts[-1] += 1
+        return run(query, params)
+
+    monkeypatch.setattr(store, "_run", counting)
+    e, x, far = ref("Enterprise", "E"), ref("Enterprise", "X"), ref("Person", "far")
+    for path_max_degree in (1000, 30):  # 30: p2 (31 orders) is left off paths
+        store.path_max_degree = path_max_degree
+        for a, b in ((e, x), (x, e), (e, far), (ref("Person", "p3"), x)):
+            got = []
+            for batch in (16, 10**9):
+                monkeypatch.setattr(cb, "FRONTIER_BATCH", batch)
+                store._forget_degrees()
+                counts.append(0)
+                got.append(store.shortest_path(a, b))
+            assert got[0] == got[1], (path_max_degree, a, b)
+            assert (got[0] is None) == (path_max_degree == 30)  # p2 is the only way
+            if store.dialect.repeats_edges and (a, b) == (e, x):  # E's 21 neighbours walked
+                assert counts[-2] < counts[-1], (path_max_degree, a, b, counts[-2:])
+    store.path_max_degree = cb.PATH_MAX_DEGREE
