@@ -314,8 +314,8 @@ class CypherStore(SearchMixin):
         """(node, edge type, neighbour) for the given nodes that are not hubs. Hub
         neighbours are returned (one may be the end sought) but never expanded.
 
-        ``via``: the levels from an end to the nodes (``[[end]]`` or ``[[end], parents]``,
-        see :func:`~graph.store.paths.bidirectional_bfs`). With it and enough nodes, the
+        ``via``: the levels from an end to the nodes (``[[end], ..., parents]``, see
+        :func:`~graph.store.paths.bidirectional_bfs`). With it and enough nodes, the
         non-hubs' neighbours come from one query walking from the end (Ladybug only); at
         level 1 their degrees too."""
         if (via and self.dialect.repeats_edges and len(refs) >= FRONTIER_BATCH

@@ -2,10 +2,10 @@
 
 Stores' built-in shortest path is slow on long paths (stack-notes: 0.7-2.3 s with Ladybug's
 ``* SHORTEST`` against 0.26 s for this search) and cannot skip hubs, so the query API finds
-paths here, asking the store only for the neighbours of one frontier at a time. The store
-gets the whole level history of a side (``levels[0]`` is the end it started from), so it can
-reach the frontier by walking from that end instead of looking nodes up one by one: at
-levels 1 and 2 ``neighbours`` gets ``via``, ``[[end]]`` or ``[[end], parents of the frontier]``.
+paths here, asking the store only for the neighbours of one frontier at a time. Up to level
+``MAX_VIA_LEVEL`` the store also gets ``via``, the levels from the side's end to the frontier
+(``[[end], level 1, ..., parents of the frontier]``, each only the frontier's ancestors), so
+it can reach the frontier by walking from that end instead of looking nodes up one by one.
 
 Examples
 --------
@@ -25,6 +25,8 @@ from graph.store.base import NodeRef, PathResult
 
 __all__ = ["bidirectional_bfs", "MAX_EXPANDED"]
 
+MAX_VIA_LEVEL = 2  # frontiers up to this level get the levels from their end (``via``);
+# level 3 (4-hop queries) was 4x slower on the 1M graph: rows multiply along the walks
 MAX_EXPANDED = 1_500  # give up (None) rather than expand more nodes than this (~1 s)
 
 Neighbours = Callable[[list[NodeRef], list[list[NodeRef]] | None],
@@ -49,8 +51,8 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
     ----------
     neighbours
         ``(node, edge type, neighbour)`` triples of the given nodes; a hub yields none. The
-        second argument (None beyond level 2) is the levels from the end the search
-        started from to the nodes, so a store can walk to them from there in one query.
+        second argument (None beyond ``MAX_VIA_LEVEL``) is the levels from the end the
+        search started from to the nodes, so a store can walk to them from there in one query.
     non_hubs
         The subset of the given nodes that may sit inside a path (checked only for the
         nodes where the two searches meet, which may not have been expanded).
@@ -78,10 +80,12 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
         found: list[NodeRef] = []
         nxt: list[NodeRef] = []
         via = None
-        if levels[side] in (1, 2):
-            via = [[(a, b)[side]]]
-            if levels[side] == 2:  # the frontier's parents, in the order first met
-                via.append(list(dict.fromkeys(parents[side][v][0] for v in frontiers[side])))
+        if 1 <= levels[side] <= MAX_VIA_LEVEL:
+            chain, cur = [], frontiers[side]
+            for _ in range(levels[side] - 1):  # the frontier's parents, theirs, ... level 1
+                cur = list(dict.fromkeys(parents[side][v][0] for v in cur))
+                chain.append(cur)
+            via = [[(a, b)[side]], *chain[::-1]]
         for u, t, v in neighbours(frontiers[side], via):
             if v in parents[side]:
                 continue
