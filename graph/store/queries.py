@@ -8,8 +8,9 @@ Why traversals are one node at a time: Ladybug finds a node through its primary-
 only for ``n.key = $value`` (0.1 ms at 1M rows) and ``UNWIND $list AS k ... n.key = k``;
 ``n.key IN $list`` scans the table and compares every row with the whole list (seconds for
 a few hundred keys), and multi-hop patterns from one node were planned as hash joins over
-whole tables (seconds, and now and then a crash). So the query API runs many small ``=``
-queries and walks in Python.
+whole tables (seconds, and now and then a crash). So the query API runs small ``=``
+queries and walks in Python; the exceptions are 2- and 3-hop patterns from one key whose
+levels are filtered by short key lists (``frontier_*``, planned as extensions, Ladybug only).
 """
 
 from __future__ import annotations
