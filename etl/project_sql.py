@@ -290,8 +290,9 @@ NODE_SQL: dict[str, str] = {
                goods_info, ship_time FROM stg_waybills""",
     "Declaration": """
         WITH lines AS (
-            SELECT invt_no, count(*) AS line_count, sum(qty) AS total_qty,
-                   sum(total_price) AS total_value,
+            -- DOUBLE sums in one order, or the last digit follows DuckDB's threads
+            SELECT invt_no, count(*) AS line_count, sum(qty ORDER BY gnum) AS total_qty,
+                   sum(total_price ORDER BY gnum) AS total_value,
                    string_agg(coalesce(CAST(brand_type AS VARCHAR), ''), '|' ORDER BY gnum)
                        AS brand_types,
                    string_agg(DISTINCT brand, '|' ORDER BY brand) AS brands,
@@ -318,7 +319,7 @@ NODE_SQL: dict[str, str] = {
                expected, delta, explanation
         FROM stg_check_results WHERE status <> 'pass'""",
     "Inspection": """
-        WITH s AS (SELECT inspection_id, sum(qty) AS seized_qty,
+        WITH s AS (SELECT inspection_id, sum(qty ORDER BY qty) AS seized_qty,
                           string_agg(DISTINCT reason, '|' ORDER BY reason) AS seizure_reason
                    FROM stg_seizures GROUP BY inspection_id)
         SELECT i.inspection_id, i.inspection_time, i.method, i.outcome, i.finding,
