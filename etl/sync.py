@@ -186,10 +186,11 @@ def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, lo
     writer.after(lambda: con.execute(f"DROP TABLE IF EXISTS temp.{delta}"))
 
 
-def _plan_edges(con, ids: str, edge_type: str, frm: str, to: str, load_id: str,
-                batch_rows: int) -> None:
+def _plan_edges(con, ids: str, plan: str, edge_type: str, frm: str, to: str, load_id: str,
+                batch_rows: int) -> set[str]:
     """Assign the pair's edges (temp table ``ids``) the ledger has never seen to new batches,
-    in one transaction."""
+    in one transaction; they are left, with their batch, in temp table ``plan``. Returns
+    the batch ids planned now."""
     prefix = f"{edge_type}:{frm}>{to}:{load_id}:"
     # Continue numbering after this load's earlier batches: a batch id is never reused for
     # other rows (write_edges would delete that batch's edges).
@@ -197,20 +198,20 @@ def _plan_edges(con, ids: str, edge_type: str, frm: str, to: str, load_id: str,
                         {"p": prefix}).fetchall()[0][0]
     con.execute("BEGIN TRANSACTION")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _plan AS
-        SELECT _id, $prefix || lpad(CAST({start} + (row_number() OVER
+        CREATE OR REPLACE TEMP TABLE {plan} AS
+        SELECT e.*, $prefix || lpad(CAST({start} + (row_number() OVER
                    (ORDER BY from_key, to_key, _id) - 1) // {int(batch_rows)} AS VARCHAR), 6, '0')
                    AS batch
         FROM {ids} e ANTI JOIN (SELECT edge_id FROM graph_sync_edges WHERE edge_type = $t) s
              ON e._id = s.edge_id
     """, {"prefix": prefix, "t": edge_type})
-    con.execute("INSERT INTO graph_sync_edges SELECT $t, _id, batch FROM _plan",
+    con.execute(f"INSERT INTO graph_sync_edges SELECT $t, _id, batch FROM {plan}",
                 {"t": edge_type})
-    con.execute("INSERT INTO graph_sync SELECT batch, 'edge', $t, $f, $to, $load, count(*), "
-                "now(), NULL FROM _plan GROUP BY batch ORDER BY batch",
+    con.execute(f"INSERT INTO graph_sync SELECT batch, 'edge', $t, $f, $to, $load, count(*), "
+                f"now(), NULL FROM {plan} GROUP BY batch ORDER BY batch",
                 {"t": edge_type, "f": frm, "to": to, "load": load_id})
     con.execute("COMMIT")
-    con.execute("DROP TABLE IF EXISTS temp._plan")
+    return {b for (b,) in con.execute(f"SELECT DISTINCT batch FROM {plan}").fetchall()}
 
 
 def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type: str,
@@ -225,7 +226,7 @@ def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type:
         SELECT from_key, to_key{''.join(', ' + p for p in props)}, {edge_id_sql(props)} AS _id
         FROM {edge_table(edge_type)} WHERE from_label = $f AND to_label = $to
     """, {"f": frm, "to": to})
-    _plan_edges(con, ids, edge_type, frm, to, load_id, batch_rows)
+    now = _plan_edges(con, ids, outbox, edge_type, frm, to, load_id, batch_rows)
     planned = dict(con.execute(
         "SELECT batch, rows FROM graph_sync WHERE kind = 'edge' AND name = $t AND "
         "from_label = $f AND to_label = $to AND done_at IS NULL ORDER BY batch",
@@ -239,11 +240,13 @@ def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type:
     if not pending:
         drop()
         return
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {outbox} AS
-        SELECT s.batch, e.* FROM graph_sync_edges s JOIN {ids} e ON e._id = s.edge_id
-        WHERE s.edge_type = $t AND s.batch IN (SELECT unnest($batches))
-    """, {"t": edge_type, "batches": pending})
+    earlier = [b for b in pending if b not in now]
+    if earlier:  # batches a killed run planned: their edges, by the ledger, join the outbox
+        con.execute(f"""
+            INSERT INTO {outbox} BY NAME
+            SELECT s.batch, e.* FROM graph_sync_edges s JOIN {ids} e ON e._id = s.edge_id
+            WHERE s.edge_type = $t AND s.batch IN (SELECT unnest($batches))
+        """, {"t": edge_type, "batches": earlier})
     cols = ", ".join(["from_key", "to_key", *props])
     for batch in pending:
         rows: pa.Table = con.sql(
