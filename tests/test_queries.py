@@ -23,7 +23,19 @@ def _all_builders(q: Q):
         q.text_candidates("Person", "name_norm", [EVIL, "zhang"], 10),
         q.attached("Phone", EVIL, "HAS_PHONE", "Person", 5),
         q.expand("Phone", EVIL, far, None, True, 10), q.edges_from("Order", EVIL, far),
+        q.walk("Order", EVIL, ["Person", "Declaration"], None, 10, True),
+        q.nodes_by_key("Person", [EVIL]),
+        q.frontier_degrees("Enterprise", EVIL, ["Order"], ["SOLD_BY"]),
+        q.frontier_walk("Enterprise", EVIL, ["Order"], [EVIL], far, None, True),
+        q.frontier_keys("Enterprise", EVIL, [(["Order"], [EVIL]), (["Person"], [EVIL])], far),
     ]
+
+
+def test_walk_reads_the_far_ends_time_only_when_asked(q):
+    query, _ = q.walk("Person", "k", ["Order", "Phone"], None, None, True)
+    assert "`order_time`" in query and "AS btime" in query and "properties(b)" not in query
+    assert "btime" not in q.walk("Person", "k", ["Order", "Phone"], None)[0]
+    assert "btime" not in q.walk("Person", "k", ["Phone"], None, None, True)[0]  # undated
 
 
 def test_values_travel_only_as_parameters(q):
