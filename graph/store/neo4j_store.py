@@ -41,6 +41,7 @@ from graph.store.neo4j_cypher import (
 )
 from graph.store.neo4j_runner import Neo4jQueryError, QueryRunner
 from graph.store.queries import NEO4J
+from graph.store.rows import check_rows
 
 __all__ = ["Neo4jStore", "Neo4jConfigError", "Neo4jConnectionError", "ENV_VARS"]
 
@@ -175,8 +176,7 @@ class Neo4jStore(CypherStore):
         the server wrote (one per distinct key)."""
         node = self.schema.node(label)
         what = f"write_nodes({label})"
-        _check_columns(rows, required=[node.key], allowed=node.properties, what=what)
-        _check_no_nulls(rows, [node.key], what)
+        check_rows(rows, [node.key], node.properties, what)
         table = last_per_key(cast_to_schema(rows, node.properties, what), node.key)
         table, temporal = temporal_as_text(table, node.properties)
         query = merge_nodes_query(label, node.key, temporal)
@@ -201,8 +201,7 @@ class Neo4jStore(CypherStore):
         from_node, to_node = self.schema.node(from_label), self.schema.node(to_label)
         types = {"from_key": from_node.properties[from_node.key],
                  "to_key": to_node.properties[to_node.key], **edge.properties}
-        _check_columns(rows, required=["from_key", "to_key"], allowed=types, what=what)
-        _check_no_nulls(rows, ["from_key", "to_key"], what)
+        check_rows(rows, ["from_key", "to_key"], types, what)
         table, temporal = temporal_as_text(cast_to_schema(rows, types, what), types)
 
         self._forget_degrees()  # cached node degrees go stale as edges change
@@ -245,27 +244,6 @@ def _connect(uri: str, user: str, password: str, timeout: float):
             f"and the scheme (bolt:// for one server, neo4j:// for a cluster, '+s' for TLS)"
         ) from None
     return driver
-
-
-def _check_columns(rows: pa.Table, *, required: list[str], allowed: Mapping[str, str],
-                   what: str) -> None:
-    if not isinstance(rows, pa.Table):
-        raise TypeError(f"{what}: rows must be a pyarrow.Table, got {type(rows).__name__}")
-    names = rows.column_names
-    missing = [c for c in required if c not in names]
-    unknown = [c for c in names if c not in allowed and c not in required]
-    if missing or unknown:
-        raise SchemaError(f"{what}: missing columns {missing}, columns not in the schema "
-                          f"{unknown}; allowed: {sorted(allowed)}")
-
-
-def _check_no_nulls(rows: pa.Table, columns: list[str], what: str) -> None:
-    for c in columns:
-        col = rows.column(c)
-        if col.null_count:
-            first = col.is_null().index(True).as_py()
-            raise ValueError(f"{what}: {col.null_count} rows have no {c!r} (first: row "
-                             f"{first}); drop or fix them before writing")
 
 
 def _count(result: list[dict[str, Any]], column: str) -> int:
