@@ -22,6 +22,13 @@ point safe: a batch written to the store but not yet marked is sent again under 
 id, and ``GraphStore.write_edges`` first deletes what an earlier attempt of that batch
 wrote, so the edges are never doubled.
 
+The store calls run in one worker thread, one at a time, while this thread computes the
+next batch in DuckDB (Ladybug releases the GIL during COPY); each batch is still marked
+after its own store call returned and before the next starts (``_Writer``), so the above
+holds unchanged. Measured at 100k declarations on a shared 2-core machine: push 19.5-20 s
+wall / 19 s CPU serial, 16.4-16.9 s wall / 17-17.7 s CPU with the thread and the plan
+doubling as the outbox.
+
 Examples
 --------
 >>> import duckdb
