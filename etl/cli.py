@@ -13,6 +13,21 @@ import typer
 __all__ = ["register"]
 
 
+def _count_column():
+    """A progress column: ``done/total`` steps, or a row count where the total is unknown
+    (the push to the graph learns its size as it goes)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Count(ProgressColumn):
+        def render(self, task) -> Text:
+            if task.total is None:
+                return Text(f"{task.completed:,.0f} rows")
+            return Text(f"{task.completed:,.0f}/{task.total:,.0f}")
+
+    return Count()
+
+
 def register(app: typer.Typer) -> None:
     """Add ``load`` to the ``cbec`` command line."""
 
@@ -52,9 +67,8 @@ def register(app: typer.Typer) -> None:
             # piped into a log or make: rich would squeeze the tables into 80 columns
             console = Console(emoji=False, width=120)
         err = Console(stderr=True, emoji=False)
-        progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                            console=console, transient=False)
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), _count_column(),
+                            TimeElapsedColumn(), console=console, transient=False)
         t0 = time.perf_counter()
         try:
             with progress:
