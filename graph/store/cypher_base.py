@@ -250,6 +250,11 @@ class CypherStore(SearchMixin):
         seen_edges: set = set()
         frontier = [ref]
         for depth in range(hops):
+            if frontier and len(sg.nodes) >= limit:
+                # Full already: walking the next level (for a busy seller, its thousands of
+                # orders' edges) would only be thrown away.
+                sg.truncated = True
+                break
             nxt: list[NodeRef] = []
             # The start's neighbours all at once (a non-hub start has at most max_degree).
             batch = (self._walk_frontier(ref, frontier, edge_types, windowed)
