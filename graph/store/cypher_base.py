@@ -20,7 +20,13 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from graph.schema import BATCH_PROPERTY, TIME_PROPERTIES, GraphSchema, load_schema
+from graph.schema import (
+    BATCH_PROPERTY,
+    TIME_PROPERTIES,
+    GraphSchema,
+    SchemaError,
+    load_schema,
+)
 from graph.store.base import NodeRef, PathResult, Subgraph
 from graph.store.paths import bidirectional_bfs
 from graph.store.queries import Dialect, Q
@@ -209,6 +215,17 @@ class CypherStore(SearchMixin):
         for m, mrows in out.items():
             self._walk_rows(m, mrows)
         return out
+
+    def _edge_spec(self, edge_type: str, from_label: str, to_label: str, batch: str):
+        """The schema's edge type, after checking the pair and the batch id every
+        ``write_edges`` receives; returns it with the ``what`` its errors are named by."""
+        edge = self.schema.edge(edge_type)
+        if (from_label, to_label) not in edge.pairs:
+            raise SchemaError(f"{edge_type} does not join {from_label} -> {to_label}; "
+                              f"declared pairs: {list(edge.pairs)}")
+        if not isinstance(batch, str) or not batch:
+            raise ValueError(f"write_edges({edge_type}): batch must be a non-empty string")
+        return edge, f"write_edges({edge_type}, {from_label}->{to_label})"
 
     def _fill_props(self, nodes: dict[NodeRef, dict]) -> None:
         """Replace the values of ``nodes`` by the nodes' properties: one query per label."""

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from graph.schema import BATCH_PROPERTY, SchemaError, ident, ladybug_ddl
+from graph.schema import BATCH_PROPERTY, ident, ladybug_ddl
 from graph.store.cypher_base import CypherStore
 from graph.store.queries import LADYBUG
 from graph.store.rows import ARROW_TYPES, cast_to_schema, check_rows, last_per_key
@@ -185,13 +185,7 @@ class LadybugStore(CypherStore):
 
         Rows whose endpoints are missing are dropped; returns the edges written.
         """
-        edge = self.schema.edge(edge_type)
-        if (from_label, to_label) not in edge.pairs:
-            raise SchemaError(f"{edge_type} does not join {from_label} -> {to_label}; "
-                              f"declared pairs: {list(edge.pairs)}")
-        if not isinstance(batch, str) or not batch:
-            raise ValueError(f"write_edges({edge_type}): batch must be a non-empty string")
-        what = f"write_edges({edge_type}, {from_label}->{to_label})"
+        edge, what = self._edge_spec(edge_type, from_label, to_label, batch)
         self._forget_degrees()
         types = {"from_key": "STRING", "to_key": "STRING", **edge.properties}
         check_rows(rows, ["from_key", "to_key"], types, what)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph.schema import GraphSchema, SchemaError, neo4j_constraints
+from graph.schema import GraphSchema, neo4j_constraints
 from graph.store.base import NodeRef, PathResult
 from graph.store.cypher_base import CypherStore
 from graph.store.neo4j_cypher import (
@@ -191,13 +191,7 @@ class Neo4jStore(CypherStore):
 
         Rows whose endpoints do not exist create nothing; returns the edges created.
         """
-        edge = self.schema.edge(edge_type)
-        if (from_label, to_label) not in edge.pairs:
-            raise SchemaError(f"{edge_type} does not join {from_label} -> {to_label}; "
-                              f"declared pairs: {list(edge.pairs)}")
-        if not isinstance(batch, str) or not batch:
-            raise ValueError(f"write_edges({edge_type}): batch must be a non-empty string")
-        what = f"write_edges({edge_type}, {from_label}->{to_label})"
+        edge, what = self._edge_spec(edge_type, from_label, to_label, batch)
         from_node, to_node = self.schema.node(from_label), self.schema.node(to_label)
         types = {"from_key": from_node.properties[from_node.key],
                  "to_key": to_node.properties[to_node.key], **edge.properties}

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
 from rapidfuzz import fuzz
 
-from etl.normalise import normalise_address, normalise_name
+from etl.normalise import normalise_address, normalise_name, phone_e164
 
 __all__ = ["as_e164", "looks_like_id", "normalise", "pieces", "score", "MIN_SCORE"]
 
@@ -36,19 +35,12 @@ _MAX_PIECES = 8
 
 
 def as_e164(text: str, region: str = "CN") -> str | None:
-    """The E.164 form of ``text`` if it reads as a valid phone number (``region`` by default)."""
+    """The E.164 form of ``text`` if it reads as a phone number (``region`` by default):
+    the ETL's own normaliser, so a search finds exactly the numbers staging stored."""
     t = text.strip()
     if not _PHONE_CHARS.match(t) or sum(c.isdigit() for c in t) < 7:
         return None
-    if t.startswith("00"):
-        t = "+" + t[2:]
-    try:
-        num = phonenumbers.parse(t, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(num):
-        return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return phone_e164(t, region)
 
 
 def id_form(text: str) -> str:
