@@ -40,6 +40,7 @@ PATH_MAX_DEGREE = 1000  # nodes with more edges are left off paths ("bought from
 # big shop" links everyone; it also keeps the search's frontiers small)
 DEGREE_CACHE = 200_000  # cached node degrees before the cache starts afresh
 FRONTIER_BATCH = 16  # from this many start neighbours on, walk them in one query
+FRONTIER_CHUNK = 64  # start neighbours walked per query in a neighbourhood
 
 
 class GraphQueryError(RuntimeError):
@@ -200,7 +201,7 @@ class CypherStore(SearchMixin):
         if not self.dialect.repeats_edges or len(frontier) < FRONTIER_BATCH:
             return None
         mids = sorted({m.label for m in frontier})
-        self._frontier_degrees(start, mids, edge_types)
+        self._frontier_degrees(start, mids, edge_types, [m.key for m in frontier])
         ok = [m for m in frontier if not self._is_hub(m, self.degree(m, edge_types))]
         far = sorted({b for m in ok for b in self._far(m.label, edge_types)})
         out: dict[NodeRef, list[dict[str, Any]]] = {m: [] for m in ok}
@@ -273,13 +274,22 @@ class CypherStore(SearchMixin):
                 sg.truncated = True
                 break
             nxt: list[NodeRef] = []
-            # The start's neighbours all at once (a non-hub start has at most max_degree).
-            batch = (self._walk_frontier(ref, frontier, edge_types, windowed)
-                     if depth == 1 and not start_hub else None)
-            for m in frontier:
+            batch: dict | None = None
+            slice_end = 0
+            for i, m in enumerate(frontier):
                 if len(sg.nodes) >= limit:
                     sg.truncated = True
                     break
+                if depth == 1 and not start_hub and i == slice_end:
+                    # The start's neighbours a slice at a time, each slice in one query from
+                    # the start: a busy seller's first slice usually fills the limit, and
+                    # the rest of its level 2 is never fetched. A short remainder joins the
+                    # last slice (below FRONTIER_BATCH it would be walked node by node).
+                    slice_end = i + FRONTIER_CHUNK
+                    if len(frontier) - slice_end < FRONTIER_BATCH:
+                        slice_end = len(frontier)
+                    batch = self._walk_frontier(ref, frontier[i:slice_end], edge_types,
+                                                windowed)
                 if depth > 0 and self._is_hub(m, self.degree(m, edge_types)):
                     sg.hubs.append(m)
                     continue
@@ -322,12 +332,14 @@ class CypherStore(SearchMixin):
         return ref.label in self.hub_labels or self.degree(ref) > self.path_max_degree
 
     def _frontier_degrees(self, via: NodeRef, mids: list[str],
-                          edge_types: list[str] | None) -> None:
-        """Put the degrees of ``via``'s neighbours of labels ``mids`` into the cache."""
+                          edge_types: list[str] | None, mkeys: list[str] | None = None) -> None:
+        """Put the degrees of ``via``'s neighbours of labels ``mids`` (only those keyed
+        ``mkeys`` if given) into the cache."""
         cache = self.__dict__.setdefault("_degrees", {})
         if len(cache) > DEGREE_CACHE:
             cache.clear()
-        for row in self._q(self.q.frontier_degrees(via.label, via.key, mids, edge_types)):
+        for row in self._q(self.q.frontier_degrees(via.label, via.key, mids, edge_types,
+                                                   mkeys)):
             cache[(NodeRef(row["mlabel"], str(row["mkey"])), tuple(edge_types or ()))] = int(
                 row["degree"])
 

@@ -232,16 +232,21 @@ class Q:
                 f"WHERE a.{k} = $key")
 
     def frontier_degrees(self, label: str, key: str, mids: list[str],
-                         edge_types: list[str] | None) -> tuple[str, dict]:
+                         edge_types: list[str] | None,
+                         mkeys: list[str] | None = None) -> tuple[str, dict]:
         """Degrees (edges of ``edge_types``) of the neighbours of labels ``mids`` of one
         node: ``mlabel``, ``mkey``, ``degree``. Ladybug only (``repeats_edges``): ``f`` may
         be the edge ``e`` itself, so every edge of ``m`` counts once. Ladybug plans this as
         extensions from the key look-up (233 neighbours: 7 ms warm against 233 queries),
         while ``UNWIND $keys`` before an expansion became a join over whole tables."""
         d = self.dialect
-        return (f"{self._two_hops(label, mids, edge_types)} RETURN {d.label('m')} AS mlabel, "
-                f"{self.key_of('m', mids)} AS mkey, count(DISTINCT id(f)) AS degree",
-                {"key": key})
+        mkey = self.key_of("m", mids)
+        only = f" AND {mkey} IN $mkeys" if mkeys is not None else ""  # a slice of them
+        params: dict[str, Any] = {"key": key}
+        if mkeys is not None:
+            params["mkeys"] = mkeys
+        return (f"{self._two_hops(label, mids, edge_types)}{only} RETURN {d.label('m')} AS "
+                f"mlabel, {mkey} AS mkey, count(DISTINCT id(f)) AS degree", params)
 
     def frontier_walk(self, label: str, key: str, mids: list[str], mkeys: list[str],
                       far: list[str], edge_types: list[str] | None,
