@@ -72,10 +72,7 @@ def phone_e164(raw: str | None, region: str = "CN") -> str | None:
         return None
     import phonenumbers
 
-    text = str(raw)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    text = text.strip()
+    text = _nfkc(str(raw)).strip()
     if not text:
         return None
     # Fast path for the common case, a CN mobile with optional +86/0086 and separators:
@@ -156,10 +153,14 @@ _SPACES = re.compile(r"\s+")
 _SUFFIX_RE = [(re.compile(p), r) for p, r in _NAME_SUFFIXES]
 
 
+def _nfkc(text: str) -> str:
+    """Full-width and compatibility forms folded (NFKC); ASCII, the common case, as is."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def _fold(raw: str) -> str:
     """NFKC (full-width to ASCII), upper-case, every non-letter/digit to a space."""
-    text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
-    return _NON_WORD.sub(" ", text.upper())
+    return _NON_WORD.sub(" ", _nfkc(raw).upper())
 
 
 def normalise_name(raw: str | None) -> str | None:
@@ -230,9 +231,8 @@ def normalise_address(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
-    text = str(raw)
+    text = _nfkc(str(raw))
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
         for cjk, rep in _ADDR_CJK:
             text = text.replace(cjk, rep)
     text = _NON_WORD.sub(" ", text.upper().replace("#", " NO "))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import duckdb
@@ -14,6 +12,7 @@ from etl.keys import person_key
 from etl.normalise import address_key, normalise_address, normalise_name
 from etl.resolution import resolve
 from etl.resolution.canon import address_text, firm_name, number_signature
+from tests.bench_modules import load_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 EDGE_COLS = ["from_label", "from_key", "to_label", "to_key", "source", "_load_id"]
@@ -272,12 +271,7 @@ def test_identifier_turning_into_a_hub_drops_its_links():
 
 # -- the evaluator -----------------------------------------------------------------------
 def _evaluator():
-    spec = importlib.util.spec_from_file_location("eval_resolution",
-                                                  ROOT / "bench" / "eval_resolution.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["eval_resolution"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("eval_resolution")
 
 
 def test_evaluator_counts_pairs_for_keys_and_same_as(tmp_path):

@@ -7,26 +7,21 @@ and a second run must change nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from tests.bench_modules import load_bench
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _evaluator():
-    spec = importlib.util.spec_from_file_location("eval_resolution",
-                                                  ROOT / "bench" / "eval_resolution.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["eval_resolution"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("eval_resolution")
 
 
 @pytest.fixture(scope="module")
