@@ -92,7 +92,7 @@ def read_statements(workdir: Path) -> tuple[list[dict], list[str]]:
     from graph.store.base import NodeRef as R
     from graph.store.ladybug_store import LadybugStore
     from graph.store.neo4j_store import Neo4jStore
-    from graph.store.testing import ReplayRunner
+    from graph.store.testing import ReplayRunner, record_answers
 
     conftest = Path(__file__).resolve().parents[1] / "tests" / "conftest.py"
     spec = importlib.util.spec_from_file_location("ring_conftest", conftest)
@@ -102,15 +102,7 @@ def read_statements(workdir: Path) -> tuple[list[dict], list[str]]:
     lb = LadybugStore(workdir / "graph", buffer_pool_bytes=64 * 1024**2)
     lb.ensure_schema()
     ring.write_tiny_ring(lb)
-    seen: list[list[dict]] = []
-    inner = lb._run
-
-    def recording(query, params):
-        rows = inner(query, params)
-        seen.append(rows)
-        return rows
-
-    lb._run = recording
+    seen = record_answers(lb)
     p1, s1 = R("Person", "id:" + ring.P1_ID), R("Enterprise", "S1")
     calls = [
         ("get_node", lambda st: st.get_node(p1)),

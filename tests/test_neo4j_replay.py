@@ -14,7 +14,7 @@ import pytest
 from conftest import P1_ID, PHONE, make_store, ref, write_tiny_ring
 
 from graph.store.neo4j_store import Neo4jStore
-from graph.store.testing import ReplayRunner
+from graph.store.testing import ReplayRunner, record_answers
 
 P1, S1, S2 = ref("Person", "id:" + P1_ID), ref("Enterprise", "S1"), ref("Enterprise", "S2")
 CST = timezone(timedelta(hours=8))
@@ -39,15 +39,7 @@ CALLS = {
 def embedded(tmp_path_factory):
     store = make_store("ladybug", tmp_path_factory.mktemp("replay"))
     write_tiny_ring(store)
-    answers: list = []
-    inner = store._run
-
-    def recording(query, params):
-        rows = inner(query, params)
-        answers.append(rows)
-        return rows
-
-    store._run = recording
+    answers = record_answers(store)
     yield store, answers
     store.close()
 

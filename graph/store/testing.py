@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Call", "FakeRunner", "ReplayRunner"]
+__all__ = ["Call", "FakeRunner", "ReplayRunner", "record_answers"]
 
 Rows = list[dict[str, Any]]
 Responder = Rows | Callable[[str, dict[str, Any]], Rows] | Exception
@@ -116,3 +116,18 @@ class ReplayRunner(FakeRunner):
             read: bool = False) -> Rows:
         super().run(query, params, read=read)
         return [dict(r) for r in self.answers.pop(0)] if self.answers else []
+
+
+def record_answers(store) -> list[list[dict]]:
+    """Make ``store`` append every result of its ``_run`` hook to the returned list: the
+    answers a :class:`ReplayRunner` then replays to another store, statement by statement."""
+    answers: list[list[dict]] = []
+    inner = store._run
+
+    def recording(query, params):
+        rows = inner(query, params)
+        answers.append(rows)
+        return rows
+
+    store._run = recording
+    return answers
