@@ -53,7 +53,7 @@ from etl.faults import crash_point
 from etl.project import VERSIONS_TABLE, edge_table, node_table
 from graph.schema import GraphSchema, load_schema
 
-__all__ = ["push", "ensure_ledger", "edge_id_sql", "BATCH_ROWS", "BATCH_ENV"]
+__all__ = ["push", "PushSummary", "ensure_ledger", "edge_id_sql", "BATCH_ROWS", "BATCH_ENV"]
 
 BATCH_ROWS = 500_000  # rows per store call: write_edges scans its type once per batch
 BATCH_ENV = "CBEC_SYNC_BATCH_ROWS"  # overrides BATCH_ROWS (crash tests use small batches)
@@ -88,17 +88,31 @@ def edge_id_sql(props: list[str]) -> str:
     return f"md5_number(concat_ws(chr(31), {text}))"
 
 
+class PushSummary(dict):
+    """Rows sent per node label and edge type (a plain dict, as ``push`` always returned),
+    plus ``retracted``: per edge type the edges, per label the nodes, removed from the store
+    because the projection no longer has them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retracted: dict[str, int] = {}
+
+
 class _Reporter:
     """Rows sent per label/type, mirrored to a rich progress bar when there is one."""
 
     def __init__(self, progress: Any) -> None:
-        self.progress, self.sent = progress, {}
+        self.progress, self.sent = progress, PushSummary()
         self.task = progress.add_task("push", total=None) if progress is not None else None
 
     def add(self, name: str, rows: int) -> None:
         self.sent[name] = self.sent.get(name, 0) + rows
         if self.task is not None:
             self.progress.update(self.task, description=f"push {name}", advance=rows)
+
+    def retract(self, name: str, rows: int) -> None:
+        if rows:
+            self.sent.retracted[name] = self.sent.retracted.get(name, 0) + rows
 
 
 class _Writer:
@@ -157,15 +171,16 @@ def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, lo
     props = list(spec.properties)
     others = [p for p in props if p != spec.key] or [spec.key]
     cols = ", ".join(f"n.{p}" for p in props)
+    h = f"hash({', '.join(f'n.{p}' for p in others)})"
     delta = f"_node_delta_{label}"  # per label: marked after the next label's was built
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {delta} AS
-        SELECT {cols}, hash({', '.join(f'n.{p}' for p in others)}) AS _h,
+        SELECT {cols}, {h} AS _h,
                (row_number() OVER (ORDER BY n.{spec.key}) - 1) // {int(batch_rows)} AS _chunk
         FROM {node_table(label)} n
         LEFT JOIN (SELECT key, props_hash FROM graph_sync_nodes WHERE label = $label) s
                ON s.key = n.{spec.key}
-        WHERE s.key IS NULL OR s.props_hash <> hash({', '.join(f'n.{p}' for p in others)})
+        WHERE s.key IS NULL OR s.props_hash IS DISTINCT FROM {h}  -- NULL: being retracted
     """, {"label": label})
     chunks = con.execute(f"SELECT coalesce(max(_chunk) + 1, 0) FROM {delta}").fetchall()[0][0]
     for i in range(chunks):
@@ -191,6 +206,41 @@ def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, lo
         # every column: a property now NULL is cleared
         writer.submit(lambda rows=rows: store.write_nodes(label, rows), mark)
     writer.after(lambda: con.execute(f"DROP TABLE IF EXISTS temp.{delta}"))
+
+
+def _retract_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str,
+                   report: _Reporter) -> None:
+    """Delete from the store the nodes of ``label`` the ledger sent but the projection no
+    longer has; called after every edge write was submitted, so their edges are gone by
+    then (``delete_nodes`` keeps a node that still has one).
+
+    The ledger rows are flagged first (``props_hash`` NULL: not counted by
+    ``_forget_what_the_store_lost``, sent again if the key comes back), then the store
+    call, then the rows go; a kill anywhere in between finds the same keys again on the
+    rerun, since the node table is marked sent only after this."""
+    key = schema.node(label).key
+    gone = f"_node_gone_{label}"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {gone} AS
+        SELECT s.key FROM graph_sync_nodes s ANTI JOIN {node_table(label)} n ON n.{key} = s.key
+        WHERE s.label = $label
+    """, {"label": label})
+    keys = [k for (k,) in con.execute(f"SELECT key FROM {gone} ORDER BY key").fetchall()]
+    if not keys:
+        con.execute(f"DROP TABLE temp.{gone}")
+        return
+    con.execute(f"UPDATE graph_sync_nodes SET props_hash = NULL WHERE label = $label AND "
+                f"key IN (SELECT key FROM {gone})", {"label": label})
+
+    def mark(deleted: int) -> None:
+        crash_point(f"retract:{label}:deleted")
+        con.execute(f"DELETE FROM graph_sync_nodes WHERE label = $label AND "
+                    f"key IN (SELECT key FROM {gone})", {"label": label})
+        con.execute(f"DROP TABLE temp.{gone}")
+        report.retract(label, deleted)
+        crash_point(f"retract:{label}")
+
+    writer.submit(lambda: store.delete_nodes(label, keys), mark)
 
 
 def _plan_edges(con, ids: str, plan: str, edge_type: str, frm: str, to: str, load_id: str,
@@ -221,6 +271,23 @@ def _plan_edges(con, ids: str, plan: str, edge_type: str, frm: str, to: str, loa
     return {b for (b,) in con.execute(f"SELECT DISTINCT batch FROM {plan}").fetchall()}
 
 
+def _reopen_retracted(con, ids: str, edge_type: str, frm: str, to: str) -> set[str]:
+    """Batches of the pair holding edges the ledger has but the projection (temp table
+    ``ids``) no longer has. Those already sent are made pending again, in one transaction,
+    so that they are sent again, under the same id, with their surviving edges only:
+    ``write_edges`` replaces a batch, which removes the retracted edges from the store.
+    Their ledger rows go when the batch is marked (see ``_push_edge_pair``)."""
+    gone = [b for (b,) in con.execute(f"""
+        SELECT DISTINCT s.batch FROM graph_sync_edges s ANTI JOIN {ids} e ON e._id = s.edge_id
+        WHERE s.edge_type = $t AND starts_with(s.batch, $p)
+    """, {"t": edge_type, "p": f"{edge_type}:{frm}>{to}:"}).fetchall()]
+    if gone:
+        con.execute("UPDATE graph_sync SET done_at = NULL WHERE done_at IS NOT NULL AND "
+                    "batch IN (SELECT unnest($b))", {"b": gone})
+        crash_point(f"retract:{edge_type}:reopened")
+    return set(gone)
+
+
 def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type: str,
                     frm: str, to: str, load_id: str, batch_rows: int, report: _Reporter,
                     tag: int) -> None:
@@ -233,6 +300,7 @@ def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type:
         SELECT from_key, to_key{''.join(', ' + p for p in props)}, {edge_id_sql(props)} AS _id
         FROM {edge_table(edge_type)} WHERE from_label = $f AND to_label = $to
     """, {"f": frm, "to": to})
+    retracting = _reopen_retracted(con, ids, edge_type, frm, to)
     now = _plan_edges(con, ids, outbox, edge_type, frm, to, load_id, batch_rows)
     planned = dict(con.execute(
         "SELECT batch, rows FROM graph_sync WHERE kind = 'edge' AND name = $t AND "
@@ -265,21 +333,25 @@ def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type:
             # The store call and this mark are not atomic. A kill between them leaves the
             # batch unmarked; the next run sends it again under the same id, and
             # write_edges deletes this attempt's edges first, so nothing is doubled.
-            crash_point(f"push:{edge_type}:unmarked")
+            retract = batch in retracting
+            crash_point(f"{'retract' if retract else 'push'}:{edge_type}:unmarked")
             con.execute("BEGIN TRANSACTION")
-            if n < planned[batch]:
-                # Edges planned by an earlier run that the projection no longer has were
-                # not sent: forget them, so they count as new if they come back.
-                con.execute(f"DELETE FROM graph_sync_edges WHERE edge_type = $t AND "
-                            f"batch = $b AND edge_id NOT IN (SELECT _id FROM {outbox} "
-                            f"WHERE batch = $b)", {"t": edge_type, "b": batch})
+            if n < planned[batch] or retract:
+                # Edges of this batch that the projection no longer has were not sent (so
+                # the store no longer has them either): forget them, so they count as new
+                # if they come back.
+                gone = con.execute(
+                    f"DELETE FROM graph_sync_edges WHERE edge_type = $t AND batch = $b AND "
+                    f"edge_id NOT IN (SELECT _id FROM {outbox} WHERE batch = $b)",
+                    {"t": edge_type, "b": batch}).fetchall()[0][0]
+                report.retract(edge_type, gone)
             con.execute("UPDATE graph_sync SET done_at = now(), rows = $n WHERE batch = $b",
                         {"b": batch, "n": written})
             con.execute("COMMIT")
             report.add(edge_type, n)
             if last:
                 drop()
-            crash_point(f"push:{edge_type}")
+            crash_point(f"{'retract' if retract else 'push'}:{edge_type}")
 
         writer.submit(lambda rows=rows, batch=batch: store.write_edges(
             edge_type, frm, to, rows, batch), mark)
@@ -312,8 +384,8 @@ def _forget_what_the_store_lost(con, store, schema: GraphSchema) -> None:
     folder was deleted or restored from an older copy, say), forget them in the ledger so
     this push sends them again: node writes are upserts and a batch sent again replaces
     itself, so nothing is doubled. Costs one count per label and type."""
-    sent_nodes = dict(con.execute("SELECT label, count(*) FROM graph_sync_nodes "
-                                  "GROUP BY label").fetchall())
+    sent_nodes = dict(con.execute("SELECT label, count(*) FROM graph_sync_nodes WHERE "
+                                  "props_hash IS NOT NULL GROUP BY label").fetchall())
     for label, n in sent_nodes.items():
         if label in schema.nodes and store.count_nodes(label) < n:
             con.execute("DELETE FROM graph_sync_nodes WHERE label = ?", [label])
@@ -365,14 +437,14 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
     version, sent = _versions(con)
     writer, failed = _Writer(), True
     try:
+        labels = []  # node labels read now: their retraction comes after the edges'
         for label in schema.nodes:
             table = node_table(label)
             if not _has_table(con, table) or (table in version and
                                               sent.get(table) == version[table]):
                 continue
             _push_nodes(con, store, writer, schema, label, load_id, batch_rows, report)
-            # sent in full only once the label's last write is marked
-            writer.after(lambda t=table: _mark_sent(con, t, version.get(t)))
+            labels.append(label)
         todo: list[tuple[str, str, str]] = []  # (type, from, to) to look at, in schema order
         for edge_type, spec in schema.edges.items():
             table = edge_table(edge_type)
@@ -386,6 +458,11 @@ def push(con: duckdb.DuckDBPyConnection, store: Any, load_id: str, progress: Any
             if tag + 1 == len(todo) or todo[tag + 1][0] != edge_type:
                 table = edge_table(edge_type)
                 writer.after(lambda t=table: _mark_sent(con, t, version.get(t)))
+        for label in labels:
+            _retract_nodes(con, store, writer, schema, label, report)
+            # sent in full only once the label's writes and retraction are marked
+            table = node_table(label)
+            writer.after(lambda t=table: _mark_sent(con, t, version.get(t)))
         failed = False
     finally:
         writer.close(failed)

@@ -1,8 +1,9 @@
 """The ``GraphStore`` contract shared by every store, and the typed results of its queries.
 
 Writers (the ETL) hand over *deltas*: node rows keyed by the schema's key, edge rows with
-``from_key``/``to_key``. Both write methods are idempotent, so a load killed half-way and
-run again ends in the same state as one uninterrupted load.
+``from_key``/``to_key``, and the keys of nodes to retract. Every write method is
+idempotent, so a load killed half-way and run again ends in the same state as one
+uninterrupted load.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ class GraphStore(Protocol):
         ``rows`` has ``from_key``, ``to_key`` and any of the edge type's properties. ``batch``
         identifies this delta: writing the same batch again first removes what an earlier,
         possibly interrupted, attempt wrote, so the call is idempotent. Returns edges written.
+        """
+
+    def delete_nodes(self, label: str, keys: list[str]) -> int:
+        """Delete the nodes of ``label`` with these keys that have no edges left.
+
+        Keys not in the store are ignored; a node that still has an edge is kept (delete
+        its edges first). Returns the nodes deleted. Idempotent.
         """
 
     def count_nodes(self, label: str | None = None) -> int: ...

@@ -11,6 +11,7 @@ already exist; relationship ``MERGE`` is ~23 ms per row), never by row-wise ``ME
 - ``write_edges``: the edges an earlier attempt of the same ``batch`` wrote are deleted,
   then the rows are COPYed (``from``/``to`` options pick the pair of a multi-pair table).
   Rows whose endpoints do not exist are dropped, as on Neo4j.
+- ``delete_nodes``: the given keys' nodes that have no edges left are deleted.
 
 One process may write a database at a time; readers see the data as of when they opened
 it and call :meth:`LadybugStore.reopen` to see later writes. Temporary files go to a
@@ -31,7 +32,13 @@ import pyarrow.parquet as pq
 from graph.schema import BATCH_PROPERTY, ident, ladybug_ddl
 from graph.store.cypher_base import CypherStore
 from graph.store.queries import LADYBUG
-from graph.store.rows import ARROW_TYPES, cast_to_schema, check_rows, last_per_key
+from graph.store.rows import (
+    ARROW_TYPES,
+    cast_to_schema,
+    check_rows,
+    distinct_keys,
+    last_per_key,
+)
 
 __all__ = ["LadybugStore", "GraphNotFoundError", "DEFAULT_BUFFER_POOL"]
 
@@ -124,6 +131,21 @@ class LadybugStore(CypherStore):
             for r in results:  # results hold buffer-pool pages until closed
                 r.close()
 
+    def query_arrow(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
+        """One query's rows as an Arrow table (bulk reads: the adjacency index)."""
+        if self._conn is None:
+            raise RuntimeError(f"{self!r} is closed")
+        res = self._conn.execute(query, params or {})
+        try:
+            return res.get_as_arrow(1_000_000)
+        finally:
+            res.close()
+
+    def _build_adjacency(self, progress=None):
+        from graph.store.adjacency import build_adjacency
+
+        return build_adjacency(self.query_arrow, self.schema, progress)
+
     # -- schema and writes -------------------------------------------------------------
     def ensure_schema(self) -> None:
         """Create every node and relationship table of the schema (``IF NOT EXISTS``)."""
@@ -178,6 +200,17 @@ class LadybugStore(CypherStore):
             for i in range(0, old.num_rows, UPDATE_BATCH):
                 self.query(q, {"rows": old.slice(i, UPDATE_BATCH).to_pylist()})
         return rows.num_rows
+
+    def delete_nodes(self, label: str, keys: list[str]) -> int:
+        """Delete the nodes of ``label`` with these keys that have no edges; returns how
+        many. One primary-key look-up per key (see ``Q.existing_keys``), in chunks."""
+        node = self.schema.node(label)
+        keys = distinct_keys(keys, f"delete_nodes({label})")
+        self._forget_degrees()
+        q = (f"UNWIND $keys AS key MATCH (n:{ident(label)}) WHERE n.{ident(node.key)} = key "
+             f"AND NOT EXISTS {{ MATCH (n)-[]-() }} DELETE n RETURN count(*) AS deleted")
+        return sum(int(self.query(q, {"keys": keys[i:i + KEY_CHUNK]})[0]["deleted"])
+                   for i in range(0, len(keys), KEY_CHUNK))
 
     def write_edges(self, edge_type: str, from_label: str, to_label: str, rows: pa.Table,
                     batch: str) -> int:

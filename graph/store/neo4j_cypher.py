@@ -18,7 +18,7 @@ from graph.schema import ident
 from graph.store.rows import cast_to_schema, last_per_key  # re-exported: shared with Ladybug
 
 __all__ = [
-    "merge_nodes_query", "delete_batch_query", "create_edges_query",
+    "merge_nodes_query", "delete_batch_query", "delete_nodes_query", "create_edges_query",
     "shortest_path_query", "text_index_query",
     "cast_to_schema", "temporal_as_text", "last_per_key", "iter_row_batches", "to_neo4j_value",
 ]
@@ -57,6 +57,16 @@ def delete_batch_query(edge_type: str, from_label: str, to_label: str) -> str:
             f"WHERE r._batch = $batch\n"
             f"WITH r LIMIT $limit\n"
             f"DELETE r\n"
+            f"RETURN count(*) AS deleted")
+
+
+def delete_nodes_query(label: str, key: str) -> str:
+    """Delete the nodes of ``label`` whose ``key`` is in ``$keys`` and that have no edges
+    (a unique-index seek per key); returns ``deleted``."""
+    return (f"UNWIND $keys AS key\n"
+            f"MATCH (n:{ident(label)} {{{ident(key)}: key}})\n"
+            f"WHERE NOT EXISTS {{ (n)--() }}\n"
+            f"DELETE n\n"
             f"RETURN count(*) AS deleted")
 
 

@@ -31,6 +31,7 @@ from graph.store.neo4j_cypher import (
     cast_to_schema,
     create_edges_query,
     delete_batch_query,
+    delete_nodes_query,
     iter_row_batches,
     last_per_key,
     merge_nodes_query,
@@ -41,7 +42,7 @@ from graph.store.neo4j_cypher import (
 )
 from graph.store.neo4j_runner import Neo4jQueryError, QueryRunner
 from graph.store.queries import NEO4J
-from graph.store.rows import check_rows
+from graph.store.rows import check_rows, distinct_keys
 
 __all__ = ["Neo4jStore", "Neo4jConfigError", "Neo4jConnectionError", "ENV_VARS"]
 
@@ -211,6 +212,17 @@ class Neo4jStore(CypherStore):
                        for r in chunk]
             written += _count(self.query(create, {"rows": payload, "batch": batch}), "written")
         return written
+
+
+    def delete_nodes(self, label: str, keys: list[str]) -> int:
+        """Delete the nodes of ``label`` with these keys that have no edges, in batches of
+        :attr:`batch_size` keys; returns the nodes the server deleted."""
+        node = self.schema.node(label)
+        keys = distinct_keys(keys, f"delete_nodes({label})")
+        self._forget_degrees()
+        query = delete_nodes_query(label, node.key)
+        return sum(_count(self.query(query, {"keys": keys[i:i + self.batch_size]}), "deleted")
+                   for i in range(0, len(keys), self.batch_size))
 
 
 def _connect(uri: str, user: str, password: str, timeout: float):

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from graph.schema import SchemaError
 
 __all__ = ["ARROW_TYPES", "check_columns", "check_no_nulls", "check_rows", "cast_to_schema",
-           "last_per_key"]
+           "distinct_keys", "last_per_key"]
 
 ARROW_TYPES = {
     "STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
@@ -86,3 +86,16 @@ def last_per_key(table: pa.Table, key: str) -> pa.Table:
     last = (pa.table({"k": keys, "i": pa.array(range(table.num_rows))})
             .group_by("k", use_threads=False).aggregate([("i", "max")]).column("i_max"))
     return table.take(last.take(pc.sort_indices(last)))  # the row numbers, ascending
+
+
+def distinct_keys(keys: list[str], what: str) -> list[str]:
+    """``keys`` sorted and de-duplicated (key look-ups want each key once); a key that is
+    not a string is refused, naming ``what``.
+
+    >>> distinct_keys(["b", "a", "b"], "delete_nodes(Phone)")
+    ['a', 'b']
+    """
+    bad = [k for k in keys if not isinstance(k, str)]
+    if bad:
+        raise ValueError(f"{what}: keys must be strings, got {bad[0]!r}")
+    return sorted(set(keys))
