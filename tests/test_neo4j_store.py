@@ -459,3 +459,33 @@ def test_writes_forget_cached_degrees(store, fake):
     store.write_nodes("Phone", pa.table({"phone": ["+1"]}))
     store.degree(phone)
     assert len(fake.matching("AS degree")) == 3
+
+
+# -- delete_nodes (the sync's node retraction) -------------------------------------------
+
+def test_delete_nodes_deletes_edgeless_nodes_by_key_in_batches(fake):
+    fake.respond("DELETE n", lambda q, p: [{"deleted": len(p["keys"])}])
+    store = Neo4jStore(fake, batch_size=2)
+    assert store.delete_nodes("Phone", ["+3", "+1", "+2", "+1"]) == 3
+    assert fake.queries[0] == ("UNWIND $keys AS key\n"
+                               "MATCH (n:`Phone` {`phone`: key})\n"
+                               "WHERE NOT EXISTS { (n)--() }\n"
+                               "DELETE n\n"
+                               "RETURN count(*) AS deleted")
+    assert [c.params for c in fake.calls] == [{"keys": ["+1", "+2"]}, {"keys": ["+3"]}]
+    assert not any(c.read for c in fake.calls)
+
+
+def test_delete_nodes_sends_nothing_for_no_keys_and_refuses_bad_input(store, fake):
+    assert store.delete_nodes("Phone", []) == 0
+    with pytest.raises(SchemaError):
+        store.delete_nodes("Phone` DETACH DELETE n //", ["x"])
+    with pytest.raises(ValueError, match="keys must be strings"):
+        store.delete_nodes("Phone", [1])
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_delete_nodes_keys_travel_only_as_parameters(store, fake, bad):
+    store.delete_nodes("Person", [bad])
+    assert bad not in fake.calls[0].query and fake.calls[0].params == {"keys": [bad]}
