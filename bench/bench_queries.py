@@ -13,6 +13,11 @@ shortest paths between Person/Enterprise pairs (half of them a random walk apart
 connected within 6 hops, half drawn at random), and prints p50/p95/max and the build time.
 Target (issue #3): neighbourhood p95 <= 100 ms, shortest path p95 <= 1 s.
 
+``--walks index`` (the default) first builds the store's adjacency index
+(``store.use_adjacency()``, as the app does once) and prints its build time and size;
+``--walks cypher`` walks with one Cypher query per node or frontier, as a one-shot CLI
+command does. Run the two in separate processes: each starts with a cold buffer pool.
+
     .venv/bin/python bench/bench_queries.py                      # build in a temp dir
     .venv/bin/python bench/bench_queries.py --store /tmp/g1m     # build once, keep, reuse
     .venv/bin/python bench/bench_queries.py --scale 0.05         # a quick small run
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -235,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--neighbourhoods", type=int, default=200)
     ap.add_argument("--paths", type=int, default=100)
     ap.add_argument("--buffer-pool-gib", type=float, default=2.0)
+    ap.add_argument("--walks", choices=["index", "cypher"], default="index",
+                    help="traverse the adjacency index (built first) or walk in Cypher")
     args = ap.parse_args(argv)
     pool = int(args.buffer_pool_gib * 1024**3)
     console.print(f"load average before: {os.getloadavg()[0]:.2f} "
@@ -246,8 +254,16 @@ def main(argv: list[str] | None = None) -> None:
             build_s = build(path, args.scale, args.seed, pool)
         with LadybugStore(path, read_only=True, buffer_pool_bytes=pool) as store:
             n_nodes, n_edges = store.count_nodes(), store.count_edges()
+            index_note = ""
+            if args.walks == "index":
+                t = time.perf_counter()
+                with console.status("building the adjacency index") as status:
+                    adj = store.use_adjacency(lambda step: status.update(f"index: {step}"))
+                index_note = (f"adjacency index: built in {time.perf_counter() - t:.1f} s, "
+                              f"{adj.nbytes() / 2**20:,.0f} MiB")
             res = run_queries(store, args.neighbourhoods, args.paths, args.seed)
-    t = Table(title=f"Ladybug store: {n_nodes:,} nodes, {n_edges:,} edges")
+    t = Table(title=f"Ladybug store: {n_nodes:,} nodes, {n_edges:,} edges; "
+                    f"walks: {args.walks}")
     for col in ("query", "n", "p50 ms", "p95 ms", "max ms", "notes"):
         t.add_column(col)
     p50, p95, mx = stats(res["nb_ms"])
@@ -262,6 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     console.print(t)
     if build_s is not None:
         console.print(f"store build (write_nodes + write_edges): {build_s:.1f} s")
+    if index_note:
+        console.print(index_note)
+    console.print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
     console.print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -1,8 +1,9 @@
 """Shared fixtures: a graph store per available backend, and a tiny fraud ring to load into it.
 
-``store`` runs each test on the embedded Ladybug store (in ``tmp_path``) and, when
-``NEO4J_URI`` is set, on Neo4j too. The Neo4j database is emptied before and after each
-test, so point ``NEO4J_*`` at a throwaway database.
+``store`` runs each test on the embedded Ladybug store (in ``tmp_path``), again on it with
+its adjacency index (``ladybug-index``: traversals walk the index, rebuilt after every
+write) and, when ``NEO4J_URI`` is set, on Neo4j too. The Neo4j database is emptied before
+and after each test, so point ``NEO4J_*`` at a throwaway database.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from etl.normalise import normalise_address, normalise_name
 from graph.store.base import NodeRef
 
-STORES = ["ladybug", "neo4j"]
+STORES = ["ladybug", "ladybug-index", "neo4j"]
 SMALL_POOL = 64 * 1024**2  # Ladybug buffer pool for tests: the tiny ring needs little
 
 
@@ -24,12 +25,31 @@ def _wipe(store) -> None:
     store.query("MATCH (n) DETACH DELETE n")
 
 
+def _auto_indexed():
+    from graph.store.ladybug_store import LadybugStore
+
+    class AutoIndexed(LadybugStore):
+        """Builds its adjacency index before each traversal that finds none (a write drops
+        it), so that every contract test of the traversals also runs on the index."""
+
+        def neighbourhood(self, *args, **kwargs):
+            self.use_adjacency()
+            return super().neighbourhood(*args, **kwargs)
+
+        def shortest_path(self, *args, **kwargs):
+            self.use_adjacency()
+            return super().shortest_path(*args, **kwargs)
+
+    return AutoIndexed
+
+
 def make_store(kind: str, tmp_path):
     """A fresh, empty store with its schema; the caller closes it."""
-    if kind == "ladybug":
+    if kind in ("ladybug", "ladybug-index"):
         from graph.store.ladybug_store import LadybugStore
 
-        store = LadybugStore(tmp_path / "graph", buffer_pool_bytes=SMALL_POOL)
+        cls = LadybugStore if kind == "ladybug" else _auto_indexed()
+        store = cls(tmp_path / "graph", buffer_pool_bytes=SMALL_POOL)
     else:
         if not os.environ.get("NEO4J_URI"):
             pytest.skip("Neo4j contract tests need NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)")

@@ -360,7 +360,7 @@ def test_neighbourhood_frontier_in_one_query_gives_the_same_result(store, monkey
             assert len(got[0][0]) > 16
             if not kw:
                 assert (ref("Person", "p2") in got[0][2]) == (max_degree == 25)
-            if store.dialect.repeats_edges:
+            if store.dialect.repeats_edges and store.adjacency is None:  # Cypher walks
                 assert counts[-2] < counts[-1], (max_degree, kw)  # orders not walked one by one
     store.max_degree = cb.MAX_DEGREE
 
@@ -392,6 +392,7 @@ def test_shortest_path_walking_frontiers_from_the_end_gives_the_same_paths(store
                 got.append(store.shortest_path(a, b))
             assert got[0] == got[1], (path_max_degree, a, b)
             assert (got[0] is None) == (path_max_degree == 30)  # p2 is the only way
-            if store.dialect.repeats_edges and (a, b) == (e, x):  # E's 21 neighbours walked
+            if (store.dialect.repeats_edges and store.adjacency is None  # Cypher walks
+                    and (a, b) == (e, x)):  # E's 21 neighbours walked
                 assert counts[-2] < counts[-1], (path_max_degree, a, b, counts[-2:])
     store.path_max_degree = cb.PATH_MAX_DEGREE

@@ -28,6 +28,7 @@ from graph.schema import (
     load_schema,
 )
 from graph.store.base import NodeRef, PathResult, Subgraph
+from graph.store.indexed import IndexedWalksMixin
 from graph.store.paths import bidirectional_bfs
 from graph.store.queries import Dialect, Q
 from graph.store.search import SearchMixin
@@ -47,9 +48,11 @@ class GraphQueryError(RuntimeError):
     """A store query failed; the message names the query (truncated) and parameter keys."""
 
 
-class CypherStore(SearchMixin):
+class CypherStore(SearchMixin, IndexedWalksMixin):
     """Base of the Cypher stores: the whole query API over ``_run`` and a dialect
-    (``search`` comes from :class:`~graph.store.search.SearchMixin`)."""
+    (``search`` comes from :class:`~graph.store.search.SearchMixin`; traversals on an
+    adjacency index, where the store can build one, from
+    :class:`~graph.store.indexed.IndexedWalksMixin`)."""
 
     dialect: Dialect
     hub_labels: tuple[str, ...] = HUB_LABELS
@@ -145,8 +148,9 @@ class CypherStore(SearchMixin):
         return cache[ck]
 
     def _forget_degrees(self) -> None:
-        """Call after writing: cached degrees may be stale."""
+        """Call after writing: cached degrees, and the adjacency index, may be stale."""
         self.__dict__.pop("_degrees", None)
+        self._drop_adjacency()
 
     def _is_hub(self, ref: NodeRef, degree: int | None = None) -> bool:
         return ref.label in self.hub_labels or (degree or 0) > self.max_degree
@@ -255,6 +259,9 @@ class CypherStore(SearchMixin):
             raise ValueError(f"hops must be 1, 2 or 3, not {hops}")
         for t in edge_types or ():
             self.schema.edge(t)
+        if self.adjacency is not None:
+            return self._indexed_neighbourhood(self.adjacency, ref, hops, limit, since, until,
+                                               edge_types)
         sg = Subgraph()
         start = self.get_node(ref)
         if start is None:
@@ -390,6 +397,8 @@ class CypherStore(SearchMixin):
             raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
         if self.get_node(a) is None or self.get_node(b) is None:
             return None
+        if self.adjacency is not None:
+            return self._indexed_path(self.adjacency, a, b, max_hops)
         return bidirectional_bfs(a, b, max_hops, self._neighbour_keys, self._non_hubs)
 
     def _non_hubs(self, refs: list[NodeRef]) -> set[NodeRef]:

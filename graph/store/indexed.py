@@ -1,0 +1,108 @@
+"""The query API's traversals on an adjacency index, for stores that can build one.
+
+``store.use_adjacency()`` builds the index once (:mod:`graph.store.adjacency`); from then
+on ``neighbourhood`` and ``shortest_path`` walk it instead of sending one Cypher query per
+node, with the same results up to the order in which a limit cuts them. Nodes' properties
+still come from the store. Worth it in a long-lived process (the app, a benchmark); a
+one-shot CLI command would spend more on the build than it saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from graph.store.adjacency import Adjacency, offset_query, to_micros
+from graph.store.base import NodeRef, PathResult, Subgraph
+from graph.store.index_walks import neighbourhood_ids, shortest_path_ids
+
+__all__ = ["IndexedWalksMixin"]
+
+
+class IndexedWalksMixin:
+    """Mixed into :class:`~graph.store.cypher_base.CypherStore`."""
+
+    def _build_adjacency(self, progress: Callable[[str], None] | None) -> Adjacency:
+        raise NotImplementedError(
+            f"{type(self).__name__} has no adjacency index: the server walks its own "
+            f"adjacency (use the Cypher traversals)")
+
+    def use_adjacency(self, progress: Callable[[str], None] | None = None) -> Adjacency:
+        """Build the adjacency index (once; a write or ``reopen`` drops it) and walk it from
+        now on. ``progress(step)`` hears about each table exported."""
+        adj = self.__dict__.get("_adjacency")
+        if adj is None:
+            adj = self._build_adjacency(progress)
+            self.__dict__["_adjacency"] = adj
+        return adj
+
+    @property
+    def adjacency(self) -> Adjacency | None:
+        """The adjacency index in use, or None."""
+        return self.__dict__.get("_adjacency")
+
+    def _drop_adjacency(self) -> None:
+        self.__dict__.pop("_adjacency", None)
+        self.__dict__.pop("_path_blocked_mask", None)
+
+    def _gid(self, adj: Adjacency, ref: NodeRef) -> int | None:
+        rows = self._q((offset_query(self.schema, ref.label), {"key": ref.key}))
+        return adj.gid(ref.label, int(rows[0]["o"])) if rows else None
+
+    def _indexed_neighbourhood(self, adj: Adjacency, ref: NodeRef, hops: int, limit: int,
+                               since: datetime | None, until: datetime | None,
+                               edge_types: list[str] | None) -> Subgraph:
+        sg = Subgraph()
+        start = self.get_node(ref)
+        g = self._gid(adj, ref) if start is not None else None
+        if g is None:
+            return sg
+        types = adj.type_mask(edge_types)
+        res = neighbourhood_ids(adj, g, hops, limit, hub_labels=adj.label_mask(self.hub_labels),
+                                max_degree=self.max_degree, type_mask=types,
+                                since=to_micros(since), until=to_micros(until))
+        degree = (int(adj.degree[g]) if types is None
+                  else len(adj.entries(np.array([g]), types)[1]))
+        sg.nodes[ref] = start
+        added: dict[NodeRef, dict[str, Any]] = {r: {} for r in adj.refs(res.nodes[1:])}
+        self._fill_props(added)
+        sg.nodes.update(added)
+        if self._is_hub(ref, degree):
+            sg.hubs.append(ref)
+        sg.hubs += adj.refs(res.hubs)
+        seen = set()
+        for a, t, b, props in adj.edge_rows(res.edges):
+            k = (a, t, b, tuple(sorted(props.items(), key=str)))
+            if k not in seen:  # parallel edges with equal properties show once, as in Cypher
+                seen.add(k)
+                sg.edges.append((a, t, b, props))
+        sg.truncated = res.truncated or bool(sg.hubs)
+        return sg
+
+    def _path_blocked(self, adj: Adjacency) -> np.ndarray:
+        """Per node id: may not sit inside a path (hub label, or too many edges)."""
+        rule = (self.path_max_degree, tuple(self.hub_labels))  # either may be changed
+        cached = self.__dict__.get("_path_blocked_mask")
+        if cached is None or cached[0] != rule:
+            blocked = adj.degree > self.path_max_degree
+            for i, lab in enumerate(adj.labels):
+                if lab in self.hub_labels:
+                    blocked[adj.base[i]:adj.base[i + 1]] = True
+            cached = self.__dict__["_path_blocked_mask"] = (rule, blocked)
+        return cached[1]
+
+    def _indexed_path(self, adj: Adjacency, a: NodeRef, b: NodeRef,
+                      max_hops: int) -> PathResult | None:
+        ga, gb = self._gid(adj, a), self._gid(adj, b)
+        if ga is None or gb is None:
+            return None
+        found = shortest_path_ids(adj, ga, gb, max_hops, blocked=self._path_blocked(adj))
+        if found is None:
+            return None
+        nodes, eids = found
+        refs = [a, *adj.refs(nodes[1:-1]), b] if len(nodes) > 1 else [a]
+        types = [adj.tables[int(t)].type for t in adj.table_of(np.array(eids, np.int64))]
+        return PathResult(refs, types)

@@ -1,0 +1,144 @@
+"""The adjacency index against the Cypher walks it replaces, on a graph written by the real
+``cbec load`` from a generated world (the contract suite runs the tiny ring on it too:
+``ladybug-index`` in conftest)."""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+import pytest
+
+from graph.schema import ident
+from graph.store.base import NodeRef
+from graph.store.ladybug_store import LadybugStore
+from graph.store.neo4j_store import Neo4jStore
+from graph.store.testing import FakeRunner
+
+LABELS = ["Person", "Enterprise", "Declaration", "Address", "Phone", "Order", "Payment"]
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    from etl.load import load
+    from synthetic.config import GenConfig
+    from synthetic.world import generate
+
+    root = tmp_path_factory.mktemp("adjworld")
+    generate(GenConfig(declarations=2500, seed=5), root / "world")
+    load(root / "world", root / "ws", say=lambda m: None)
+    cypher = LadybugStore(root / "ws" / "graph", read_only=True)
+    indexed = LadybugStore(root / "ws" / "graph", read_only=True)
+    indexed.use_adjacency()
+    keys = {}
+    for lab in LABELS:
+        k = ident(cypher.schema.node(lab).key)
+        keys[lab] = sorted(r["k"] for r in cypher.query(f"MATCH (n:{ident(lab)}) "
+                                                         f"RETURN n.{k} AS k"))
+    yield cypher, indexed, keys
+    cypher.close()
+    indexed.close()
+
+
+def _starts(keys, n, seed):
+    rnd = random.Random(seed)
+    return [NodeRef(lab, rnd.choice(keys[lab])) for lab in rnd.choices(LABELS, k=n)]
+
+
+def test_index_holds_the_whole_store(loaded):
+    cypher, indexed, _ = loaded
+    adj = indexed.adjacency
+    assert len(adj) == cypher.count_nodes() and adj.n_edges == cypher.count_edges()
+    assert int(adj.degree.sum()) == 2 * adj.n_edges
+    assert adj.nbytes() > 0
+
+
+@pytest.mark.parametrize("kw, starts, least", [
+    ({}, 40, 20), ({"hops": 1}, 40, 20), ({"hops": 3, "limit": 1000}, 12, 3),
+    ({"edge_types": ["BUYER", "SOLD_BY", "HAS_PHONE", "SHIP_TO"]}, 40, 20)])
+def test_neighbourhoods_equal_the_cypher_walks(loaded, kw, starts, least):
+    cypher, indexed, keys = loaded
+    compared = 0
+    for ref in _starts(keys, starts, seed=len(kw)):
+        c, i = cypher.neighbourhood(ref, **kw), indexed.neighbourhood(ref, **kw)
+        assert i.truncated == c.truncated, ref
+        if len(c.nodes) >= kw.get("limit", 500):  # the limit keeps some, in either's order
+            assert len(i.nodes) == len(c.nodes) and ref in i.nodes
+            continue
+        assert i.nodes == c.nodes, ref  # properties too
+        assert sorted(map(repr, i.edges)) == sorted(map(repr, c.edges)), ref
+        assert sorted(i.hubs) == sorted(c.hubs), ref
+        compared += 1
+    assert compared >= least
+
+
+def test_time_windows_equal_the_cypher_walks(loaded):
+    from datetime import datetime
+
+    cypher, indexed, keys = loaded
+    for ref in _starts(keys, 30, seed=99):
+        for kw in ({"since": datetime(2025, 6, 1)}, {"until": datetime(2025, 3, 1)}):
+            c, i = cypher.neighbourhood(ref, **kw), indexed.neighbourhood(ref, **kw)
+            if len(c.nodes) < 500:
+                assert set(i.nodes) == set(c.nodes), (ref, kw)
+
+
+def test_paths_are_as_short_as_the_cypher_search_and_real(loaded):
+    cypher, indexed, keys = loaded
+    rnd = random.Random(3)
+    found = 0
+    for _ in range(25):
+        a, b = (NodeRef(lab, rnd.choice(keys[lab]))
+                for lab in rnd.choices(["Person", "Enterprise", "Address"], k=2))
+        c, i = cypher.shortest_path(a, b), indexed.shortest_path(a, b)
+        assert (c is None) == (i is None), (a, b)
+        if i is None:
+            continue
+        found += 1
+        assert i.hops == c.hops and i.nodes[0] == a and i.nodes[-1] == b
+        for x, t, y in zip(i.nodes, i.edge_types, i.nodes[1:], strict=False):
+            linked = {frozenset((f, to)) for f, typ, to, _ in indexed.subgraph([x, y]).edges
+                      if typ == t}
+            assert frozenset((x, y)) in linked, (x, t, y)  # the edge exists, either way
+        assert not any(n.label in indexed.hub_labels for n in i.nodes[1:-1])
+    assert found >= 5
+
+
+def test_a_write_drops_the_index(tmp_path):
+    store = LadybugStore(tmp_path / "g", buffer_pool_bytes=64 * 1024**2)
+    store.ensure_schema()
+    store.write_nodes("Person", pa.table({"person_key": ["a", "b"]}))
+    store.write_nodes("Phone", pa.table({"phone": ["+861"]}))
+    store.write_edges("HAS_PHONE", "Person", "Phone",
+                      pa.table({"from_key": ["a"], "to_key": ["+861"]}), batch="x")
+    store.use_adjacency()
+    assert store.shortest_path(NodeRef("Person", "a"), NodeRef("Person", "b")) is None
+    store.write_edges("HAS_PHONE", "Person", "Phone",
+                      pa.table({"from_key": ["b"], "to_key": ["+861"]}), batch="y")
+    assert store.adjacency is None  # the next traversal walks in Cypher, seeing the write
+    assert store.shortest_path(NodeRef("Person", "a"), NodeRef("Person", "b")).hops == 2
+    store.use_adjacency()
+    assert store.shortest_path(NodeRef("Person", "a"), NodeRef("Person", "b")).hops == 2
+    store.close()
+
+
+def test_gaps_in_internal_offsets_after_deletes(tmp_path):
+    store = LadybugStore(tmp_path / "g", buffer_pool_bytes=64 * 1024**2)
+    store.ensure_schema()
+    people = [f"p{i}" for i in range(6)]
+    store.write_nodes("Person", pa.table({"person_key": people}))
+    store.write_nodes("Phone", pa.table({"phone": ["+861"]}))
+    store.write_edges("HAS_PHONE", "Person", "Phone",
+                      pa.table({"from_key": people, "to_key": ["+861"] * 6}), batch="x")
+    store.query("MATCH (n:Person) WHERE n.person_key IN ['p1', 'p3'] DETACH DELETE n")
+    store.use_adjacency()
+    sg = store.neighbourhood(NodeRef("Phone", "+861"))
+    assert {r.key for r in sg.nodes if r.label == "Person"} == {"p0", "p2", "p4", "p5"}
+    assert store.shortest_path(NodeRef("Person", "p4"), NodeRef("Person", "p5")).hops == 2
+    store.close()
+
+
+def test_neo4j_has_no_index_and_says_why():
+    store = Neo4jStore(FakeRunner())
+    with pytest.raises(NotImplementedError, match="walks its own adjacency"):
+        store.use_adjacency()
