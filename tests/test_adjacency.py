@@ -138,7 +138,8 @@ def test_gaps_in_internal_offsets_after_deletes(tmp_path):
     store.close()
 
 
-def test_neo4j_has_no_index_and_says_why():
-    store = Neo4jStore(FakeRunner())
-    with pytest.raises(NotImplementedError, match="walks its own adjacency"):
-        store.use_adjacency()
+def test_neo4j_has_no_index_and_walks_in_cypher():
+    runner = FakeRunner()
+    store = Neo4jStore(runner)
+    assert store.use_adjacency() is None and store.adjacency is None
+    assert not runner.calls  # nothing asked of the server

@@ -25,18 +25,20 @@ __all__ = ["IndexedWalksMixin"]
 class IndexedWalksMixin:
     """Mixed into :class:`~graph.store.cypher_base.CypherStore`."""
 
-    def _build_adjacency(self, progress: Callable[[str], None] | None) -> Adjacency:
-        raise NotImplementedError(
-            f"{type(self).__name__} has no adjacency index: the server walks its own "
-            f"adjacency (use the Cypher traversals)")
+    def _build_adjacency(self, progress: Callable[[str], None] | None) -> Adjacency | None:
+        return None  # a server store (Neo4j) walks its own adjacency
 
-    def use_adjacency(self, progress: Callable[[str], None] | None = None) -> Adjacency:
+    def use_adjacency(self, progress: Callable[[str], None] | None = None
+                      ) -> Adjacency | None:
         """Build the adjacency index (once; a write or ``reopen`` drops it) and walk it from
-        now on. ``progress(step)`` hears about each table exported."""
+        now on. ``progress(step)`` hears about each table exported. Returns the index, or
+        None for a store that has none (Neo4j: its server walks its own adjacency), so a
+        caller can call it on any store."""
         adj = self.__dict__.get("_adjacency")
         if adj is None:
             adj = self._build_adjacency(progress)
-            self.__dict__["_adjacency"] = adj
+            if adj is not None:
+                self.__dict__["_adjacency"] = adj
         return adj
 
     @property
