@@ -107,5 +107,8 @@ def register(app: typer.Typer) -> None:
             if d.get("resolve") is not None:  # SAME_AS is written by resolution, not projection
                 projected["edge_SAME_AS"] = d["resolve"].links
             console.print(report.graph_table(projected, d.get("sync")))
+            note = report.retraction_note(d.get("sync"))
+            if note:
+                console.print(note, highlight=False)
         console.print(f"done in {time.perf_counter() - t0:.1f} s. Explore: [bold]cbec search TEXT "
                       f"-w {escape(str(workspace))}[/], cbec neighbours, cbec path, cbec shared")

@@ -203,8 +203,8 @@ def project(con: duckdb.DuckDBPyConnection, load_id: str, progress: Any = None,
     -------
     dict[str, int]
         Per ``node_<Label>`` / ``edge_<TYPE>`` table (``edge_SAME_AS`` aside), the rows this
-        projection added or changed. Rows that disappeared are not counted (the store
-        keeps them: sync only adds and updates).
+        projection added or changed. Rows that disappeared are not counted here: the
+        sync retracts them from the store and counts them (``PushSummary.retracted``).
     """
     schema = schema or load_schema()
     _check_coverage(schema)

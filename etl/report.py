@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.table import Table
 
 __all__ = ["reconciliation_table", "quarantine_table", "checks_table", "resolution_table",
-           "graph_table"]
+           "graph_table", "retraction_note"]
 
 NUMS = ("rows_in", "inserted", "updated", "unchanged", "quarantined")
 
@@ -103,25 +103,41 @@ def resolution_table(summary) -> Table:
 
 def graph_table(projected: dict[str, int] | None, sent: dict[str, int] | None):
     """Rows the projection added or changed (``node_X``/``edge_X`` keys) beside what the
-    sync sent to the graph store (bare label/type keys): a node table and an edge table side
+    sync sent to the graph store (bare label/type keys) and what it retracted from it
+    (``sent.retracted``, see ``etl.sync.PushSummary``): a node table and an edge table side
     by side, each with its total."""
     from rich.columns import Columns
 
     from graph.schema import load_schema
 
     projected, sent = projected or {}, sent or {}
+    retracted = getattr(sent, "retracted", {})
     schema = load_schema()
     tables = []
     for kind, names in (("node", schema.nodes), ("edge", schema.edges)):
-        t = Table(title=f"Graph {kind}s (projected / sent)", title_justify="left")
-        for c in ("node label" if kind == "node" else "edge type", "projected", "sent"):
+        t = Table(title=f"Graph {kind}s (projected / sent / retracted)", title_justify="left")
+        for c in ("node label" if kind == "node" else "edge type", "projected", "sent",
+                  "retracted"):
             t.add_column(c, justify="left" if c.endswith(("label", "type")) else "right")
-        tp = ts = 0
+        tp = ts = tr = 0
         for name in names:
-            p, s = projected.get(f"{kind}_{name}", 0), sent.get(name, 0)
-            tp, ts = tp + p, ts + s
-            t.add_row(name, f"{p:,}", f"{s:,}")
+            p, s, r = projected.get(f"{kind}_{name}", 0), sent.get(name, 0), retracted.get(name, 0)
+            tp, ts, tr = tp + p, ts + s, tr + r
+            t.add_row(name, f"{p:,}", f"{s:,}", f"[yellow]{r:,}[/]" if r else "0")
         t.add_section()
-        t.add_row("total", f"{tp:,}", f"{ts:,}", style="bold")
+        t.add_row("total", f"{tp:,}", f"{ts:,}", f"{tr:,}", style="bold")
         tables.append(t)
     return Columns(tables)
+
+
+def retraction_note(sent) -> str | None:
+    """One line on what the sync retracted and the surviving edges it re-sent for that
+    (``etl.sync.PushSummary``); None when it retracted nothing."""
+    retracted, resent = getattr(sent, "retracted", {}), getattr(sent, "resent", {})
+    if not retracted:
+        return None
+    what = ", ".join(f"{n:,} {name}" for name, n in sorted(retracted.items()))
+    again = sum(resent.values())
+    return (f"retracted from the graph store (no longer in staging): {what}"
+            + (f"; {again:,} surviving edges of their batches were sent again (in 'sent')"
+               if again else ""))

@@ -91,11 +91,13 @@ def edge_id_sql(props: list[str]) -> str:
 class PushSummary(dict):
     """Rows sent per node label and edge type (a plain dict, as ``push`` always returned),
     plus ``retracted``: per edge type the edges, per label the nodes, removed from the store
-    because the projection no longer has them."""
+    because the projection no longer has them; and ``resent``: per edge type, the surviving
+    edges sent again with them (included in the rows sent)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.retracted: dict[str, int] = {}
+        self.resent: dict[str, int] = {}
 
 
 class _Reporter:
@@ -110,9 +112,10 @@ class _Reporter:
         if self.task is not None:
             self.progress.update(self.task, description=f"push {name}", advance=rows)
 
-    def retract(self, name: str, rows: int) -> None:
-        if rows:
-            self.sent.retracted[name] = self.sent.retracted.get(name, 0) + rows
+    def retract(self, name: str, rows: int, resent: int = 0) -> None:
+        for counts, n in ((self.sent.retracted, rows), (self.sent.resent, resent)):
+            if n:
+                counts[name] = counts.get(name, 0) + n
 
 
 class _Writer:
@@ -344,7 +347,7 @@ def _push_edge_pair(con, store, writer: _Writer, schema: GraphSchema, edge_type:
                     f"DELETE FROM graph_sync_edges WHERE edge_type = $t AND batch = $b AND "
                     f"edge_id NOT IN (SELECT _id FROM {outbox} WHERE batch = $b)",
                     {"t": edge_type, "b": batch}).fetchall()[0][0]
-                report.retract(edge_type, gone)
+                report.retract(edge_type, gone, n if retract else 0)
             con.execute("UPDATE graph_sync SET done_at = now(), rows = $n WHERE batch = $b",
                         {"b": batch, "n": written})
             con.execute("COMMIT")

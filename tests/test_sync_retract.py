@@ -226,7 +226,17 @@ def crash_base(corrected, tmp_path_factory):
     store = _store(clean)
     expected = dump_store(store)
     store.close()
-    return dict(root=root, base=base, fixed=corrected["fixed2"], expected=expected)
+    return dict(root=root, base=base, fixed=corrected["fixed2"], expected=expected,
+                printed=done.stdout)
+
+
+def test_cbec_load_prints_what_it_retracted(crash_base):
+    out = crash_base["printed"]
+    assert "retracted" in out.split("Graph edges")[1]  # the column
+    note = " ".join(out.split()).split("retracted from the graph store")[1]  # rich wraps
+    note = note.split(" done in ")[0]
+    assert "1 Address" in note and "1 SHIP_TO" in note and "SAME_AS" in note
+    assert "surviving edges" in note
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
