@@ -119,8 +119,8 @@ def shortest_path_ids(adj: Adjacency, a: int, b: int, max_hops: int, *,
     # Per-search arrays: zeros() maps untouched pages lazily, so 4M nodes cost little.
     seen = [np.zeros(n, np.int8), np.zeros(n, np.int8)]
     depth = [np.zeros(n, np.int8), np.zeros(n, np.int8)]
-    parent_edge = [np.empty(n, np.int64), np.empty(n, np.int64)]
-    parent_node = [np.empty(n, np.int64), np.empty(n, np.int64)]
+    parent_edge = [np.empty(n, np.int32), np.empty(n, np.int32)]
+    parent_node = [np.empty(n, np.int32), np.empty(n, np.int32)]
     ends = (a, b)
     for side in (0, 1):
         seen[side][ends[side]] = 1
