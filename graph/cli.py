@@ -151,12 +151,24 @@ def path_cmd(a: str = typer.Argument(..., help="LABEL:KEY of one end."),
     """The shortest path between two entities (at most 6 hops, hubs avoided)."""
     from rich.table import Table
 
+    from graph.store.paths import PathSearchGaveUp
+
     ra, rb = _ref(a), _ref(b)
     with _store(workspace) as store:
-        p = store.shortest_path(ra, rb, max_hops=max_hops)
+        missing = [x for x, r in ((a, ra), (b, rb)) if store.get_node(r) is None]
+        if missing:
+            typer.echo(f"not in the graph: {', '.join(missing)} (find keys with "
+                       f"`cbec search TEXT`)", err=True)
+            raise typer.Exit(2)
+        try:
+            p = store.shortest_path(ra, rb, max_hops=max_hops)
+        except PathSearchGaveUp as exc:
+            typer.echo(f"no answer for {a} - {b}: {exc}", err=True)
+            raise typer.Exit(3) from None
     if p is None:
         typer.echo(f"no path of at most {max_hops} hops between {a} and {b} "
-                   f"(or one of them is not in the graph)")
+                   f"(outside hubs: countries, HS codes and nodes of over "
+                   f"{store.path_max_degree:,} edges)")
         raise typer.Exit(2)
     t = Table("#", "node", "edge to next", title=f"{p.hops} hops")
     for i, n in enumerate(p.nodes):

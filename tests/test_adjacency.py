@@ -13,6 +13,7 @@ from graph.schema import ident
 from graph.store.base import NodeRef
 from graph.store.ladybug_store import LadybugStore
 from graph.store.neo4j_store import Neo4jStore
+from graph.store.paths import PathSearchGaveUp
 from graph.store.testing import FakeRunner
 
 LABELS = ["Person", "Enterprise", "Declaration", "Address", "Phone", "Order", "Payment"]
@@ -86,22 +87,28 @@ def test_time_windows_equal_the_cypher_walks(loaded):
 def test_paths_are_as_short_as_the_cypher_search_and_real(loaded):
     cypher, indexed, keys = loaded
     rnd = random.Random(3)
-    found = 0
+    found = gave_up = 0
     for _ in range(25):
         a, b = (NodeRef(lab, rnd.choice(keys[lab]))
                 for lab in rnd.choices(["Person", "Enterprise", "Address"], k=2))
-        c, i = cypher.shortest_path(a, b), indexed.shortest_path(a, b)
-        assert (c is None) == (i is None), (a, b)
+        i = indexed.shortest_path(a, b)  # its bounds are far wider: it never gives up here
+        try:
+            c = cypher.shortest_path(a, b)
+        except PathSearchGaveUp:
+            gave_up += 1
+        else:
+            assert (c is None) == (i is None), (a, b)
+            assert i is None or i.hops == c.hops, (a, b)
         if i is None:
             continue
         found += 1
-        assert i.hops == c.hops and i.nodes[0] == a and i.nodes[-1] == b
+        assert i.nodes[0] == a and i.nodes[-1] == b
         for x, t, y in zip(i.nodes, i.edge_types, i.nodes[1:], strict=False):
             linked = {frozenset((f, to)) for f, typ, to, _ in indexed.subgraph([x, y]).edges
                       if typ == t}
             assert frozenset((x, y)) in linked, (x, t, y)  # the edge exists, either way
         assert not any(n.label in indexed.hub_labels for n in i.nodes[1:-1])
-    assert found >= 5
+    assert found >= 5 and gave_up < 5
 
 
 def test_a_write_drops_the_index(tmp_path):

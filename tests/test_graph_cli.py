@@ -52,6 +52,8 @@ def test_path(workspace):
     assert r.exit_code == 0 and "2 hops" in r.output
     r = cbec("path", "Person:nm:loner", "Enterprise:S1", "-w", str(workspace))
     assert r.exit_code == 2 and "no path" in r.output
+    r = cbec("path", "Person:nobody", "Enterprise:S1", "-w", str(workspace))
+    assert r.exit_code == 2 and "not in the graph: Person:nobody" in r.output
     r = cbec("path", "S1", "Enterprise:S2", "-w", str(workspace))
     assert r.exit_code != 0 and "LABEL:KEY" in r.output
 
@@ -63,3 +65,11 @@ def test_helpful_errors(workspace, tmp_path):
     assert r.exit_code == 1 and "unknown node label 'Persn'" in r.output
     r = cbec("neighbours", "Person", "nobody", "-w", str(workspace))
     assert r.exit_code == 1 and "cbec search" in r.output
+
+
+def test_path_says_when_the_search_gave_up(workspace, monkeypatch):
+    import graph.store.paths as paths
+
+    monkeypatch.setattr(paths.bidirectional_bfs, "__defaults__", (0,))
+    r = cbec("path", "Enterprise:S1", "Enterprise:S2", "-w", str(workspace))
+    assert r.exit_code == 3 and "gave up" in r.output, r.output

@@ -252,6 +252,21 @@ def test_shortest_path_absent_or_too_long(ring_store):
         ring_store.shortest_path(S1, S2, max_hops=7)
 
 
+def test_shortest_path_says_when_it_gave_up(ring_store, monkeypatch):
+    import graph.store.index_walks as iw
+    import graph.store.paths as paths
+
+    if ring_store.dialect.name == "neo4j":
+        pytest.skip("the server's shortestPath has no bound on the work")
+    a, b = ref("Person", CHAIN[0]), ref("Person", CHAIN[6])
+    monkeypatch.setattr(paths.bidirectional_bfs, "__defaults__", (2,))
+    monkeypatch.setattr(iw.shortest_path_ids, "__kwdefaults__",
+                        {"max_expanded": 2, "max_entries": iw.PATH_MAX_ENTRIES})
+    with pytest.raises(paths.PathSearchGaveUp, match="gave up after 3 nodes expanded"):
+        ring_store.shortest_path(a, b)
+    assert ring_store.shortest_path(S1, S1).hops == 0  # no search, no bound
+
+
 def test_shortest_path_avoids_hubs(ring_store):
     # D1 and D2 share only the country CN (a hub) within 2 hops: the path must go round.
     p = ring_store.shortest_path(ref("Declaration", "D1"), ref("Declaration", "D2"))

@@ -4,8 +4,10 @@ All Cypher lives in this package; values always travel as ``$parameters``.
 """
 
 from graph.store.base import EntityHit, GraphStore, NodeRef, PathResult, Subgraph
+from graph.store.paths import PathSearchGaveUp
 
-__all__ = ["GraphStore", "EntityHit", "NodeRef", "PathResult", "Subgraph", "open_store"]
+__all__ = ["GraphStore", "EntityHit", "NodeRef", "PathResult", "PathSearchGaveUp", "Subgraph",
+           "open_store"]
 
 
 def open_store(workspace, *, read_only: bool = False) -> GraphStore:

@@ -138,7 +138,9 @@ class GraphStore(Protocol):
         dated nodes (orders, payments, waybills, declarations)."""
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
-        """A shortest path of at most ``max_hops`` edges (either direction), or None."""
+        """A shortest path of at most ``max_hops`` edges (either direction), or None if
+        there is none; ``graph.store.paths.PathSearchGaveUp`` if a bounded search stopped
+        before it could tell."""
 
     def sharing_identifier(self, ref: NodeRef) -> list[tuple[NodeRef, str, NodeRef]]:
         """Other entities sharing a pivot (phone, address, account, ID number, e-mail) with

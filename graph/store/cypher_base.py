@@ -390,8 +390,10 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
 
         A bidirectional breadth-first search in the application (faster here than the
         stores' built-in shortest path), skipping hub labels and nodes of more than
-        ``path_max_degree`` edges so that paths mean something. None also when the search
-        gave up after :data:`~graph.store.paths.MAX_EXPANDED` expansions.
+        ``path_max_degree`` edges so that paths mean something. None: no such path (or an
+        end is not in the graph). Raises :class:`~graph.store.paths.PathSearchGaveUp` when
+        the search stops at its bound on the work (:data:`~graph.store.paths.MAX_EXPANDED`
+        expansions in Cypher; far more on the adjacency index) without an answer.
         """
         if not 1 <= max_hops <= 6:
             raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from graph.store.adjacency import NO_TIME, Adjacency
+from graph.store.paths import PathSearchGaveUp
 
 __all__ = ["WalkResult", "neighbourhood_ids", "shortest_path_ids", "PATH_MAX_EXPANDED",
            "PATH_MAX_ENTRIES"]
@@ -108,7 +109,8 @@ def shortest_path_ids(adj: Adjacency, a: int, b: int, max_hops: int, *,
                       max_entries: int = PATH_MAX_ENTRIES
                       ) -> tuple[list[int], list[int]] | None:
     """``(node ids, edge ids)`` of a shortest ``a``-``b`` path of at most ``max_hops``
-    edges, or None (none, or the search gave up past its bounds).
+    edges, or None if there is none; :class:`~graph.store.paths.PathSearchGaveUp` past the
+    bounds on the work.
 
     ``blocked``: boolean per node id, True for nodes that may not sit inside a path (they
     may be an end; a blocked end is reached but never expanded).
@@ -135,11 +137,11 @@ def shortest_path_ids(adj: Adjacency, a: int, b: int, max_hops: int, *,
         f = f[~blocked[f]]
         expanded += f.size
         if expanded > max_expanded:
-            return None
+            raise PathSearchGaveUp(expanded, max_expanded)
         i, e, v, u = adj.entries(f)
         entries += e.size
         if entries > max_entries:
-            return None
+            raise PathSearchGaveUp(entries, max_entries, "edges read")
         fresh = seen[side][v] == 0
         e, v, u = e[fresh], v[fresh], u[fresh]
         uniq, first = np.unique(v, return_index=True)

@@ -23,11 +23,22 @@ from collections.abc import Callable
 
 from graph.store.base import NodeRef, PathResult
 
-__all__ = ["bidirectional_bfs", "MAX_EXPANDED"]
+__all__ = ["bidirectional_bfs", "MAX_EXPANDED", "PathSearchGaveUp"]
 
 MAX_VIA_LEVEL = 2  # frontiers up to this level get the levels from their end (``via``);
 # level 3 (4-hop queries) was 4x slower on the 1M graph: rows multiply along the walks
-MAX_EXPANDED = 1_500  # give up (None) rather than expand more nodes than this (~1 s)
+MAX_EXPANDED = 1_500  # give up rather than expand more nodes than this (~1 s)
+
+
+class PathSearchGaveUp(RuntimeError):
+    """A path search stopped at its bound on the work, before it could tell whether a path
+    exists: unlike None ("no path of at most that many hops"), the answer is unknown."""
+
+    def __init__(self, expanded: int, bound: int, what: str = "nodes expanded") -> None:
+        self.expanded, self.bound = expanded, bound
+        super().__init__(f"the path search gave up after {expanded:,} {what} (bound "
+                         f"{bound:,}) without the two sides meeting: they are not linked "
+                         f"except, perhaps, through many busy nodes; try fewer hops")
 
 Neighbours = Callable[[list[NodeRef], list[list[NodeRef]] | None],
                       list[tuple[NodeRef, str, NodeRef]]]
@@ -58,8 +69,8 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
         nodes where the two searches meet, which may not have been expanded).
     max_expanded
         Bound on the work: the search stops with None rather than expand more nodes than
-        this in all (each expansion is one store query), so None means "no path of at most
-        ``max_hops`` edges found within the bound".
+        this in all (each expansion is one store query): :class:`PathSearchGaveUp`.
+        None means there is no path of at most ``max_hops`` edges (outside hubs).
     """
     if a == b:
         return PathResult([a], [])
@@ -76,7 +87,7 @@ def bidirectional_bfs(a: NodeRef, b: NodeRef, max_hops: int, neighbours: Neighbo
         other = 1 - side
         expanded += len(frontiers[side])
         if expanded > max_expanded:
-            return None
+            raise PathSearchGaveUp(expanded, max_expanded)
         found: list[NodeRef] = []
         nxt: list[NodeRef] = []
         via = None
