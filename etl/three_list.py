@@ -22,16 +22,21 @@ import sys
 import duckdb
 import pandas as pd
 
-from etl.checks import amounts, export, goods, parties, sequence
+from etl.checks import amounts, export, goods, parties, products, sequence
 from etl.checks.base import Check
 from etl.checks.context import build_base, build_scope
+from etl.checks.reference import build_references
 from etl.checks.schema import drop_stand_ins, ensure_results, ensure_staging
 
 __all__ = ["CHECKS", "run_checks", "render_markdown", "check_by_id"]
 
 CHECKS: list[Check] = sorted(
-    parties.CHECKS + amounts.CHECKS + goods.CHECKS + sequence.CHECKS + export.CHECKS,
+    parties.CHECKS + amounts.CHECKS + goods.CHECKS + sequence.CHECKS + export.CHECKS
+    + products.CHECKS,
     key=lambda c: (c.id.startswith("EX"), c.id))
+
+#: Checks that read the product references (ref_products), rebuilt before they run.
+REFERENCE_CHECKS = ("TL-15", "TL-22")
 
 SUMMARY_COLUMNS = ["check_id", "title", "severity", "n_pass", "n_fail", "n_risk", "n_na"]
 
@@ -110,6 +115,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, load_id: str, *, full: bool = Fal
     stand_ins = ensure_staging(con)
     try:
         ensure_results(con)
+        if any(c.id in REFERENCE_CHECKS for c in checks):
+            build_references(con)  # learned from every staged list, this load's included
         n_scope = build_scope(con, load_id, full=full)
         build_base(con)
         _write(con, load_id, checks, progress)
@@ -255,6 +262,18 @@ def render_markdown(checks: list[Check] | None = None) -> str:
         "A change to a register (enterprise names for TL-19) does not by itself trigger a "
         "recheck.",
         "",
+        "## Product references (TL-15, TL-22)",
+        "",
+        "TL-15's per-unit part and TL-22 compare a list with what the same goods are "
+        "normally declared at: `ref_products` (docs/staging.md), rebuilt from every staged "
+        "list before these checks run. A line uses its product's reference (HS code, unit, "
+        "goods name, brand) where that has enough independent history and agrees with its "
+        "HS code's, else its HS code's; a list none of whose lines has one gets no TL-22 row, "
+        "and TL-15 then judges only the waybill and gross weights. TL-22 with a promotion "
+        "note in the order passes and its explanation says the note explains the price "
+        "(the result model has no separate 'explained' status). Measured recall and false "
+        "positives: `bench/eval_reference_checks.py`.",
+        "",
         "## Cost",
         "",
         "`python bench/bench_three_list.py --declarations 1000000 --threads 2` builds a "
@@ -263,8 +282,10 @@ def render_markdown(checks: list[Check] | None = None) -> str:
         "",
         "## Not implemented (yet)",
         "",
-        "- TL-15 weight per unit within the product's range, and TL-22 price far below the "
-        "reference: both need per-product reference data that staging does not hold.",
+        "- TL-15 and TL-22 learn their references from the declarations themselves (no "
+        "catalogue in the contract): a product that only fraud rings declare has no reference "
+        "of its own (it falls back to its HS code), and a new load's references do not by "
+        "themselves recheck earlier lists (`full=True` does).",
         "- TL-00 checks that the messages exist; the extracts carry no receipt time, so "
         "\"received before the declaration\" is judged on message times by TL-18.",
         "- TL-06 cannot tell whether the platform verified the buyer's identity (no such "

@@ -148,7 +148,9 @@ def test_consistent_declarations_pass_every_check(results):
         ie = "I" if invt.startswith("INV") else "E"
         for c in CHECKS:
             r = get(results, invt, c.id)
-            if ie in c.ie_flags:
+            if c.id == "TL-22":  # needs a product reference: too little history here (n/a)
+                assert r is None, (invt, c.id, r)
+            elif ie in c.ie_flags:
                 assert r is not None and r["status"] == "pass", (invt, c.id, r)
                 assert r["explanation"] and r["load_id"] == "L1"
             else:

@@ -1,4 +1,4 @@
-"""Checks on amounts and limits: TL-03, TL-04, TL-11, TL-12, TL-15."""
+"""Checks on amounts and limits: TL-03, TL-04, TL-11, TL-12 (TL-15 is in ``products``)."""
 
 from __future__ import annotations
 
@@ -140,26 +140,6 @@ SELECT c.invt_no,
 FROM c WHERE c.invt_no IN (SELECT invt_no FROM tl_decl)
 """
 
-_TL15 = f"""
-WITH x AS (
-    SELECT *, concat_ws('; ',
-        CASE WHEN w_found AND w_weight < net_weight - 0.001
-             THEN 'the waybill weight ' || {num('w_weight', 3)} || ' kg' END,
-        CASE WHEN gross_weight < net_weight - 0.001
-             THEN 'the gross weight ' || {num('gross_weight', 3)} || ' kg' END) AS issues
-    FROM tl_decl WHERE net_weight IS NOT NULL)
-SELECT invt_no, CASE WHEN issues = '' THEN 'pass' ELSE 'risk' END AS status,
-    'waybill ' || CASE WHEN w_found THEN {num('w_weight', 3)} || ' kg' ELSE 'missing' END
-      || ', gross ' || {num('gross_weight', 3)} || ' kg' AS observed,
-    '>= net ' || {num('net_weight', 3)} || ' kg' AS expected,
-    round(least(CASE WHEN w_found THEN w_weight END, gross_weight) - net_weight, 3) AS delta,
-    CASE WHEN issues = ''
-         THEN 'Waybill and gross weight are at least the net weight.'
-         ELSE 'Implausible weights: ' || issues || ' is below the declared net weight '
-              || {num('net_weight', 3)} || ' kg.' END AS explanation
-FROM x
-"""
-
 CHECKS = [
     Check("TL-03", "Order arithmetic", "B", "both",
           "order actual_paid vs goods_value + freight + tax_total - discount; the exact "
@@ -183,8 +163,4 @@ CHECKS = [
           "the list that takes the buyer over the annual quota, and every later one, fails: "
           "typical of borrowed or bought identities", _TL12,
           delta="cumulative value (CNY) minus 26,000; negative = headroom"),
-    Check("TL-15", "Weight plausibility", "R", "both",
-          "waybill weight and gross weight vs declared net weight", "0.001 kg",
-          "the weights contradict each other: goods or quantities may be misdeclared", _TL15,
-          delta="lower of waybill and gross weight minus net weight (kg)"),
 ]

@@ -18,8 +18,9 @@ __all__ = ["staging_columns", "ensure_staging", "ensure_results", "drop_stand_in
 CHECKED_TABLES = ("declarations", "declaration_lines", "orders", "order_lines", "payments",
                   "raw_payments", "waybills", "receipts", "departures", "enterprises")
 
-# Staged columns the checks never read: their absence is not an error.
-_OPTIONAL = {"_source_file", "_source_row", "brand_type", "export_pref", "brand", "country_raw"}
+# Staged columns the checks never read: their absence is not an error (`brand` is read by
+# the product references of TL-15 and TL-22).
+_OPTIONAL = {"_source_file", "_source_row", "brand_type", "export_pref", "country_raw"}
 
 RESULTS_DDL = """
 CREATE TABLE IF NOT EXISTS stg_check_results (
