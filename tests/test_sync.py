@@ -254,3 +254,30 @@ def test_a_store_wiped_after_a_skip_gets_everything_again(ws, tmp_path):
     push(con, fresh, "L2")
     assert store_counts(fresh) == table_counts(con)
     fresh.close()
+
+
+def test_a_correction_retracts_what_the_projection_lost(ws, tmp_path):
+    """Both orders move from address ak1 to ak2: their SHIP_TO edges to ak1 and the ak1
+    node leave the store, which then equals a store filled from scratch."""
+    con, store = ws
+    push(con, store, "L1", batch_rows=2)
+    rows = con.execute("SELECT * EXCLUDE (_load_id) FROM stg_orders ORDER BY order_no")
+    names = [d[0] for d in rows.description]
+    orders = [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
+    moved = {"orders": [dict(o, consignee_address_key="ak2") for o in orders]}
+    put_staging(con, moved, load_id="L2")
+    project(con, "L2")
+    sent = push(con, store, "L2", batch_rows=2)
+    assert sent.retracted == {"SHIP_TO": 2, "Address": 1}
+    assert store.get_node(_ref("Address", "ak1")) is None
+    assert store_counts(store) == table_counts(con)
+    assert push(con, store, "L3").retracted == {}
+    other = duckdb.connect(str(tmp_path / "ref.duckdb"))  # the corrected staging, pushed
+    put_staging(other, world())                           # once into an empty store
+    put_staging(other, moved, load_id="L2")
+    project(other, "L2")
+    ref = open_store(tmp_path / "ref")
+    push(other, ref, "L2")
+    assert dump_store(store) == dump_store(ref)
+    ref.close()
+    other.close()
