@@ -40,6 +40,10 @@ def _auto_indexed():
             self.use_adjacency()
             return super().shortest_path(*args, **kwargs)
 
+        def subgraph(self, *args, **kwargs):
+            self.use_adjacency()
+            return super().subgraph(*args, **kwargs)
+
     return AutoIndexed
 
 

@@ -111,6 +111,17 @@ def test_paths_are_as_short_as_the_cypher_search_and_real(loaded):
     assert found >= 5 and gave_up < 5
 
 
+def test_subgraphs_equal_the_cypher_ones(loaded):
+    cypher, indexed, keys = loaded
+    for ref in _starts(keys, 8, seed=21):
+        refs = list(cypher.neighbourhood(ref, hops=2, limit=150).nodes)
+        refs += [NodeRef("Person", "no such key"), refs[0]]  # absent and repeated refs
+        c, i = cypher.subgraph(refs), indexed.subgraph(refs)
+        assert list(i.nodes.items()) == list(c.nodes.items()), ref
+        assert i.edges == c.edges, ref
+    assert indexed.subgraph([]).nodes == {}
+
+
 def test_a_write_drops_the_index(tmp_path):
     store = LadybugStore(tmp_path / "g", buffer_pool_bytes=64 * 1024**2)
     store.ensure_schema()

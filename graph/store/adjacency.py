@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from graph.schema import BATCH_PROPERTY, TIME_PROPERTIES, GraphSchema, ident
 from graph.store.base import NodeRef
 
-__all__ = ["Adjacency", "build_adjacency", "offset_query", "NO_TIME"]
+__all__ = ["Adjacency", "build_adjacency", "offset_query", "nodes_query", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).min  # node time for undated labels and NULL times
 
@@ -49,6 +49,14 @@ def offset_query(schema: GraphSchema, label: str) -> str:
     """Ladybug query for the internal offset (``o``) of the node keyed ``$key``."""
     spec = schema.node(label)
     return f"MATCH (n:{ident(label)}) WHERE n.{ident(spec.key)} = $key RETURN offset(id(n)) AS o"
+
+
+def nodes_query(schema: GraphSchema, label: str) -> str:
+    """Ladybug query for ``key``, internal offset ``o`` and ``props`` of the nodes of
+    ``label`` keyed ``$keys`` (one primary-key look-up each)."""
+    k = ident(schema.node(label).key)
+    return (f"UNWIND $keys AS k MATCH (n:{ident(label)}) WHERE n.{k} = k "
+            f"RETURN n.{k} AS key, offset(id(n)) AS o, properties(n) AS props")
 
 
 def _micros(col: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -28,7 +28,7 @@ from graph.schema import (
     load_schema,
 )
 from graph.store.base import NodeRef, PathResult, Subgraph
-from graph.store.indexed import IndexedWalksMixin
+from graph.store.indexed import IndexedWalksMixin, edge_order
 from graph.store.paths import bidirectional_bfs
 from graph.store.queries import Dialect, Q
 from graph.store.search import SearchMixin
@@ -424,7 +424,10 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
 
     def subgraph(self, refs: list[NodeRef]) -> Subgraph:
         """The given nodes (those that exist) and every edge among them (one look-up per
-        node: meant for the few hundred nodes a person looks at, not for bulk export)."""
+        node: meant for the few hundred nodes a person looks at, not for bulk export; on
+        the adjacency index, one query per label)."""
+        if self.adjacency is not None:
+            return self._indexed_subgraph(self.adjacency, refs)
         sg = Subgraph()
         for r in sorted(set(refs)):
             props = self.get_node(r)
@@ -439,5 +442,5 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
                 b = NodeRef(row["blabel"], str(row["bkey"]))
                 if b in sg.nodes:
                     sg.edges.append((r, row["type"], b, self._edge_props(row["eprops"])))
-        sg.edges.sort(key=lambda e: (e[0], e[1], e[2]))
+        sg.edges.sort(key=edge_order)
         return sg

@@ -15,11 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from graph.store.adjacency import Adjacency, offset_query, to_micros
+from graph.store.adjacency import Adjacency, nodes_query, offset_query, to_micros
 from graph.store.base import NodeRef, PathResult, Subgraph
 from graph.store.index_walks import neighbourhood_ids, shortest_path_ids
 
-__all__ = ["IndexedWalksMixin"]
+__all__ = ["IndexedWalksMixin", "edge_order"]
+
+
+def edge_order(edge: tuple[NodeRef, str, NodeRef, dict[str, Any]]) -> tuple:
+    """Sort key of a subgraph's edges: ends and type, then properties (parallel edges)."""
+    a, t, b, props = edge
+    return a, t, b, sorted((k, repr(v)) for k, v in props.items())
 
 
 class IndexedWalksMixin:
@@ -108,3 +114,25 @@ class IndexedWalksMixin:
         refs = [a, *adj.refs(nodes[1:-1]), b] if len(nodes) > 1 else [a]
         types = [adj.tables[int(t)].type for t in adj.table_of(np.array(eids, np.int64))]
         return PathResult(refs, types)
+
+    def _indexed_subgraph(self, adj: Adjacency, refs: list[NodeRef]) -> Subgraph:
+        """:meth:`CypherStore.subgraph` on the index: one look-up query per label for the
+        nodes, the edges among them from the arrays."""
+        sg = Subgraph()
+        by_label: dict[str, list[str]] = {}
+        for r in sorted(set(refs)):
+            self.schema.node(r.label)
+            by_label.setdefault(r.label, []).append(r.key)
+        gids: dict[int, NodeRef] = {}
+        for label, keys in by_label.items():
+            for row in self._q((nodes_query(self.schema, label), {"keys": keys})):
+                ref = NodeRef(label, str(row["key"]))
+                sg.nodes[ref] = self._node_props(label, row["props"])
+                gids[adj.gid(label, int(row["o"]))] = ref
+        sg.nodes = dict(sorted(sg.nodes.items()))
+        if gids:
+            members = np.fromiter(gids, np.int64, len(gids))
+            _, e, other, _ = adj.entries(members)
+            eids = np.unique(e[np.isin(other, members)])
+            sg.edges = sorted(adj.edge_rows(eids), key=edge_order)
+        return sg
