@@ -81,3 +81,17 @@ def test_splitting_t4_stays_under_the_per_order_limit(world_results):
     res = world_results[0]
     t4 = res[(res.typology == "T4") & (res.check_id == "TL-11")]
     assert len(t4) > 0 and (t4.status == "pass").all()
+
+
+def test_undervaluation_t3_is_priced_far_below_the_reference(world_results):
+    # T3 declares 0.3-0.8 x the real price; honest sellers stay near the product's median
+    rates = world_results[1]
+    assert _rate(rates, "TL-22", "T3") >= 0.4
+    assert _rate(rates, "TL-22", "benign") <= 0.01
+
+
+def test_popmart_style_t6_weighs_more_than_its_declared_quantity(world_results):
+    # ~30 % of T6 lists under-declare the quantity 2-10x: the net weight shows more units
+    rates = world_results[1]
+    assert _rate(rates, "TL-15", "T6") >= 0.08
+    assert _rate(rates, "TL-15", "T6") > 10 * _rate(rates, "TL-15", "benign")
