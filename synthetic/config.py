@@ -11,7 +11,7 @@ from datetime import date
 
 __all__ = [
     "GenConfig", "COUNTRIES", "EXPORT_SHARES", "IMPORT_SHARES", "POD", "CHANNELS",
-    "TRADE_MODES", "TRAF_MODES", "TYPOLOGIES", "LOOKALIKES", "NOTES", "DISTRICTS",
+    "TRADE_MODES", "TRAF_MODES", "TYPOLOGIES", "LOOKALIKES", "LINK_HOSTS", "NOTES", "DISTRICTS",
     "VERSION",
 ]
 
@@ -37,7 +37,15 @@ TRADE_MODES = ["9610", "1210", "1239", "9710", "9810"]
 TRAF_MODES = ["air", "road", "sea", "rail", "post"]
 TYPOLOGIES = ["", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10"]
 LOOKALIKES = ["", "parcel_locker", "campus", "family", "office", "promotion_day",
-              "legit_popmart", "unbranded_toy_exporter", "cohabitant_split", "flash_sale"]
+              "legit_popmart", "unbranded_toy_exporter", "cohabitant_split", "flash_sale",
+              "pickup_station", "small_shop", "multi_warehouse", "new_buyer_burst",
+              "gift_payer"]
+# Item page hosts in raw payment records: index 0 means the platform's own item page
+# (``https://item.<platform prefix>.example.com/``); the others are shops outside any
+# connected platform (micro-shops, chat-app stores), where T10 order pushing sells.
+LINK_HOSTS = ["", "https://weidian.example.cn/item.html?itemID=",
+              "https://h5.youzan.example.cn/v2/goods/", "https://mp.weixin.example.cn/s/shop-",
+              "https://m.xiaohongshu.example.cn/goods/"]
 NOTES = ["", "618 promotion -30%", "11.11 promotion -40%", "flash sale -50%",
          "member discount", "gift wrap", "coupon applied"]
 

@@ -40,6 +40,11 @@ DECL_COLS: dict[str, tuple[str, float]] = {
     "raw_factor": ("float64", 1.0),
     "pay_time": ("int64", -1),    # absolute payment time override
     "wb_seq": ("int64", -1),      # waybill serial override (sequential blocks)
+    "cons_name": ("int32", -1),   # person_ref named as consignee, -1 the buyer
+    "payee": ("int32", -1),       # payment account paid per the raw record, -1 the seller's
+    "link": ("int8", 0),          # item page host of the raw record: 0 the platform's, k>0
+                                  # LINK_HOSTS[k] (a shop outside the platform)
+    "reg_seq": ("int64", -1),     # platform account (buyer_reg_no) override, -1 the buyer's
     "scheme": ("int32", -1), "typ": ("int8", 0), "look": ("int8", 0),
     "n_lines": ("int8", 1),
 }

@@ -29,6 +29,10 @@ _FINDING = {"ipr": "LABUBU figures, brand not declared", "undervaluation":
             "goods differ from the declared description and HS code", "quota_abuse":
             "orders under third-party IDs for one consignee", "smuggling":
             "repeated small parcels for one organiser", "other": "payment not verifiable"}
+# where one legal ground covers typologies an officer would describe differently
+_FINDING_TYP = {"T2": "bulk goods split into retail lists for one consignee",
+                "T10": "order placed for goods sold outside the platform; paid to a personal "
+                       "account"}
 
 
 def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray,
@@ -81,7 +85,8 @@ def inspect(f: Frame, reg: Registry, built, rng: np.random.Generator, seq0: int
     reason = np.array([_REASON.get(t, "other") if t else "other" for t in typ], dtype=object)
     first = (np.cumsum(d["n_lines"].astype(np.int64)) - d["n_lines"])[chosen]
     true_qty = np.bincount(f.line_decl, weights=f.li["true_qty"], minlength=n)[chosen]
-    finding = np.where(outcome == 0, None, [_FINDING[r] for r in reason])
+    finding = np.where(outcome == 0, None, [_FINDING_TYP.get(t, _FINDING[r])
+                                            for t, r in zip(typ, reason, strict=True)])
     insp = pa.table({
         "inspection_id": ids, "invt_no": decl.column("invt_no").take(pa.array(chosen)),
         "inspection_time": iso(t_ins), "method": pa.array(method, pa.string()),

@@ -17,7 +17,15 @@ import pyarrow.compute as pc
 
 from synthetic.cast import Cast
 from synthetic.catalog import BARCODES, CATALOG
-from synthetic.config import CHANNELS, COUNTRIES, DISTRICTS, NOTES, TRADE_MODES, TRAF_MODES
+from synthetic.config import (
+    CHANNELS,
+    COUNTRIES,
+    DISTRICTS,
+    LINK_HOSTS,
+    NOTES,
+    TRADE_MODES,
+    TRAF_MODES,
+)
 from synthetic.frame import Frame
 from synthetic.identities import s10_ids
 from synthetic.population import FLAT_POD
@@ -116,10 +124,13 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     b_phone = take(phones, np.where(imp, d["buyer_phone"], -1))
     c_phone = take(phones, np.where(imp, d["cons_phone"], -1))
     c_addr = take(reg.arr("addr"), np.where(imp, d["cons_addr"], -1))
+    c_name = take(reg.arr("p_name"), np.where(d["cons_name"] >= 0, d["cons_name"], buyer))
     payer = np.where(imp, d["payer"], -1)
     has_disc = (disc != 0) | (rng.random(n) < 0.5)
     # the platform account follows the real person (all their refs), keyed by a permutation
-    reg_no = join("u", lpad(reg.np("p_true")[np.maximum(buyer, 0)] * 6180339 % 10**7, 7))
+    # (a platform account opened for the order itself, ``reg_seq``, gets a number of its own)
+    acc_id = np.where(d["reg_seq"] >= 0, d["reg_seq"], reg.np("p_true")[np.maximum(buyer, 0)])
+    reg_no = join("u", lpad(acc_id * 6180339 % 10**7, 7))
     orders = pa.table({
         "order_no": order_no, "ebp_code": ebp_code, "ebc_code": ebc_code, "ie_flag": ie_flag,
         "order_time": iso(t_order), "goods_value": gv, "freight": d["freight"],
@@ -128,7 +139,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "buyer_reg_no": _null_where(reg_no, exp | (rng.random(n) < 0.3)),
         "buyer_name": b_name, "buyer_id_type": b_type, "buyer_id_number": b_id,
         "buyer_telephone": _null_where(b_phone, rng.random(n) < 0.1),
-        "consignee": b_name, "consignee_telephone": c_phone, "consignee_address": c_addr,
+        "consignee": c_name, "consignee_telephone": c_phone, "consignee_address": c_addr,
         "pay_code": _null_where(pay_code, exp), "pay_transaction_id": _null_where(txn, exp),
         "note": _null_where(take(np.array(NOTES, dtype=object), d["note"]), d["note"] == 0),
     })
@@ -172,15 +183,25 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     raw_amt = np.where(d["raw"] == 2, np.round(paid + (true_gv - gv) * (1 + TAX_RATE), 2), paid)
     raw_amt = np.where(d["raw"] == 2, np.round(raw_amt * d["raw_factor"], 2), raw_amt)
     ebc_name = take(reg.arr("ent_name"), d["ebc"])
+    # the payee is the seller unless a scheme routed the money to another account (``payee``)
+    to_other = pa.array(d["payee"] >= 0)
+    payee_no = pc.if_else(to_other, take(reg.arr("acct_no"), d["payee"]),
+                          join("62220", lpad(d["ebc"].astype(np.int64) * 7919 % 10**11, 11)))
+    payee_name = pc.if_else(to_other, take(reg.arr("acct_holder"), d["payee"]), ebc_name)
+    # item pages live on the platform unless the goods were sold elsewhere (``link``)
+    hosts = np.array(["https://item.example.com/"] * len(reg.ent), dtype=object)
+    for i, p in cast.ebp_prefix.items():
+        hosts[i] = f"https://item.{p.lower()}.example.com/"
+    hosts = np.concatenate([hosts, np.array(LINK_HOSTS[1:], dtype=object)])
+    host = np.where(d["link"] > 0, len(reg.ent) + d["link"].astype(np.int64) - 1, d["ebp"])
     raw = pa.table({
         "pay_code": pay_code, "pay_transaction_id": txn,
         "order_no": _null_where(order_no, rng.random(n) < 0.1), "total_amount": raw_amt,
         "currency": currency,
-        "payee_account_no": join("62220", lpad(d["ebc"].astype(np.int64) * 7919 % 10**11, 11)),
-        "payee_name": ebc_name,
+        "payee_account_no": payee_no, "payee_name": payee_name,
         "goods_name": take(cat["item_name"], titems[first_line]),
-        "item_link": join("https://item.example.com/", lpad(titems[first_line] * 100003
-                                                            + d["ebc"] * 7 % 10**8, 9)),
+        "item_link": join(take(hosts, host), lpad(titems[first_line] * 100003
+                                                  + d["ebc"] * 7 % 10**8, 9)),
         "verifying_institution": pc.if_else(pa.array(seq % 3 == 0), "NetsUnion", "UnionPay"),
         "trading_time": iso(t_pay + (seq % 4) * (d["pay_time"] < 0))}).take(pa.array(ri))
     # receipts (export)
@@ -212,7 +233,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "ebp_code": ebp_code, "freight": d["freight"], "weight": gross,
         "pack_no": np.where(d["tmode"] >= 3, 1 + seq % 5, 1),
         "goods_info": _null_where(goods_info, rng.random(n) < 0.05),
-        "consignee": b_name, "consignee_telephone": c_phone, "consignee_address": c_addr,
+        "consignee": c_name, "consignee_telephone": c_phone, "consignee_address": c_addr,
         "ship_time": iso(t_ship)})
     # declarations
     dist = np.array(DISTRICTS, dtype=object)

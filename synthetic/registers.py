@@ -221,6 +221,7 @@ class Registry:
                 "addr": lambda: [r["address"] for r in self.addr_rows],
                 "acct_no": lambda: [r["account_no"] for r in self.acct_rows],
                 "acct_pay": lambda: [r["pay_code"] for r in self.acct_rows],
+                "acct_holder": lambda: [r["holder_name"] for r in self.acct_rows],
             }[name]
             self._cache[name] = pa.array(src(), pa.string())
         return self._cache[name]

@@ -24,7 +24,7 @@ from synthetic.config import LOOKALIKES, TYPOLOGIES, VERSION, GenConfig
 from synthetic.dirty import plant_defects
 from synthetic.frame import concat, sort_by_time, subset
 from synthetic.labels import inspect
-from synthetic.lookalikes import cohabitant_split
+from synthetic.lookalikes import plant_lookalikes
 from synthetic.messages import build_messages, take
 from synthetic.population import benign_month, day_weights
 from synthetic.typologies import plant_all
@@ -84,9 +84,9 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         sch.frame.d["scheme"][:] = i
     planted = concat([s.frame for s in schemes])
     scheme_ids = pa.array([s.scheme_id for s in schemes], pa.string())
-    cohab = cohabitant_split(ctx, max(3, int(cfg.declarations * 0.0006)))
-    if cohab is not None:
-        planted = concat([planted, cohab])
+    looks = plant_lookalikes(ctx)
+    if looks is not None:
+        planted = concat([planted, looks])
     n_benign = cfg.declarations - len(planted)
     if n_benign < cfg.declarations * 0.5:
         raise ValueError(f"--declarations {cfg.declarations} is too small for the planted "

@@ -348,12 +348,125 @@ def test_t8_successor_reuses_predecessor_identifiers_elsewhere(world):
     assert shared
 
 
+def _import_orders(world: Path, decl: pd.DataFrame, malformed: dict) -> pd.DataFrame:
+    """Import orders (malformed ones left out) with their ground truth and payment."""
+    o = read(world, "orders")
+    o = o[~pk(o, "orders").isin(malformed.get("orders", set()))]
+    o = o.merge(decl[["order_no", "ebp_code", "typology", "scheme_id", "lookalike"]],
+                on=["order_no", "ebp_code"])
+    p = read(world, "payments")
+    p = p[~pk(p, "payments").isin(malformed.get("payments", set()))]
+    o = o[o.ie_flag == "I"].merge(p[["pay_code", "pay_transaction_id", "payer_name",
+                                     "payer_account_no"]],
+                                  on=["pay_code", "pay_transaction_id"], how="left")
+    return o
+
+
+def _kind_of(world: Path) -> pd.Series:
+    a = read(world, "addresses")
+    return a.drop_duplicates("address").set_index("address").address_kind
+
+
+def test_t2_funnels_many_orders_onto_few_commercial_addresses(world, decl, malformed):
+    o = _import_orders(world, decl, malformed)
+    kind = _kind_of(world)
+    t2 = o[o.typology == "T2"]
+    assert len(t2) >= 6
+    for _, g in t2.groupby("scheme_id"):
+        sites = g.consignee_address.unique()
+        assert 1 <= len(sites) <= 3 and len(g) >= 4 * len(sites)     # many-to-few
+        assert set(kind.reindex(sites)) <= {"shop", "warehouse"}     # commercial premises
+        assert g.buyer_id_number.nunique() >= 2                      # several IDs
+        assert (g.consignee != g.buyer_name).mean() > 0.9            # a receiver, not the buyer
+        top2 = g.payer_account_no.value_counts(normalize=True).head(2).sum()
+        assert top2 > 0.6                                            # paid by the ring
+        assert g.consignee_telephone.nunique() <= len(sites)
+    # the look-alikes share the funnel onto commercial addresses, not the rest
+    fan = o.groupby("consignee_address").size()
+    for look in ("pickup_station", "small_shop"):
+        lk = o[o.lookalike == look]
+        assert len(lk) >= 8, look
+        assert set(kind.reindex(lk.consignee_address.unique())) <= {"shop", "warehouse"}
+        assert fan.loc[lk.consignee_address.unique()].max() >= 8, look
+        assert (lk.consignee == lk.buyer_name).mean() > 0.95, look
+        per_buyer = lk.groupby("buyer_id_number").payer_account_no.nunique()
+        assert per_buyer.max() == 1, look                            # each pays for themself
+        assert lk.payer_account_no.nunique() >= 0.9 * per_buyer.size, look
+    station = o[o.lookalike == "pickup_station"]
+    ids_per_site = station.groupby("consignee_address").buyer_id_number.nunique()
+    t2_ids = t2.groupby("consignee_address").buyer_id_number.nunique()
+    assert ids_per_site.max() >= 0.5 * t2_ids.max()                 # comparable fan-in
+    shop = o[o.lookalike == "small_shop"]
+    assert shop.groupby("consignee_address").buyer_id_number.nunique().max() <= 3
+    per_id = o.groupby("buyer_id_number").goods_value.sum()
+    assert per_id.loc[shop.buyer_id_number.unique()].max() <= 26000  # under the annual limit
+    mw = o[o.lookalike == "multi_warehouse"]
+    mw_days = mw.assign(day=mw.order_time.str[:10]).groupby(["buyer_id_number", "day"])
+    assert (mw_days.size() >= 2).mean() > 0.8 and (mw_days.ebc_code.nunique() == 1).all()
+
+
+def _raw(world: Path, o: pd.DataFrame) -> pd.DataFrame:
+    r = read(world, "raw_payments").drop(columns=["order_no"])
+    ent = read(world, "enterprises").set_index("enterprise_code").enterprise_name
+    m = o.merge(r, on=["pay_code", "pay_transaction_id"])
+    m["seller_name"] = ent.reindex(m.ebc_code).values
+    m["on_platform"] = m.item_link.str.startswith("https://item.")
+    return m
+
+
+def test_t10_pays_a_personal_account_for_goods_sold_outside_the_platform(world, decl,
+                                                                         malformed):
+    o = _import_orders(world, decl, malformed)
+    m = _raw(world, o)
+    t10 = m[m.typology == "T10"]
+    assert len(t10) >= 3
+    assert (t10.payee_name != t10.seller_name).mean() > 0.7          # payee mismatch
+    assert (~t10.on_platform).mean() > 0.7                           # links outside
+    benign = m[m.typology.isna()]
+    assert (benign.payee_name == benign.seller_name).all()
+    assert benign.on_platform.all()
+    # the payee is a registered personal account, one per scheme
+    acc = read(world, "payment_accounts")
+    other = t10[t10.payee_name != t10.seller_name]
+    assert other.groupby("scheme_id").payee_account_no.nunique().max() == 1
+    held = acc.merge(other, left_on=["pay_code", "account_no"],
+                     right_on=["pay_code", "payee_account_no"])
+    assert len(held) == len(other) and (held.account_kind == "personal").all()
+    # accounts opened at order time: platform accounts never seen elsewhere, payment
+    # accounts opened on the order's day
+    t10o = o[o.typology == "T10"]
+    reg = t10o.buyer_reg_no.dropna()
+    assert not reg.isin(o[o.typology != "T10"].buyer_reg_no.dropna()).any()
+    opened = acc.set_index(acc.pay_code + "|" + acc.account_no).opened_date
+
+    def same_day(df):
+        """Share of buyers whose payment account was opened on the day of their first order."""
+        first = df.sort_values("order_time").drop_duplicates("buyer_id_number")
+        key = first.pay_code + "|" + first.payer_account_no
+        return (opened.reindex(key).values == first.order_time.str[:10].values).mean()
+    assert same_day(t10o) > 0.6
+    # bursts: several orders of one seller within an hour
+    t = pd.to_datetime(t10o.order_time, errors="coerce").dropna()
+    assert max(((t >= x) & (t < x + pd.Timedelta("1h"))).sum() for x in t) >= 3
+    # look-alikes: new buyers in bursts open accounts that day too, gifts are paid by
+    # someone else than the consignee; both pay the seller for the platform's goods
+    new = o[o.lookalike == "new_buyer_burst"]
+    assert len(new) >= 10 and same_day(new) > 0.9
+    gift = o[o.lookalike == "gift_payer"]
+    assert len(gift) >= 3 and (gift.consignee != gift.payer_name).all()
+    for look in ("new_buyer_burst", "gift_payer"):
+        lk = m[m.lookalike == look]
+        assert len(lk) and (lk.payee_name == lk.seller_name).all() and lk.on_platform.all()
+
+
 def test_every_typology_and_look_alike_is_present(decl):
-    assert set(decl.typology.dropna()) >= {"T1", "T3", "T4", "T5", "T6", "T7", "T8", "T9"}
+    assert set(decl.typology.dropna()) >= {"T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8",
+                                           "T9", "T10"}
     looks = set(decl.lookalike.dropna())
     assert looks >= {"parcel_locker", "campus", "family", "office", "promotion_day",
                      "legit_popmart", "unbranded_toy_exporter", "cohabitant_split",
-                     "flash_sale"}
+                     "flash_sale", "pickup_station", "small_shop", "multi_warehouse",
+                     "new_buyer_burst", "gift_payer"}
     assert not (decl.is_malicious & decl.lookalike.notna()).any()
 
 
@@ -382,7 +495,9 @@ def test_ground_truth_agrees_with_the_data(world, decl):
     assert set(g.invt_no) == set(d.invt_no) and len(g) == len(d)
     schemes = gt(world, "schemes.csv")
     counts = g.dropna(subset=["scheme_id"]).groupby("scheme_id").size()
-    assert (schemes.set_index("scheme_id").n_declarations.astype(int) == counts).all()
+    n_decl = schemes.set_index("scheme_id").n_declarations.astype(int)
+    assert set(n_decl.index) == set(counts.index)
+    assert (n_decl == counts.reindex(n_decl.index)).all()
     ent = read(world, "enterprises")
     persons = read(world, "persons")
     o = read(world, "orders")

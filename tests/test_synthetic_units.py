@@ -109,3 +109,43 @@ def test_config_rejects_unworkable_parameters():
         GenConfig(months=5)
     with pytest.raises(ValueError, match="first day"):
         GenConfig(start=__import__("datetime").date(2025, 4, 2))
+
+
+def test_schemes_at_100k_have_plausible_counts_and_signatures():
+    """Plant every typology into a 100k-declaration cast (no messages written: ~1 s)."""
+    from collections import Counter
+
+    from synthetic.cast import build_cast
+    from synthetic.config import LINK_HOSTS
+    from synthetic.typologies import SHARES, plant_all
+    from synthetic.typologies.base import Ctx
+    from synthetic.world import _epoch
+
+    cfg = GenConfig(declarations=100_000, seed=7)
+    s_cast, s_plant, *_ = np.random.SeedSequence(cfg.seed).spawn(2 + cfg.months)
+    months = cfg.month_starts()
+    cast = build_cast(cfg, np.random.default_rng(s_cast), months[0])
+    ctx = Ctx(cfg, cast, np.random.default_rng(s_plant), _epoch(months[0]), _epoch(months[-1]))
+    schemes = plant_all(ctx)
+    rows = Counter()
+    for s in schemes:
+        rows[s.typology] += len(s.frame)
+    assert set(rows) == set(SHARES)
+    assert 0.005 <= sum(rows.values()) / cfg.declarations <= 0.03   # domain.md's base rates
+    for typ in ("T2", "T10"):
+        assert abs(rows[typ] - SHARES[typ] * cfg.declarations) <= 10, typ
+    reg = ctx.reg
+    order = [s.typology for s in schemes]
+    assert order == sorted(order, key=lambda t: int(t[1:]))          # listed T1 .. T10
+    for s in schemes:
+        d = s.frame.d
+        if s.typology == "T2":
+            sites = np.unique(d["cons_addr"])
+            assert len(sites) <= 3 and len(d["cons_addr"]) >= 6
+            assert {reg.addr_rows[a]["address_kind"] for a in sites} <= {"shop", "warehouse"}
+            assert (d["cons_name"] >= 0).all() and len(np.unique(d["buyer"])) >= 2
+        if s.typology == "T10":
+            to_other = d["payee"] >= 0
+            assert to_other.mean() > 0.8 and len(np.unique(d["payee"][to_other])) == 1
+            assert ((d["link"] > 0) & (d["link"] < len(LINK_HOSTS))).mean() > 0.85
+            assert (d["reg_seq"] >= 5_000_000).all()

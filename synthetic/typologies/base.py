@@ -47,6 +47,9 @@ class Ctx:
     rng: np.random.Generator
     t0: int   # epoch seconds of the world's start
     t1: int   # epoch seconds of its end
+    # numbers of platform accounts opened during the world (``reg_seq``): far above any
+    # real person's number, so they never coincide with a benign buyer's account
+    next_platform_account: int = 5_000_000
 
     @property
     def reg(self):
@@ -88,8 +91,11 @@ class Ctx:
         return self.reg.add_address(addresses(self.rng, 1, kind, city)[0])[0]
 
     def person(self, addr: int | None = None, phone: int | None = None,
-               pay_ent: int | None = None) -> int:
-        """A new real person with one ref (plain ID); returns the person_ref index."""
+               pay_ent: int | None = None, opened: date | None = None) -> int:
+        """A new real person with one ref (plain ID); returns the person_ref index.
+
+        ``opened``: the day their payment account was opened (default: some day in 2016-24).
+        """
         reg = self.reg
         nm = names(self.rng, 1)[0]
         pid = str(resident_ids(self.rng, 1)[0])
@@ -97,9 +103,23 @@ class Ctx:
         phone = self.phone(owner=(nm, pid)) if phone is None else phone
         pe = self.cast.pay_imp[0] if pay_ent is None else pay_ent
         acct = reg.add_account(reg.code(pe), str(self.rng.integers(10**15, 10**16)), nm, pid,
-                               "personal", self.rand_date(date(2016, 1, 1), date(2025, 1, 1)),
+                               "personal", opened or self.rand_date(date(2016, 1, 1),
+                                                                    date(2025, 1, 1)),
                                pay_ent=pe)
         return reg.add_person_ref(reg.new_person_id(), nm, pid, pid, phone, addr, acct, None)
+
+    def account(self, ref: int, pay_ent: int, opened: date) -> int:
+        """A new personal payment account of person_ref ``ref`` at ``pay_ent``."""
+        reg = self.reg
+        return reg.add_account(reg.code(pay_ent), str(self.rng.integers(10**15, 10**16)),
+                               reg.p_name[ref], reg.p_id_raw[ref], "personal", opened,
+                               pay_ent=pay_ent)
+
+    def platform_accounts(self, k: int) -> np.ndarray:
+        """``k`` new platform accounts (``buyer_reg_no``), opened now."""
+        out = self.next_platform_account + np.arange(k, dtype=np.int64)
+        self.next_platform_account += k
+        return out
 
     def name(self, di: int, kind: str) -> str:
         """A firm name drawn exactly as benign firms' names are."""
