@@ -15,8 +15,10 @@ __all__ = ["CHECKS", "PRICE_RATIO", "PROMOTION_PATTERN"]
 
 #: TL-22 flags a unit price below PRICE_RATIO x the reference median (and below the
 #: reference's robust lower bound, for products whose prices honestly spread wide).
-#: Measured on generated worlds (bench/eval_reference_checks.py): honest import prices sit
-#: at >= 0.8 x the median, genuine flash sales at 0.5 x (with a note); T3 declares 0.3-0.8 x.
+#: Measured at 100k, seed 7 (bench/eval_reference_checks.py): honest prices sit at >= 0.8 x
+#: the median and flash sales at 0.5 x (with a note); of T3 lists (0.3-0.8 x) 45 % fall
+#: below 0.5 x, 64 % below 0.6 x, 86 % below 0.7 x. 0.6 keeps a 0.2 margin under honest
+#: prices, which real data will spread wider than the generator does.
 PRICE_RATIO = 0.6
 #: An order note matching this (case-insensitive) declares a promotion that explains a low
 #: price: TL-22 then passes and says so.
