@@ -14,8 +14,9 @@ Two kinds of reference (``kind``), each at two levels (``level``):
     net weight belongs to one product; both directions pooled (a bulb weighs what it weighs).
 
 ``product`` level: HS code + unit of measure + normalised goods name + brand (from
-``gmodel``). ``hs`` level: HS code + unit. A check uses the product level where it is
-usable, else the HS level, else nothing (not applicable).
+``gmodel``). ``hs`` level: HS code + unit. A check uses the product level where it
+applies (usable, and its median inside its HS code's span: a product only rings declare
+gets no normal of its own), else the HS level where usable, else nothing (not applicable).
 
 Usable = at least :data:`MIN_LINES` lines from at least :data:`MIN_GROUPS` independent
 seller groups. Sellers are counted four ways (codes, legal representatives, phones,
@@ -35,7 +36,7 @@ import duckdb
 from etl.checks.amounts import FX_TO_CNY
 from etl.checks.base import norm_text
 
-__all__ = ["build_references", "REFERENCE_DDL", "MIN_LINES", "MIN_GROUPS", "K_MAD",
+__all__ = ["build_references", "MIN_LINES", "MIN_GROUPS", "K_MAD",
            "MIN_FACTOR", "with_reference", "LINE_KEYS", "FX_SQL"]
 
 #: History a reference needs before a check relies on it.
@@ -47,16 +48,8 @@ K_MAD = 3.0
 MIN_FACTOR = 1.5
 
 FX_SQL = ("(SELECT * FROM (VALUES " + ", ".join(f"('{k}', {v})" for k, v in FX_TO_CNY.items())
-       + ") fx(currency, rate))")
+          + ") fx(currency, rate))")
 
-REFERENCE_DDL = """
-CREATE TABLE IF NOT EXISTS ref_products (
-    kind VARCHAR NOT NULL, level VARCHAR NOT NULL, ie_flag VARCHAR, gcode VARCHAR NOT NULL,
-    unit VARCHAR NOT NULL, gname_norm VARCHAR, brand_norm VARCHAR,
-    n_lines BIGINT, n_sellers BIGINT, n_groups BIGINT, usable BOOLEAN,
-    median DOUBLE, q05 DOUBLE, q95 DOUBLE, mad_log DOUBLE, lo DOUBLE, hi DOUBLE,
-    applies BOOLEAN)
-"""
 
 #: SQL of a declaration line's reference key columns (``l`` = stg_declaration_lines).
 LINE_KEYS = (f"l.gcode, coalesce(l.unit, '') AS unit, {norm_text('l.gname')} AS gname_norm, "
@@ -143,11 +136,9 @@ FROM r LEFT JOIN r h ON r.level = 'product' AND h.level = 'hs' AND h.kind = r.ki
 
 def build_references(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute ``ref_products`` from the staged declarations; return its row count."""
-    con.execute(REFERENCE_DDL)
     con.execute(f"CREATE OR REPLACE TEMP TABLE ref_lines AS {_LINES}")
-    try:
-        con.execute("DELETE FROM ref_products")
-        con.execute(f"INSERT INTO ref_products {_BUILD}",
+    try:  # wholly derived: replaced, never migrated
+        con.execute(f"CREATE OR REPLACE TABLE ref_products AS {_BUILD}",
                     {"min_lines": MIN_LINES, "min_groups": MIN_GROUPS, "k_mad": K_MAD,
                      "min_factor": MIN_FACTOR})
     finally:
