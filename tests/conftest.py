@@ -29,8 +29,8 @@ def _auto_indexed():
     from graph.store.ladybug_store import LadybugStore
 
     class AutoIndexed(LadybugStore):
-        """Builds its adjacency index before each traversal that finds none (a write drops
-        it), so that every contract test of the traversals also runs on the index."""
+        """Builds its adjacency index before each traversal or search that finds none (a
+        write drops it), so that every contract test of those also runs on the index."""
 
         def neighbourhood(self, *args, **kwargs):
             self.use_adjacency()
@@ -43,6 +43,10 @@ def _auto_indexed():
         def subgraph(self, *args, **kwargs):
             self.use_adjacency()
             return super().subgraph(*args, **kwargs)
+
+        def search(self, *args, **kwargs):
+            self.use_adjacency()
+            return super().search(*args, **kwargs)
 
     return AutoIndexed
 

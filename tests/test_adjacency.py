@@ -41,9 +41,9 @@ def loaded(tmp_path_factory):
     indexed.close()
 
 
-def _starts(keys, n, seed):
+def _starts(keys, n, seed, labels=LABELS):
     rnd = random.Random(seed)
-    return [NodeRef(lab, rnd.choice(keys[lab])) for lab in rnd.choices(LABELS, k=n)]
+    return [NodeRef(lab, rnd.choice(keys[lab])) for lab in rnd.choices(labels, k=n)]
 
 
 def test_index_holds_the_whole_store(loaded):
@@ -60,7 +60,9 @@ def test_index_holds_the_whole_store(loaded):
 def test_neighbourhoods_equal_the_cypher_walks(loaded, kw, starts, least):
     cypher, indexed, keys = loaded
     compared = 0
-    for ref in _starts(keys, starts, seed=len(kw)):
+    # 3 hops from a busy node reaches the limit: start those from the quieter labels
+    labels = ["Person", "Phone", "Address"] if kw.get("hops") == 3 else LABELS
+    for ref in _starts(keys, starts, seed=len(kw), labels=labels):
         c, i = cypher.neighbourhood(ref, **kw), indexed.neighbourhood(ref, **kw)
         assert i.truncated == c.truncated, ref
         if len(c.nodes) >= kw.get("limit", 500):  # the limit keeps some, in either's order
@@ -88,7 +90,7 @@ def test_paths_are_as_short_as_the_cypher_search_and_real(loaded):
     cypher, indexed, keys = loaded
     rnd = random.Random(3)
     found = gave_up = 0
-    for _ in range(25):
+    for _ in range(16):
         a, b = (NodeRef(lab, rnd.choice(keys[lab]))
                 for lab in rnd.choices(["Person", "Enterprise", "Address"], k=2))
         i = indexed.shortest_path(a, b)  # its bounds are far wider: it never gives up here
@@ -108,7 +110,7 @@ def test_paths_are_as_short_as_the_cypher_search_and_real(loaded):
                       if typ == t}
             assert frozenset((x, y)) in linked, (x, t, y)  # the edge exists, either way
         assert not any(n.label in indexed.hub_labels for n in i.nodes[1:-1])
-    assert found >= 5 and gave_up < 5
+    assert found >= 3 and gave_up < 4
 
 
 def test_subgraphs_equal_the_cypher_ones(loaded):
@@ -120,6 +122,21 @@ def test_subgraphs_equal_the_cypher_ones(loaded):
         assert list(i.nodes.items()) == list(c.nodes.items()), ref
         assert i.edges == c.edges, ref
     assert indexed.subgraph([]).nodes == {}
+
+
+def test_search_on_the_index_finds_what_cypher_finds_and_typos(loaded):
+    cypher, indexed, keys = loaded
+    rnd = random.Random(8)
+    for label, prop in (("Person", "name"), ("Enterprise", "name"), ("Address", "address")):
+        for key in rnd.sample(keys[label], 5):
+            ref = NodeRef(label, key)
+            value = cypher.get_node(ref)[prop]
+            c = cypher.search(value, labels=[label])
+            i = indexed.search(value, labels=[label])
+            assert c and i and i[0].score == c[0].score == 100.0, (ref, value)
+            assert {h.ref for h in i if h.score == 100} == {h.ref for h in c if h.score == 100}
+            typo = value[:3] + "Q" + value[4:] if len(value) > 6 else value
+            assert ref in {h.ref for h in indexed.search(typo, labels=[label], limit=50)}, typo
 
 
 def test_a_write_drops_the_index(tmp_path):

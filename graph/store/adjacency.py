@@ -100,8 +100,11 @@ class Adjacency:
 
     def __init__(self, schema: GraphSchema, labels: list[str], base: np.ndarray,
                  keys: list[pa.Array], offsets: list[np.ndarray | None], times: np.ndarray,
-                 src: np.ndarray, dst: np.ndarray, tables: list[EdgeTable]) -> None:
+                 src: np.ndarray, dst: np.ndarray, tables: list[EdgeTable],
+                 texts: dict[tuple[str, str], pa.Array] | None = None) -> None:
         self.schema = schema
+        # Searchable text columns, (label, property) -> values in the label's node order.
+        self.texts = texts or {}
         self.labels = labels
         self._label_index = {lab: i for i, lab in enumerate(labels)}
         self.base = base  # node ids of label i are base[i] .. base[i + 1] - 1
@@ -133,7 +136,8 @@ class Adjacency:
         arrays = (self.base, self.times, self.src, self.dst, self.csr, self.indptr,
                   self.degree, *[o for o in self._offsets if o is not None])
         return (sum(a.nbytes for a in arrays) + sum(k.nbytes for k in self.keys)
-                + sum(t.props.nbytes for t in self.tables))
+                + sum(t.props.nbytes for t in self.tables)
+                + sum(v.nbytes for v in self.texts.values()))
 
     def gid(self, label: str, offset: int) -> int:
         """Node id of the node of ``label`` at the store's internal ``offset``."""
@@ -224,15 +228,19 @@ class Adjacency:
 
 
 def build_adjacency(arrow: Callable[[str], pa.Table], schema: GraphSchema,
-                    progress: Callable[[str], None] | None = None) -> Adjacency:
+                    progress: Callable[[str], None] | None = None,
+                    texts: Iterable[tuple[str, str]] = ()) -> Adjacency:
     """Export the structure of a Ladybug database through ``arrow(query) -> pa.Table`` and
-    index it. ``progress(step)`` is called before each label and edge table."""
+    index it, with the text properties ``texts`` (``(label, property)`` pairs) for search.
+    ``progress(step)`` is called before each label and edge table."""
+    texts = [(lab, p) for lab, p in texts if p in schema.node(lab).properties]
     say = progress or (lambda _step: None)
     labels = list(schema.nodes)
     base = [0]
     keys: list[pa.Array] = []
     offsets: list[np.ndarray | None] = []
     times: list[np.ndarray] = []
+    text_cols: dict[tuple[str, str], pa.Array] = {}
     for lab in labels:
         say(f"nodes {lab}")
         spec = schema.node(lab)
@@ -241,6 +249,8 @@ def build_adjacency(arrow: Callable[[str], pa.Table], schema: GraphSchema,
         cols = f"offset(id(n)) AS o, n.{ident(spec.key)} AS k"
         if tprop:
             cols += f", n.{ident(tprop)} AS t"
+        searched = [p for tl, p in texts if tl == lab]
+        cols += "".join(f", n.{ident(p)} AS {ident('x_' + p)}" for p in searched)
         t = arrow(f"MATCH (n:{ident(lab)}) RETURN {cols}")
         o = t.column("o").to_numpy().astype(np.int64)
         order = np.argsort(o, kind="stable")
@@ -249,6 +259,8 @@ def build_adjacency(arrow: Callable[[str], pa.Table], schema: GraphSchema,
         offsets.append(None if np.array_equal(o, np.arange(len(o))) else o)
         times.append(_micros(pc.take(t.column("t"), pa.array(order))) if tprop
                      else np.full(len(o), NO_TIME, np.int64))
+        for p in searched:
+            text_cols[(lab, p)] = pc.take(t.column("x_" + p), pa.array(order)).combine_chunks()
         base.append(base[-1] + len(o))
     base_arr = np.array(base, np.int64)
     node_times = np.concatenate(times) if times else np.zeros(0, np.int64)
@@ -283,4 +295,5 @@ def build_adjacency(arrow: Callable[[str], pa.Table], schema: GraphSchema,
     src = np.concatenate(srcs) if srcs else np.zeros(0, np.int32)
     dst = np.concatenate(dsts) if dsts else np.zeros(0, np.int32)
     say("index")
-    return Adjacency(schema, labels, base_arr, keys, offsets, node_times, src, dst, tables)
+    return Adjacency(schema, labels, base_arr, keys, offsets, node_times, src, dst, tables,
+                     text_cols)

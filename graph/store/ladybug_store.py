@@ -143,8 +143,9 @@ class LadybugStore(CypherStore):
 
     def _build_adjacency(self, progress=None):
         from graph.store.adjacency import build_adjacency
+        from graph.store.search import TEXT_FIELDS
 
-        return build_adjacency(self.query_arrow, self.schema, progress)
+        return build_adjacency(self.query_arrow, self.schema, progress, TEXT_FIELDS)
 
     # -- schema and writes -------------------------------------------------------------
     def ensure_schema(self) -> None:

@@ -70,7 +70,16 @@ class SearchMixin:
     def _search_text(self, label: str, prop: str, text: str, fuzzy: bool, n: int, add) -> None:
         norm = tx.normalise(text, prop)
         pieces = tx.pieces(text, prop) if fuzzy else [norm]
-        for row in self._q(self.q.text_candidates(label, prop, pieces, n)):
+        adj = getattr(self, "adjacency", None)
+        if adj is not None and (label, prop) in adj.texts:  # candidates from memory
+            from graph.store.adjacency import nodes_query
+            from graph.store.index_search import text_candidates
+
+            keys = text_candidates(adj, label, prop, norm, pieces, fuzzy, n)
+            rows = self._q((nodes_query(self.schema, label), {"keys": keys})) if keys else []
+        else:
+            rows = self._q(self.q.text_candidates(label, prop, pieces, n))
+        for row in rows:
             value = (row["props"] or {}).get(prop)
             if not fuzzy and (not value or norm not in tx.normalise(value, prop)):
                 continue
