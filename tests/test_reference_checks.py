@@ -57,6 +57,15 @@ def target(n: str, goods: dict, qty: float = 2.0, price: float = 89.0, net: floa
     return w
 
 
+def two_lines(n: str, net: float) -> dict:
+    """A list of two plush toy lines of 2 units each."""
+    w = target(n, TOY, net=net)
+    second = dict(w["declaration_lines"][0], gnum=2)
+    w["declaration_lines"].append(second)
+    w["order_lines"].append(dict(w["order_lines"][0], gnum=2))
+    return w
+
+
 def merge(*worlds: dict) -> dict:
     out: dict[str, list] = {}
     for w in worlds:
@@ -79,6 +88,10 @@ def checked():
         target("CHEAP", TOY, price=30.0),                    # 0.33 x the median
         target("FLASH", TOY, price=45.0, note="flash sale -50%"),
         target("GIFT", TOY, price=30.0, note="gift wrap"),   # a note, but no promotion
+        target("PROMO30", TOY, price=20.0, note="618 promotion -30%"),  # 0.22 x: too deep
+        target("PROMO", TOY, price=30.0, note="member promotion"),      # no % stated
+        two_lines("TWO", net=1.4),                           # 4 units x 0.35 kg
+        two_lines("TWOHEAVY", net=7.0),
         target("USD", TOY, price=4.0, currency="USD"),       # 28.80 CNY
         target("USDOK", TOY, price=12.5, currency="USD"),    # 90.00 CNY
         target("HEAVY", TOY, qty=2.0, net=3.5),              # 1.75 kg per unit: 5x
@@ -109,8 +122,8 @@ def get(checked, invt: str, check: str) -> dict | None:
 def test_reference_is_learned_with_robust_statistics(checked):
     refs = checked[1].set_index(["kind", "level", "gcode"])
     toy = refs.loc[("price", "product", TOY["gcode"])]
-    # the 10 targets (seller EBC1) count too
-    assert (toy.n_lines, toy.n_sellers, toy.n_groups) == (40 + 10, 9, 9)
+    # the 14 targets (seller EBC1, 16 lines) count too
+    assert (toy.n_lines, toy.n_sellers, toy.n_groups) == (40 + 16, 9, 9)
     assert toy.usable and toy.applies
     assert toy["median"] == pytest.approx(89.0, abs=1.0)
     w = refs.loc[("weight", "product", TOY["gcode"])]
@@ -140,6 +153,14 @@ def test_a_promotion_note_explains_a_low_price(checked):
     assert r["explanation"].endswith("but the order notes a promotion ('flash sale -50%').")
     # a note that is no promotion explains nothing
     assert get(checked, "GIFT", "TL-22")["status"] == "risk"
+    # a promotion without a stated percentage explains any price
+    assert get(checked, "PROMO", "TL-22")["status"] == "pass"
+
+
+def test_a_stated_promotion_percentage_explains_only_that_much(checked):
+    r = get(checked, "PROMO30", "TL-22")
+    assert r["status"] == "risk"
+    assert "further than the order's promotion '618 promotion -30%' explains" in r["explanation"]
 
 
 def test_prices_in_other_currencies_are_compared_in_cny(checked):
@@ -159,6 +180,16 @@ def test_weight_per_unit_outside_the_range(checked):
     assert r["delta"] == pytest.approx(3.5 - 0.7, abs=0.05)
     r = get(checked, "LIGHT", "TL-15")
     assert r["status"] == "risk" and "lighter than declared goods" in r["explanation"]
+
+
+def test_a_list_of_several_lines_is_weighed_against_all_of_them(checked):
+    assert get(checked, "TWO", "TL-15")["status"] == "pass"
+    r = get(checked, "TWOHEAVY", "TL-15")
+    assert r["status"] == "risk"
+    assert r["explanation"].startswith(
+        "Implausible weight per unit: net weight 7.000 kg for 4 units on 2 lines; their "
+        "references imply ")
+    assert "under-declared about 5.0x" in r["explanation"]
 
 
 def test_null_weights_and_quantities_are_not_judged(checked):

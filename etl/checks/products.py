@@ -23,6 +23,9 @@ PRICE_RATIO = 0.6
 #: An order note matching this (case-insensitive) declares a promotion that explains a low
 #: price: TL-22 then passes and says so.
 PROMOTION_PATTERN = r"promo|sale|discount|coupon|clearance|%|促销|折|秒杀|优惠|特价|活动"
+#: A percentage in the note ("618 promotion -30%") bounds what it explains: the floor drops
+#: by that share, no further (a ring cannot excuse any price with a promotion note).
+_PERCENT = r"(\d+(?:\.\d+)?)\s*%"
 
 
 def _label(level: str, gname: str, brand: str, gcode: str) -> str:
@@ -50,7 +53,7 @@ _TEXT15 = f"""(CASE WHEN n_lines = 1
               || {num('r_lo', 3)} || '-' || {num('r_hi', 3)}
               || ' kg per unit (median ' || {num('r_median', 3)} || ')'
               || {_history('r_n', 'r_sellers')}
-         ELSE 'Net weight ' || {num('net_weight', 3)} || ' kg for ' || {qty('units')}
+         ELSE 'net weight ' || {num('net_weight', 3)} || ' kg for ' || {qty('units')}
               || ' units on ' || n_lines || ' lines; their references imply '
               || {num('e_lo', 3)} || '-' || {num('e_hi', 3)} || ' kg (median '
               || {num('e_med', 3)} || ')' END
@@ -132,20 +135,29 @@ w AS (  -- the line furthest below its reference
     SELECT *, price_cny / r_median AS ratio,
         least({PRICE_RATIO} * r_median, r_lo) AS floor,
         coalesce(regexp_matches(o_note, '{PROMOTION_PATTERN}', 'i'), false) AS promo,
+        least(try_cast(nullif(regexp_extract(o_note, '{_PERCENT}', 1), '') AS DOUBLE), 100)
+            AS promo_pct,
         count(*) FILTER (WHERE price_cny < least({PRICE_RATIO} * r_median, r_lo))
             OVER (PARTITION BY invt_no) AS n_low
     FROM pr
     QUALIFY row_number() OVER (PARTITION BY invt_no ORDER BY price_cny / r_median, gnum) = 1),
-x AS (SELECT *, price_cny < floor AS low FROM w)
-SELECT invt_no, CASE WHEN low AND NOT promo THEN 'fail' ELSE 'pass' END AS status,
+x AS (SELECT *, price_cny < floor AS low, floor * (1 - coalesce(promo_pct, 100) / 100)
+           AS promo_floor FROM w)
+SELECT invt_no, CASE WHEN low AND NOT (promo AND price_cny >= promo_floor) THEN 'fail'
+                     ELSE 'pass' END AS status,
     {num('price_cny')} || ' CNY per unit' AS observed,
     '>= ' || {num('floor')} || ' CNY per unit' AS expected,
     round(price_cny - r_median, 2) AS delta,
     CASE WHEN NOT low THEN 'Unit prices are in line with the reference (lowest: '
               || {quote('gname')} || ' at ' || {num('ratio', 2)} || ' x the median '
               || {num('r_median')} || ' CNY).'
-         WHEN promo THEN {_TEXT22} || '; far below it, but the order notes a promotion ('
+         WHEN promo AND price_cny >= promo_floor
+         THEN {_TEXT22} || '; far below it, but the order notes a promotion ('
               || {quote('o_note')} || ').'
+         WHEN promo
+         THEN {_TEXT22} || '; far below it (under ' || {num('floor')} || ' CNY), further than '
+              || 'the order''s promotion ' || {quote('o_note')} || ' explains (under '
+              || {num('promo_floor')} || ' CNY): the goods may be undervalued.'
          ELSE {_TEXT22} || '; far below it (under ' || {num('floor')} || ' CNY) without a '
               || 'promotion note'
               || CASE WHEN n_low > 1 THEN ', as are ' || (n_low - 1) || ' other line(s)'
@@ -175,7 +187,8 @@ CHECKS = [
           "direction, HS code, unit, goods name and brand, else HS code and unit); the "
           "order note for a promotion",
           f"fails below {PRICE_RATIO} x the reference median and below its robust lower "
-          f"bound; {_HISTORY}, else n/a; a promotion note in the order passes",
+          f"bound; {_HISTORY}, else n/a; a promotion note in the order passes (one stating "
+          "a percentage only down to the floor less that percentage)",
           "the goods are declared far below what the same goods are declared at by others, "
           "with no promotion to explain it: undervaluation",
           _TL22,
