@@ -233,7 +233,44 @@ def run_queries(store, n_nb: int, n_paths: int, seed: int) -> dict:
                 out["found_linked"] += i % 2 == 0
                 out["hops"].append(p.hops)
             bar.advance(task)
+        more = random.Random(seed + 1)  # apart, so the runs above draw what they always drew
+        _subgraphs_and_searches(store, keys, more, n_paths // 2, bar, out)
     return out
+
+
+def _typo(text: str, rnd: random.Random) -> str:
+    """``text`` with one letter in its middle replaced (a misheard or mistyped name)."""
+    i = rnd.randrange(len(text) // 3, max(len(text) * 2 // 3, len(text) // 3 + 1))
+    return text[:i] + ("Q" if text[i] != "Q" else "X") + text[i + 1:]
+
+
+def _subgraphs_and_searches(store, keys: dict, rnd: random.Random, n: int, bar, out) -> None:
+    """``n`` subgraphs of the ~300 nodes around a random start (the subgraph call timed
+    alone), and ``n`` name searches: half a person's or firm's name as stored, half with
+    one typo; ``search_top10`` counts those whose node is among the first 10 hits."""
+    out.update(sub_ms=[], sub_edges=[], search_ms=[], search_top10=0, searches=0)
+    task = bar.add_task("subgraphs", total=n)
+    for _ in range(n):
+        ref = NodeRef(lab := rnd.choice(["Person", "Enterprise", "Declaration"]),
+                      rnd.choice(keys[lab]))
+        refs = list(store.neighbourhood(ref, hops=2, limit=300).nodes)
+        t = time.perf_counter()
+        sg = store.subgraph(refs)
+        out["sub_ms"].append((time.perf_counter() - t) * 1000)
+        out["sub_edges"].append(len(sg.edges))
+        bar.advance(task)
+    task = bar.add_task("searches", total=n)
+    for i in range(n):
+        ref = NodeRef(lab := rnd.choice(["Person", "Person", "Enterprise"]), rnd.choice(keys[lab]))
+        name = (store.get_node(ref) or {}).get("name")
+        if name and len(name) >= 4:
+            query = name if i % 2 == 0 else _typo(name, rnd)
+            t = time.perf_counter()
+            hits = store.search(query)
+            out["search_ms"].append((time.perf_counter() - t) * 1000)
+            out["searches"] += 1
+            out["search_top10"] += ref in {h.ref for h in hits[:10]}
+        bar.advance(task)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -280,6 +317,16 @@ def main(argv: list[str] | None = None) -> None:
               f"{p95:.1f}", f"{mx:.1f}", f"{res['found']} found ({res['found_linked']} of "
               f"{(len(res['path_ms']) + 1) // 2} linked pairs){hops}, "
               f"{res['gave_up']} gave up")
+    if res["sub_ms"]:
+        p50, p95, mx = stats(res["sub_ms"])
+        t.add_row("subgraph of a neighbourhood's nodes (limit 300)", str(len(res["sub_ms"])),
+                  f"{p50:.1f}", f"{p95:.1f}", f"{mx:.1f}",
+                  f"median {np.median(res['sub_edges']):.0f} edges")
+    if res["search_ms"]:
+        p50, p95, mx = stats(res["search_ms"])
+        t.add_row("search a name (half with a typo)", str(res["searches"]), f"{p50:.1f}",
+                  f"{p95:.1f}", f"{mx:.1f}", f"{res['search_top10']} of {res['searches']} "
+                  f"found in the top 10")
     console.print(t)
     if build_s is not None:
         console.print(f"store build (write_nodes + write_edges): {build_s:.1f} s")
