@@ -32,22 +32,14 @@ def _auto_indexed():
         """Builds its adjacency index before each traversal or search that finds none (a
         write drops it), so that every contract test of those also runs on the index."""
 
-        def neighbourhood(self, *args, **kwargs):
+    def indexed_first(name):
+        def call(self, *args, **kwargs):
             self.use_adjacency()
-            return super().neighbourhood(*args, **kwargs)
+            return getattr(LadybugStore, name)(self, *args, **kwargs)
+        return call
 
-        def shortest_path(self, *args, **kwargs):
-            self.use_adjacency()
-            return super().shortest_path(*args, **kwargs)
-
-        def subgraph(self, *args, **kwargs):
-            self.use_adjacency()
-            return super().subgraph(*args, **kwargs)
-
-        def search(self, *args, **kwargs):
-            self.use_adjacency()
-            return super().search(*args, **kwargs)
-
+    for name in ("neighbourhood", "shortest_path", "subgraph", "search"):
+        setattr(AutoIndexed, name, indexed_first(name))
     return AutoIndexed
 
 
