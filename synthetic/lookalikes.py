@@ -106,12 +106,13 @@ def cohabitant_split(ctx: Ctx, n_events: int):
 def pickup_stations(ctx: Ctx, n_orders: int) -> Frame:
     """About ``n_orders`` orders of many ordinary buyers collected at shop pickup points."""
     rng, cast = ctx.rng, ctx.cast
+    # the registry first, the frames after: a registry change drops its lookup caches
+    sizes = []
+    while sum(sizes) < n_orders:
+        sizes.append(min(n_orders - sum(sizes), int(rng.integers(20, 121))))
+    stations = [ctx.address("shop") for _ in sizes]
     frames = []
-    left = n_orders
-    while left > 0:
-        m = min(left, int(rng.integers(20, 121)))
-        left -= m
-        station = ctx.address("shop")
+    for m, station in zip(sizes, stations, strict=True):
         buyers = ctx.benign_refs(max(2, int(m / rng.uniform(1.0, 1.5))))
         who = rng.choice(buyers, m)
         item, qty, price = _ordinary_basket(ctx, m)
@@ -128,13 +129,16 @@ def small_shops(ctx: Ctx, n_orders: int) -> Frame:
     """About ``n_orders`` orders of shop owners and staff reordering for the shop's use."""
     rng, cast = ctx.rng, ctx.cast
     keys = ["vitamin_sw", "fishoil", "lipstick", "diaper", "milk_apt", "wine", "serum_el"]
-    frames = []
+    shops = []   # (orders, staff): the registry first, the frames after
     left = n_orders
     while left > 0:
         shop = ctx.address(str(rng.choice(["shop", "shop", "warehouse"])))
         staff = np.array([ctx.person(addr=shop) for _ in range(int(rng.integers(1, 4)))])
         m = min(left, int(rng.integers(8, 25)), 8 * len(staff))  # <= 8 orders a person
         left -= m
+        shops.append((m, staff))
+    frames = []
+    for m, staff in shops:
         goods = np.array([item_index(str(k)) for k in rng.choice(keys, 2, replace=False)])
         item = rng.choice(goods, m)
         price = CATALOG["price"][item] * rng.uniform(0.95, 1.05, m)
@@ -187,7 +191,7 @@ def new_buyer_bursts(ctx: Ctx, n_orders: int) -> Frame:
     """About ``n_orders`` first orders of new buyers in promotion-night or live bursts."""
     rng, cast = ctx.rng, ctx.cast
     promo = _burst_days(ctx)
-    frames = []
+    bursts = []   # (start, buyers): the registry first, the frames after
     left = n_orders
     while left > 0:
         m = min(left, int(rng.integers(8, 41)))
@@ -201,6 +205,10 @@ def new_buyer_bursts(ctx: Ctx, n_orders: int) -> Frame:
         opened = ctx.date_of(day * 86400)
         who = np.array([ctx.person(pay_ent=int(rng.choice(cast.pay_imp)), opened=opened)
                         for _ in range(m)])
+        bursts.append((start, who))
+    frames = []
+    for start, who in bursts:
+        m = len(who)
         pay = start + np.sort(rng.integers(60, 3600, m))
         item, qty, price = _ordinary_basket(ctx, m)
         f = ctx.import_frame(pay + rng.integers(6 * 3600, 30 * 3600, m),
@@ -223,13 +231,14 @@ def gift_payers(ctx: Ctx, n_events: int):
     pick = rng.choice(len(families), min(n_events, len(families)), replace=False)
     recipients = np.array([int(rng.choice(families[i])) for i in pick])
     # the giver: a relative living elsewhere (anyone but the recipient, another name)
-    cand = ctx.benign_refs(2 * len(recipients) + 3)
+    cand = iter(ctx.benign_refs(2 * len(recipients) + 3).tolist())
     p_true = reg.np("p_true")
     givers = []
     for r in recipients.tolist():
-        ok = [c for c in cand.tolist() if p_true[c] != p_true[r]
-              and reg.p_name[c] != reg.p_name[r] and c not in givers]
-        givers.append(ok[0])
+        c = next(cand)
+        while p_true[c] == p_true[r] or reg.p_name[c] == reg.p_name[r]:
+            c = next(cand)
+        givers.append(c)
     givers = np.array(givers)
     item, qty, price = _ordinary_basket(ctx, len(recipients))
     f = ctx.import_frame(ctx.times(len(recipients), ctx.t0, ctx.t1 - 3 * 86400),

@@ -371,7 +371,7 @@ def test_t2_funnels_many_orders_onto_few_commercial_addresses(world, decl, malfo
     o = _import_orders(world, decl, malformed)
     kind = _kind_of(world)
     t2 = o[o.typology == "T2"]
-    assert len(t2) >= 6
+    assert (decl.typology == "T2").sum() >= 6 and len(t2) >= 4    # less malformed orders
     for _, g in t2.groupby("scheme_id"):
         sites = g.consignee_address.unique()
         assert 1 <= len(sites) <= 3 and len(g) >= 4 * len(sites)     # many-to-few
