@@ -17,7 +17,9 @@ What the contract carries and this module plants:
 - buyer accounts created at order time: no contract field holds when a platform account
   was created. Proxies: each buyer orders under a ``buyer_reg_no`` never seen before (a new
   platform account, while the same ID may have ordered before under another), and ~80 %
-  pay from a payment account whose ``payment_accounts.opened_date`` is the order's day;
+  of the buyers pay from a payment account whose ``payment_accounts.opened_date`` is the
+  day of their first pushed order (held in their name, at the social seller's payment
+  firm);
 - bursts: 3-60 orders of one seller of record within 40 minutes of an evening session.
 
 Missing from the contract (what would carry the rest): the platform account's creation

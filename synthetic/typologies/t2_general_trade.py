@@ -2,12 +2,14 @@
 
 A wholesaler brings in bulk goods (infant formula, diapers, supplements, cosmetics) as
 retail lists instead of a general-trade declaration: each consignment is cut into many
-orders under bought or borrowed buyer IDs, each order at the per-order ceiling of units and
-just under RMB 5,000, released from the bonded zone (1210) or shipped direct (9610) to 1-3
-shops or warehouses of the organiser, steadily, in batches, over months. The consignee is
-the shop's receiver, not the buyer, and most orders are paid from 1-2 accounts the
-organiser controls. Graph: many orders and many IDs funnelling onto a few commercial
-addresses and phones (many-to-few order→address).
+orders under bought or borrowed buyer IDs (2-5 orders each, under the RMB 26,000 annual
+limit), each order 6-12 units of one product (a case of formula, a carton of diapers;
+fewer of dear goods) and under RMB 5,000, released from the bonded zone (1210, ~70 %) or
+shipped direct (9610) to 1-3 shops or warehouses of the organiser, in batches of 5-80
+lists a day, over months. The consignee is the shop's receiver, not the buyer, and ~85 %
+of the orders are paid from two accounts the organiser controls. Graph: many orders and
+many IDs funnelling onto a few commercial addresses and phones (many-to-few
+order→address).
 
 Look-alikes (``lookalikes``): shops that are parcel pickup stations (many buyers, each
 their own consignee and payer, ordinary baskets), small shops whose owner and staff
