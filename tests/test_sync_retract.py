@@ -46,23 +46,26 @@ def _generate(out: Path) -> Path:
 
 
 def _linked_register_person(ws: Path) -> tuple[str, str]:
-    """(person_ref, person key) of a register person with a Person SAME_AS link whose
-    node takes its name from the register."""
+    """(person_ref, person key) of a register person with a Person SAME_AS link and no
+    other mention (orders, payments, ...): its node shows the register's name, so renaming
+    the register row renames the node and resolution re-scores its links."""
     from etl.keys import create_key_macros
+    from etl.project_sql import PERSON_MENTIONS
 
     con = duckdb.connect(str(ws / "staging.duckdb"), read_only=True)
     create_key_macros(con)
-    row = con.execute("""
-        WITH reg AS (SELECT person_ref, name, person_key(id_number_norm, id_number_valid,
-                            name_norm, telephone_e164) AS k FROM stg_persons)
-        SELECT r.person_ref, r.k FROM reg r JOIN node_Person n ON n.person_key = r.k
-        WHERE n.name = r.name AND r.k IN (SELECT from_key FROM edge_SAME_AS
-                                          WHERE from_label = 'Person' UNION
-                                          SELECT to_key FROM edge_SAME_AS
-                                          WHERE to_label = 'Person')
+    row = con.execute(f"""
+        WITH m AS ({PERSON_MENTIONS}),
+        solo AS (SELECT person_key FROM m GROUP BY person_key
+                 HAVING count(*) = 1 AND bool_and(source = 'persons')),
+        reg AS (SELECT person_ref, person_key(id_number_norm, id_number_valid, name_norm,
+                                             telephone_e164) AS k FROM stg_persons)
+        SELECT r.person_ref, r.k FROM reg r SEMI JOIN solo ON solo.person_key = r.k
+        WHERE r.k IN (SELECT from_key FROM edge_SAME_AS WHERE from_label = 'Person' UNION
+                      SELECT to_key FROM edge_SAME_AS WHERE to_label = 'Person')
         ORDER BY r.person_ref LIMIT 1""").fetchone()
     con.close()
-    assert row, "the generated world has no linked register person"
+    assert row, "the generated world has no linked register person mentioned only there"
     return row
 
 
