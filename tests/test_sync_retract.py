@@ -40,8 +40,6 @@ def _generate(out: Path) -> Path:
     from synthetic.world import generate
 
     generate(GenConfig(declarations=500, seed=7), out)
-    # As in test_sync's crash test: quarantine trips on seizures' field named `reason`.
-    shutil.rmtree(out / "seizures", ignore_errors=True)
     return out
 
 
