@@ -36,8 +36,8 @@ SELECT invt_no,
     'order and waybill used by no earlier list (waybill: within 6 months)' AS expected,
     CAST(date_diff('day', l_prev_time, decl_time) AS DOUBLE) AS delta,
     CASE WHEN o_prev IS NULL AND l_prev IS NULL
-         THEN 'Order ' || order_no || ' and waybill ' || logistics_no
-              || ' appear on no earlier list.'
+         THEN 'Order ' || coalesce(order_no, '(none)') || ' and waybill '
+              || coalesce(logistics_no, '(none)') || ' appear on no earlier list.'
          ELSE concat_ws(' ',
               'Order ' || order_no || ' of platform ' || ebp_code
                  || ' was already declared on list ' || o_prev || ' at '
