@@ -23,7 +23,7 @@ Declarations per typology at 100k declarations, seed 7 (``bench/bench_generate.p
 typology    decl.  schemes  planted look-alikes (besides the bulk's)
 ==========  =====  =======  ====================================================
 T1            300        2  parcel lockers, campuses, families, offices, promo days
-T2            160        2  pickup_station 100, small_shop 50, multi_warehouse 72
+T2            160        2  pickup_station 100, small_shop 50, multi_warehouse 70
 T3            206        3  flash sales
 T4             69        7  cohabitant_split 138, multi_warehouse
 T5            150        3
