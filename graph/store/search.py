@@ -75,6 +75,12 @@ class SearchMixin:
             from graph.store.adjacency import nodes_query
             from graph.store.index_search import text_candidates
 
+            # rapidfuzz scores every value there, so the typo-tolerant half-words and short
+            # words (which match thousands of values) are not needed: each piece costs a
+            # containment scan
+            if fuzzy:
+                pieces = [p for i, p in enumerate(tx.pieces(text, prop, halves=False))
+                          if i == 0 or len(p) >= 3]
             keys = text_candidates(adj, label, prop, norm, pieces, fuzzy, n)
             rows = self._q((nodes_query(self.schema, label), {"keys": keys})) if keys else []
         else:

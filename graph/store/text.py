@@ -69,16 +69,17 @@ def normalise(text: str, prop: str = "name_norm") -> str:
     return form(text) or ""
 
 
-def pieces(text: str, prop: str = "name_norm") -> list[str]:
+def pieces(text: str, prop: str = "name_norm", halves: bool = True) -> list[str]:
     """Substrings whose containment makes a node a candidate: the whole normalised text,
-    its words, and the halves of longer words, so one typo leaves at least one piece intact.
-    Names are stored without spaces, so their words are normalised one by one."""
+    its words, and (``halves``) the halves of longer words, so one typo leaves at least one
+    piece intact. Names are stored without spaces, so their words are normalised one by
+    one."""
     whole = normalise(text, prop)
     out: list[str] = [whole] if whole else []
     raw_words = text.split() if prop == "name_norm" else whole.split()
     words = [w for w in (normalise(r, prop) for r in raw_words) if len(w) >= 2]
     out += [w for w in words if w != whole]
-    for w in words:
+    for w in words if halves else ():
         if len(w) >= 4:
             mid = len(w) // 2
             out += [w[:mid], w[mid:]]
