@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.checks.testing import create_staging, good_export, good_import
+from etl.checks.testing import create_staging, good_export, good_import, merge
 from etl.three_list import check_by_id, run_checks
 
 TOY = dict(gcode="9503008900", gname="plush toy")
@@ -64,14 +64,6 @@ def two_lines(n: str, net: float) -> dict:
     w["declaration_lines"].append(second)
     w["order_lines"].append(dict(w["order_lines"][0], gnum=2))
     return w
-
-
-def merge(*worlds: dict) -> dict:
-    out: dict[str, list] = {}
-    for w in worlds:
-        for table, rows in w.items():
-            out.setdefault(table, []).extend(rows)
-    return out
 
 
 @pytest.fixture(scope="module")

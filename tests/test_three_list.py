@@ -11,18 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.checks.testing import create_staging, good_export, good_import, insert_rows
+from etl.checks.testing import create_staging, good_export, good_import, insert_rows, merge
 from etl.three_list import CHECKS, render_markdown, run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def merge(*worlds: dict) -> dict:
-    out: dict[str, list] = {}
-    for w in worlds:
-        for table, rows in w.items():
-            out.setdefault(table, []).extend(rows)
-    return out
 
 
 def edit(world: dict, table: str, **changes) -> dict:

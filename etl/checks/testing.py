@@ -16,7 +16,7 @@ import duckdb
 
 from etl.checks.schema import CHECKED_TABLES, staging_columns
 
-__all__ = ["create_staging", "insert_rows", "good_import", "good_export"]
+__all__ = ["create_staging", "insert_rows", "good_import", "good_export", "merge"]
 
 
 def _norm(v: str) -> str:
@@ -155,3 +155,12 @@ def good_export(n: str = "1", decl_time: str = "2025-06-11 18:20:00") -> dict:
         "departures": [dict(logistics_code="DHL", logistics_no=lno,
                             departure_time="2025-06-13 02:15:00")],
     }
+
+
+def merge(*worlds: dict) -> dict:
+    """Hand-made staging worlds (``{table: rows}``) as one, rows in the order given."""
+    out: dict[str, list] = {}
+    for w in worlds:
+        for table, rows in w.items():
+            out.setdefault(table, []).extend(rows)
+    return out
