@@ -286,6 +286,13 @@ def render_markdown(checks: list[Check] | None = None) -> str:
         "catalogue in the contract): a product that only fraud rings declare has no reference "
         "of its own (it falls back to its HS code), and a new load's references do not by "
         "themselves recheck earlier lists (`full=True` does).",
+        "- TL-19 learns each platform's own item-page host(s) from the item links of its "
+        "staged raw payments (no register of platform sites in the contract): a platform "
+        "with fewer than 30 parsed links, or without hosts carrying a clear majority, gets "
+        "no verdict on links, and an outside shop that brings a third of a platform's raw "
+        "payments would pass for its site. As for the product references, a later load "
+        "that teaches a platform's site does not by itself recheck earlier lists "
+        "(`full=True` does).",
         "- TL-00 checks that the messages exist; the extracts carry no receipt time, so "
         "\"received before the declaration\" is judged on message times by TL-18.",
         "- TL-06 cannot tell whether the platform verified the buyer's identity (no such "

@@ -413,3 +413,76 @@ def test_a_load_that_only_touches_a_waybill_rechecks_its_declaration():
     rows = dict(con.execute("SELECT invt_no, _load_id || ':' || status FROM stg_check_results "
                             "WHERE check_id = 'TL-08'").fetchall())
     assert rows == {"INVA": "L2:fail", "INVB": "L1:pass"}
+
+
+# --- TL-19: the raw payment's item link vs the platform's own site (T10 order pushing) ---
+
+OWN = "https://item.ebp1.example.com/"
+SHOP = "https://weidian.example.cn/item.html?itemID="
+
+
+def _linked(n: str, link: str | None) -> dict:
+    return edit(imp(n), "raw_payments", item_link=link)
+
+
+def _tl19(world: dict) -> dict[str, tuple[str, str]]:
+    """TL-19 ``(status, explanation)`` per list of a fresh staging holding ``world``."""
+    from etl.three_list import check_by_id
+
+    con = duckdb.connect()
+    create_staging(con, world)
+    run_checks(con, "L1", checks=[check_by_id("TL-19")])
+    return {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT invt_no, status, explanation FROM stg_check_results").fetchall()}
+
+
+def test_tl19_item_link_outside_the_platform_is_named():
+    history = [_linked(f"H{i}", f"{OWN}{1000 + i}") for i in range(40)]
+    res = _tl19(merge(*history,
+                      _linked("LO", f"{SHOP}9"),                          # an outside shop
+                      _linked("LP", f"{OWN}77"),                          # the platform's own
+                      _linked("LU", "HTTPS://WWW.Item.EBP1.Example.com:443/78"),  # case, www
+                      _linked("LS", "item.ebp1.example.com/79?from=app"),  # no scheme
+                      _linked("LM", "https://m.item.ebp1.example.com/80"),  # its subdomain
+                      _linked("LX", "itemID=81"),                         # does not parse
+                      _linked("LN", None)))                               # no link
+    assert res["INVLO"] == ("risk", (
+        "The raw payment record contradicts the declared order: the item link points to "
+        "weidian.example.cn, not to the platform's own site (item.ebp1.example.com carries "
+        "95 % of its 45 links): the order may have been pushed from a social channel."))
+    for n in ("LP", "LU", "LS", "LM", "LX", "LN", "H0"):
+        assert res[f"INV{n}"][0] == "pass", (n, res[f"INV{n}"])
+
+
+def test_tl19_no_link_verdict_without_platform_history():
+    # 29 links: too little history to learn the platform's site, so no verdict on links;
+    # the rest of TL-19 still applies
+    history = [_linked(f"H{i}", f"{OWN}{i}") for i in range(26)]
+    wrong_goods = edit(_linked("GO", f"{SHOP}2"), "raw_payments", goods_name="iPhone 15 Pro")
+    res = _tl19(merge(*history, _linked("LO", f"{SHOP}1"), wrong_goods,
+                      _linked("LP", f"{OWN}99")))
+    assert res["INVLO"][0] == "pass" and res["INVLP"][0] == "pass"
+    status, why = res["INVGO"]
+    assert status == "risk" and "its goods 'iPhone 15 Pro'" in why
+    assert "item link" not in why
+
+
+def test_tl19_a_ring_of_outside_links_cannot_become_the_platforms_site():
+    # 28 pushed orders from one micro-shop on a platform with 60 own links (32 %, under a
+    # third): the shop is not learned as the platform's, every pushed order stays flagged
+    history = [_linked(f"H{i}", f"{OWN}{i}") for i in range(60)]
+    ring = [_linked(f"R{i}", f"{SHOP}{i}") for i in range(28)]
+    res = _tl19(merge(*history, *ring))
+    assert all(res[f"INVR{i}"][0] == "risk" for i in range(28))
+    assert "(item.ebp1.example.com carries 68 % of its 88 links)" in res["INVR0"][1]
+    assert all(res[f"INVH{i}"][0] == "pass" for i in range(60))
+
+
+def test_tl19_two_large_sites_are_both_the_platforms():
+    # a desktop and a mobile site, 60/40: both are the platform's own
+    history = ([_linked(f"D{i}", f"{OWN}{i}") for i in range(36)]
+               + [_linked(f"M{i}", f"https://m.ebp1.example.com/{i}") for i in range(24)])
+    res = _tl19(merge(*history, _linked("LO", f"{SHOP}1")))
+    assert res["INVD0"][0] == "pass" and res["INVM0"][0] == "pass"
+    assert ("(item.ebp1.example.com, m.ebp1.example.com carry 98 % of its 61 links)"
+            in res["INVLO"][1])

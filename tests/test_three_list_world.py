@@ -35,7 +35,9 @@ def world_results(tmp_path_factory):
     try:
         load = stage(world, ws, con=con)
         summary = run_checks(con, load.load_id)
-        res = con.execute("SELECT invt_no, check_id, status FROM stg_check_results").df()
+        res = con.execute("SELECT invt_no, check_id, status, check_id = 'TL-19' AND "
+                          "contains(explanation, 'the item link points to') AS outside_link "
+                          "FROM stg_check_results").df()
     finally:
         con.close()
     truth = pd.read_parquet(world / "ground_truth" / "declarations.parquet")
@@ -73,6 +75,15 @@ def test_undervaluation_t3_is_contradicted_by_raw_payments(world_results):
 
 def test_complicit_payment_firm_t9_has_no_raw_payment_records(world_results):
     assert _rate(world_results[1], "TL-19", "T9") >= 0.9
+
+
+def test_order_pushing_t10_is_named_by_its_outside_item_links(world_results):
+    # ~90 % of T10 lists have a raw payment record, ~90 % of those link to an outside shop;
+    # benign and look-alike orders link to the platform's own site
+    tl19 = world_results[0].query("check_id == 'TL-19'")
+    share = tl19.groupby("group").outside_link.mean()
+    assert share["T10"] >= 0.5
+    assert share.drop("T10").max() <= 0.01
 
 
 def test_splitting_t4_stays_under_the_per_order_limit(world_results):

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
-from etl.checks.base import Check, goods_match, mask_id, money, norm_text, quote
+from etl.checks.base import Check, goods_match, mask_id, money, norm_text, num, quote
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "link_host", "LINK_MIN_LINKS", "LINK_MIN_SHARE", "LINK_MIN_TOTAL"]
+
+#: TL-19 learns each platform's own item-page host(s) from the hosts of its raw payments'
+#: item links: a host is the platform's when it carries at least LINK_MIN_SHARE of the
+#: platform's parsed links, the platform has at least LINK_MIN_LINKS of them, and the hosts
+#: kept carry LINK_MIN_TOTAL together (a clear majority). A third per host lets a platform
+#: have two sites (desktop and mobile, 65/35) while an outside shop must bring a third of
+#: all the platform's raw payments to pass for its own; an order-pushing scheme is a few
+#: percent of a platform's orders. Below LINK_MIN_LINKS or without a clear majority the
+#: platform has no learned host and TL-19 says nothing about links.
+LINK_MIN_LINKS = 30
+LINK_MIN_SHARE = 1 / 3
+LINK_MIN_TOTAL = 0.5
+
+
+def link_host(expr: str) -> str:
+    """SQL text: the host of URL ``expr``, lower case, without scheme, user, port, path and a
+    leading ``www.``; NULL when it does not parse as a dotted host name.
+
+    Examples: ``HTTPS://WWW.Item.Tmall.com:8080/x?id=1`` and ``item.tmall.com/x`` both give
+    ``item.tmall.com``; ``/item/1`` and ``itemID=1`` give NULL.
+    """
+    raw = (rf"regexp_extract(lower(trim({expr})), "
+           r"'^(?:(?:[a-z][a-z0-9+.\-]*:)?//)?(?:[^/?#@\s]*@)?([^/?#:\s]+)', 1)")
+    h = rf"regexp_replace(regexp_replace({raw}, '^www\.', ''), '\.$', '')"
+    return (rf"CASE WHEN regexp_full_match({h}, '[\p{{L}}\p{{N}}-]+(\.[\p{{L}}\p{{N}}-]+)+') "
+            rf"THEN {h} END")
 
 _TL00 = """
 SELECT invt_no,
@@ -198,12 +224,35 @@ FROM x
 """
 
 _GOODS = "concat_ws(' ', l.item_name, l.gname)"
+# The platform's own item-page host(s), learned from every staged raw payment (its platform
+# from the payment slip it belongs to), see LINK_MIN_*.
+_PLATFORM_HOSTS = f"""
+lk AS (
+    SELECT p.ebp_code, {link_host('r.item_link')} AS host
+    FROM stg_raw_payments r JOIN stg_payments p
+      ON p.pay_code = r.pay_code AND p.pay_transaction_id = r.pay_transaction_id
+    WHERE r.item_link IS NOT NULL AND p.ebp_code IS NOT NULL),
+lh AS (
+    SELECT ebp_code, host, count(*) AS n,
+           sum(count(*)) OVER (PARTITION BY ebp_code) AS n_links
+    FROM lk WHERE host IS NOT NULL GROUP BY ebp_code, host),
+ph AS (
+    SELECT ebp_code, host, n, n_links, sum(n) OVER (PARTITION BY ebp_code) AS n_kept
+    FROM lh WHERE n_links >= {LINK_MIN_LINKS} AND n >= {LINK_MIN_SHARE!r} * n_links
+    QUALIFY sum(n) OVER (PARTITION BY ebp_code) >= {LINK_MIN_TOTAL!r} * n_links),
+pd AS (
+    SELECT ebp_code, string_agg(host, ', ' ORDER BY n DESC, host) AS hosts,
+           count(*) AS n_hosts, any_value(n_kept) / any_value(n_links) AS share,
+           any_value(n_links) AS n_links
+    FROM ph GROUP BY ebp_code)"""
+
 _TL19 = f"""
-WITH x AS (
+WITH {_PLATFORM_HOSTS},
+x AS (
     SELECT b.invt_no, b.order_no, b.ebp_code, b.o_actual_paid, b.o_currency, b.p_pay_code,
            b.p_pay_transaction_id, r.pay_transaction_id IS NOT NULL AS r_found,
            r.total_amount, r.currency AS r_currency, r.order_no AS r_order_no, r.goods_name,
-           r.payee_name, r.payee_name_norm,
+           r.payee_name, r.payee_name_norm, {link_host('r.item_link')} AS link_host,
            ec.enterprise_name AS seller, ec.enterprise_name_norm AS seller_norm,
            ep.enterprise_name_norm AS platform_norm
     FROM tl_decl b
@@ -222,6 +271,11 @@ gn AS (
     FROM x JOIN gm USING (invt_no)
     JOIN stg_order_lines l ON l.ebp_code = x.ebp_code AND l.order_no = x.order_no
     WHERE NOT gm.goods_ok GROUP BY x.invt_no),
+lv AS (  -- links judged: a parsed host on a platform with learned hosts
+    SELECT x.invt_no, x.link_host, pd.hosts, pd.n_hosts, pd.share, pd.n_links,
+           bool_or(x.link_host = ph.host OR ends_with(x.link_host, '.' || ph.host)) AS on_site
+    FROM x JOIN pd ON pd.ebp_code = x.ebp_code JOIN ph ON ph.ebp_code = x.ebp_code
+    WHERE x.link_host IS NOT NULL GROUP BY ALL),
 y AS (
     SELECT x.*, concat_ws('; ',
         CASE WHEN r_currency IS DISTINCT FROM o_currency
@@ -240,8 +294,15 @@ y AS (
                         AND jaro_winkler_similarity(coalesce(payee_name_norm, ''),
                                                     coalesce(platform_norm, '')) < 0.85
                   THEN 'the payee ' || {quote('payee_name')} || ' is neither the seller '
-                       || {quote('seller')} || ' nor the platform' END END) AS issues
-    FROM x LEFT JOIN gm USING (invt_no) LEFT JOIN gn USING (invt_no))
+                       || {quote('seller')} || ' nor the platform' END END,
+        CASE WHEN NOT lv.on_site
+             THEN 'the item link points to ' || lv.link_host || ', not to the platform''s own '
+                  || 'site (' || lv.hosts || CASE WHEN lv.n_hosts > 1 THEN ' carry ' ELSE
+                  ' carries ' END || CAST(CAST(floor(lv.share * 100) AS BIGINT) AS VARCHAR)
+                  || ' % of its ' || {num('lv.n_links', 0)} || ' links): the order may have '
+                  || 'been pushed from a social channel' END) AS issues
+    FROM x LEFT JOIN gm USING (invt_no) LEFT JOIN gn USING (invt_no)
+    LEFT JOIN lv USING (invt_no))
 SELECT invt_no,
     CASE WHEN r_found AND issues = '' THEN 'pass' ELSE 'risk' END AS status,
     CASE WHEN NOT r_found THEN 'no raw payment record'
@@ -291,9 +352,14 @@ CHECKS = [
           delta="number of differing fields"),
     Check("TL-19", "Raw payment data", "R", "import",
           "raw payment record (by payment firm and transaction) vs order: amount, order "
-          "number, goods name (fuzzy), payee (seller or platform name, fuzzy)",
-          "amount 0.01; names Jaro-Winkler 0.85",
-          "the independent payment record shows another price, order, goods or payee; or "
+          "number, goods name (fuzzy), payee (seller or platform name, fuzzy), item link "
+          "host vs the platform's own site(s), learned from its raw payments' links",
+          "amount 0.01; names Jaro-Winkler 0.85; a host is the platform's when it carries "
+          ">= 1/3 of the platform's >= 30 parsed links and the hosts kept carry >= 1/2 "
+          "together (host compared lower-case, without www., port and path; a subdomain of "
+          "it counts); no learned host or an unparsable link: no verdict on the link",
+          "the independent payment record shows another price, order, goods or payee, or an "
+          "item page outside the platform (an order pushed from a social channel, T10); or "
           "there is none", _TL19,
           delta="raw amount minus order actual_paid"),
 ]
