@@ -138,7 +138,7 @@ def shortest_path_ids(adj: Adjacency, a: int, b: int, max_hops: int, *,
         expanded += f.size
         if expanded > max_expanded:
             raise PathSearchGaveUp(expanded, max_expanded)
-        i, e, v, u = adj.entries(f)
+        _, e, v, u = adj.entries(f)
         entries += e.size
         if entries > max_entries:
             raise PathSearchGaveUp(entries, max_entries, "edges read")
@@ -162,12 +162,13 @@ def shortest_path_ids(adj: Adjacency, a: int, b: int, max_hops: int, *,
             best = np.lexsort((meet, total))[0]
             m = int(meet[best])
             if int(total[best]) <= max_hops:
-                return _join(m, ends, parent_node, parent_edge, depth)
+                return _join(m, ends, parent_node, parent_edge)
     return None
 
 
-def _join(m: int, ends: tuple[int, int], parent_node, parent_edge, depth
+def _join(m: int, ends: tuple[int, int], parent_node, parent_edge
           ) -> tuple[list[int], list[int]]:
+    """The path through meeting node ``m``: each side's parents back to its end."""
     halves = []
     for side in (0, 1):
         nodes, eids, x = [m], [], m
