@@ -178,3 +178,14 @@ def test_neo4j_has_no_index_and_walks_in_cypher():
     store = Neo4jStore(runner)
     assert store.use_adjacency() is None and store.adjacency is None
     assert not runner.calls  # nothing asked of the server
+
+
+def test_an_empty_store_indexes_and_answers_nothing(tmp_path):
+    store = LadybugStore(tmp_path / "g", buffer_pool_bytes=64 * 1024**2)
+    store.ensure_schema()
+    adj = store.use_adjacency()
+    assert len(adj) == 0 and adj.n_edges == 0
+    x, y = NodeRef("Person", "x"), NodeRef("Person", "y")
+    assert store.neighbourhood(x).nodes == {} and store.shortest_path(x, y) is None
+    assert store.search("Li Na") == [] and store.subgraph([x]).nodes == {}
+    store.close()
