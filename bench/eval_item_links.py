@@ -6,8 +6,8 @@ learned per platform, then per ground-truth group (typology for malicious lists,
 or 'benign' for the rest) the share of lists TL-19 routes to risk at all and the share
 whose explanation names an outside item link. Only this script reads the ground truth.
 
-    .venv/bin/cbec generate -n 100000 --seed 7 --out /tmp/link100k
-    .venv/bin/python bench/eval_item_links.py /tmp/link100k /tmp/link_ws
+    .venv/bin/cbec generate -n 100000 --seed 7 --out world100k
+    .venv/bin/python bench/eval_item_links.py world100k ws100k
 """
 
 from __future__ import annotations

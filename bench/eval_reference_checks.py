@@ -6,8 +6,8 @@ with and without the two reference checks (timing both), then prints per ground-
 each check does not pass, and a TL-22 threshold sweep (share of lists whose lowest unit
 price is below r x the reference median). Only this script reads the ground truth.
 
-    .venv/bin/cbec generate -n 100000 --seed 7 --out /tmp/refs100k
-    .venv/bin/python bench/eval_reference_checks.py /tmp/refs100k /tmp/refs_ws
+    .venv/bin/cbec generate -n 100000 --seed 7 --out world100k
+    .venv/bin/python bench/eval_reference_checks.py world100k ws100k
 """
 
 from __future__ import annotations
