@@ -364,3 +364,42 @@ def test_incremental_run_ends_where_a_fresh_run_on_the_same_data_ends():
     fresh, _ = run(w, "L2")
     assert same_as(fresh) == set()
     assert same_as(con) == same_as(fresh)
+
+
+# -- duplicates that do not share a mobile --------------------------------------------------
+def test_hashed_id_meets_the_clear_one_whatever_the_phones():
+    import hashlib
+
+    w = World()
+    home = "Rm 502, Bldg 3, 88 Renmin Rd, Wuchang District, Wuhan"
+    clear = _valid_id("11010519920307451")
+    other = _valid_id("11010519880101123")
+    a = w.person("Zhang Wei", "+8613800138000", clear, home)
+    # the same person's second record: hashed number, a second SIM, no shared address node
+    b = w.person("Wei Zhang", "+8613900139000",
+                 "sha256:" + hashlib.sha256(clear.encode()).hexdigest())
+    # a namesake at the same flat whose hashed number is another one: no link
+    c = w.person("Wei Zhang", "+8613700137000",
+                 "sha256:" + hashlib.sha256(other.encode()).hexdigest(), home)
+    con, _ = run(w)
+    assert len({a, b, c}) == 3
+    assert same_as(con) == {frozenset((a, b))}
+    method = con.execute("SELECT method FROM edge_SAME_AS").fetchall()[0][0]
+    assert method == "name_reorder+idhash"
+
+
+def test_second_sim_does_not_count_against_an_agreeing_id():
+    from etl.resolution.scoring import score_pairs
+
+    row = dict(a="id:310115199211141617", b="nm:masked", s_id=False, s_idsig=True,
+               s_phone=False, s_account=False, s_email=False, s_address=False,
+               a_name="hehaohong", b_name="hehoahong", a_tokens="he haohong",
+               b_tokens="he hoahong", a_birth_year=None, b_birth_year=None, a_phones=1,
+               b_phones=1, a_strong="clear", b_strong=None)
+    # masked ID fitting the clear one, mistyped name, each record its own mobile: linked
+    scored = score_pairs("Person", pd.DataFrame([row]))
+    assert scored["linked"].iloc[0] and scored["method"].iloc[0] == "name_typo+idsig"
+    # namesakes sharing a look-alike e-mail, own mobiles, no agreeing ID: still apart
+    namesakes = {**row, "s_idsig": False, "s_email": True, "a_strong": None,
+                 "b_name": "hehaohong", "b_tokens": "he haohong"}
+    assert not score_pairs("Person", pd.DataFrame([namesakes]))["linked"].iloc[0]

@@ -24,7 +24,7 @@ STATE_TABLE = "resolution_state"
 
 # Largest block that still counts as evidence, per identifier kind.
 CAPS: dict[str, int] = {
-    "phone": 10, "email": 5, "account": 5, "address": 10, "id": 10, "idsig": 10,
+    "phone": 10, "email": 5, "account": 5, "address": 10, "id": 10, "idhash": 10, "idsig": 10,
     "uscc": 10, "rep": 10,
     "name_head": 50, "name_tail": 50, "name_tokens": 50,
     "num_street": 100, "num_district": 100,

@@ -212,6 +212,14 @@ def _person_identifiers(con) -> list[str]:
     # a masked number is never an exact identifier: thousands share "110105********4518"
     parts.append(f"SELECT key, 'id' AS kind, v AS value FROM ({id_union}) "
                  f"WHERE NOT contains(v, '*')")
+    # A hashed number (``sha256:<hex>``, as some platforms pseudonymise) is the digest of a
+    # plain number: hashing every clear, complete number lets a hashed record meet the clear
+    # one. Kept apart from ``id`` (kind ``idhash``) so the link says how it was found; a
+    # salted hash simply matches nothing.
+    parts.append(f"SELECT key, 'idhash' AS kind, 'sha256:' || sha256(upper(v)) AS value "
+                 f"FROM ({id_union}) WHERE regexp_matches(upper(v), '^[0-9]{{17}}[0-9X]$') "
+                 f"UNION SELECT key, 'idhash' AS kind, lower(v) AS value FROM ({id_union}) "
+                 f"WHERE regexp_matches(lower(v), '^sha256:[0-9a-f]{{64}}$')")
     masked = _masked_ids(con)
     sig_union = id_union + (f" UNION {masked}" if masked else "")
     parts.append(f"SELECT key, 'idsig' AS kind, left(v, 6) || '~' || right(v, 4) AS value "

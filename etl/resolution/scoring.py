@@ -29,7 +29,9 @@ PHONES_DIFFER = 2.0
 EVIDENCE: dict[str, dict[str, float]] = {
     # E-mail local parts are usually built from the name ("zhangwei88@"), so a shared
     # e-mail between namesakes is weaker evidence than its rarity suggests.
-    "Person": {"id": 6, "idsig": 4.5, "phone": 4, "account": 4, "email": 3, "address": 2},
+    # "idhash": a hashed number equal to the SHA-256 of a clear one (the same number).
+    "Person": {"id": 6, "idhash": 6, "idsig": 4.5, "phone": 4, "account": 4, "email": 3,
+               "address": 2},
     "Enterprise": {"uscc": 10, "account": 3, "phone": 2, "address": 2, "rep": 2},
     "Address": {},
 }
@@ -117,12 +119,22 @@ def _persons(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if "s_idsig" in df:
         clear = ((df["a_strong"] == "clear") | (df["b_strong"] == "clear")).fillna(False)
         df = df.assign(s_idsig=df["s_idsig"].fillna(False) & clear)
+    # a hashed number that is the digest of a clear one: the same number, counted once
+    if "s_idhash" in df and "s_id" in df:
+        df = df.assign(s_idhash=df["s_idhash"].fillna(False) & ~df["s_id"].fillna(False))
     ev, tags = _evidence(df, "Person")
     w = pts + ev
     # Both have phones and share none: mobiles are personal, so this argues for two people
-    # (household members, namesakes with look-alike e-mails).
-    w -= np.where((df["a_phones"] > 0) & (df["b_phones"] > 0) & ~df["s_phone"], PHONES_DIFFER,
-                  0.0)
+    # (household members, namesakes with look-alike e-mails). Not when the ID numbers agree
+    # (a masked one fitting the clear one, or a hash of it): one person's second record
+    # often carries a second SIM or a work phone, and an agreeing ID is what such records
+    # still share.
+    id_agrees = np.zeros(len(df), dtype=bool)
+    for k in ("s_id", "s_idhash", "s_idsig"):
+        if k in df:
+            id_agrees |= df[k].fillna(False).to_numpy(dtype=bool)
+    w -= np.where((df["a_phones"] > 0) & (df["b_phones"] > 0) & ~df["s_phone"] & ~id_agrees,
+                  PHONES_DIFFER, 0.0)
     both_strong = df["a_strong"].notna() & df["b_strong"].notna()
     id_conflict = (both_strong & (df["a_strong"] == df["b_strong"])).to_numpy()
     birth_conflict = _compare(df, "birth_year", equal=False)
