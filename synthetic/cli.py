@@ -21,6 +21,9 @@ def generate_cmd(
     start: Annotated[str, typer.Option(help="First day of the first month.")] = "2025-04-01",
     dirty_share: Annotated[float, typer.Option(
         "--dirty-share", help="Share of message rows with a planted defect.")] = 0.002,
+    dup_phone_share: Annotated[float, typer.Option(
+        "--dup-phone-share", help="Share of a person's duplicate records with a second "
+        "mobile (40 % of them with none in the persons register).")] = 0.25,
     force: Annotated[bool, typer.Option("--force", help="Overwrite a non-empty --out.")] = False,
 ) -> None:
     """Generate a synthetic world in the data contract, with ground truth kept apart.
@@ -38,7 +41,8 @@ def generate_cmd(
     console = Console()
     try:
         cfg = GenConfig(declarations=declarations, seed=seed, months=months,
-                        start=date.fromisoformat(start), dirty_share=dirty_share, fmt=fmt)
+                        start=date.fromisoformat(start), dirty_share=dirty_share,
+                        dup_phone_share=dup_phone_share, fmt=fmt)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),

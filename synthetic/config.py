@@ -74,6 +74,12 @@ class GenConfig:
         First day of the first month.
     dirty_share : float
         Share of message rows that get a planted malformed value.
+    dup_phone_share : float
+        Share of a person's *duplicate* records (second and third person_refs) written with
+        another mobile than the first record: a second number of the same person, used
+        consistently in that record's messages; for 40 % of them the persons register row
+        has no telephone at all. Drawn from its own random stream, so the rest of a seed's
+        world does not depend on it.
     fmt : str
         Output format: parquet, csv or jsonl.
     """
@@ -83,6 +89,7 @@ class GenConfig:
     months: int = 6
     start: date = date(2025, 4, 1)
     dirty_share: float = 0.002
+    dup_phone_share: float = 0.25
     fmt: str = "parquet"
 
     def __post_init__(self) -> None:
@@ -95,6 +102,8 @@ class GenConfig:
             raise ValueError(f"--start {self.start}: give the first day of a month")
         if not 0 <= self.dirty_share < 0.2:
             raise ValueError(f"--dirty-share {self.dirty_share}: use a share in [0, 0.2)")
+        if not 0 <= self.dup_phone_share <= 1:
+            raise ValueError(f"--dup-phone-share {self.dup_phone_share}: use a share in [0, 1]")
         if self.fmt not in ("parquet", "csv", "jsonl"):
             raise ValueError(f"--format {self.fmt}: use parquet, csv or jsonl")
 

@@ -3,7 +3,11 @@
 Households make the classic look-alikes of identity brushing: families and offices
 sharing an address, parcel lockers and campus stations shared by many buyers. About 15 %
 of real people appear under 2-3 person_refs (name spelling or pinyin spacing, phone
-format, address style, masked or hashed ID): what entity resolution has to undo.
+format, address style, masked or hashed ID): what entity resolution has to undo. A share of
+the duplicate records (``GenConfig.dup_phone_share``, default 25 %) carries a second
+mobile of the person, as real duplicates do (a work phone, a second SIM); for 40 % of those
+the persons register has no telephone at all (a number one system never took), while the
+record's orders carry the second number.
 """
 
 from __future__ import annotations
@@ -56,10 +60,11 @@ def add_households(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None
     n_people = pos
     addr_of_person = addr_of_person[:n_people]
     cast.addr_look = np.array(addr_look, np.int8)
-    _people(cast, rng, n_people, addr_of_person)
+    _people(cast, rng, n_people, addr_of_person, cfg)
 
 
-def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray) -> None:
+def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray,
+            cfg: GenConfig) -> None:
     """Bulk-create ``n`` real people and their 1-3 refs each (lists built in one pass)."""
     reg = cast.reg
     ids = resident_ids(rng, n).tolist()
@@ -95,7 +100,18 @@ def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray) -
     rp, rr = ref_p.tolist(), r.tolist()
     style = ((np.asarray(styles)[ref_p] + r) % 6).tolist()
     how = np.where(r == 0, np.asarray(id_how)[ref_p], (np.asarray(id_how)[ref_p] + r) % 3)
-    texts = [format_phone(mob[p], s) for p, s in zip(rp, style, strict=True)]
+    # duplicate records (r > 0) with another mobile: a second number of the person, the
+    # same on each such record, in that record's messages; for 40 % of them the persons
+    # register never took it (no telephone there). Own stream: the rest of the world
+    # stays as it was.
+    alt_rng = np.random.default_rng([cfg.seed, 0x5EC0])
+    mob2 = mobiles(alt_rng, n).tolist()
+    u, v = alt_rng.random(len(rp)), alt_rng.random(len(rp))
+    other = (np.asarray(r) > 0) & (u < cfg.dup_phone_share)
+    no_phone = other & (v < 0.4)
+    second = other.tolist()
+    texts = [format_phone(mob2[p] if sc else mob[p], s)
+             for p, s, sc in zip(rp, style, second, strict=True)]
     owners = [(nm[p], ids[p]) if k == 0 and activated[p] % 5 < 3 else None
               for p, k in zip(rp, rr, strict=True)]
     act = [(base + timedelta(days=activated[p])).isoformat() for p in rp]
@@ -111,6 +127,7 @@ def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray) -
     ref0 = reg.extend_person_refs([true0 + p for p in rp], names_w, [ids[p] for p in rp],
                                   written, list(range(phone0, phone0 + len(rp))), addrs,
                                   [acct0 + p for p in rp], emails)
+    reg.p_phone_unregistered.update((ref0 + np.flatnonzero(no_phone)).tolist())
     first = ref0 + start
     cast.person_first_ref = first
     cast.person_n_refs = n_refs.astype(np.int64)

@@ -57,6 +57,7 @@ class Registry:
         self.p_id: list[str | None] = []   # as written (maybe masked / hashed)
         self.p_id_raw: list[str] = []      # the true ID number
         self.p_phone: list[int] = []       # index into phone_text
+        self.p_phone_unregistered: set[int] = set()  # refs whose register row has no phone
         self.p_addr: list[int] = []        # address_ref index
         self.p_acct: list[int] = []        # payment account index
         self.p_email: list[str | None] = []
@@ -242,7 +243,10 @@ class Registry:
         persons = pa.table({
             "person_ref": [self.person_ref(i) for i in range(n)], "name": self.p_name,
             "id_type": self.p_idtype, "id_number": self.p_id,
-            "telephone": self.arr("phone").take(pa.array(self.p_phone)),
+            # a ref in p_phone_unregistered: the register row has no telephone (its
+            # messages still carry one: the platform's order needs it)
+            "telephone": self.arr("phone").take(pa.array(self.p_phone, mask=np.isin(
+                np.arange(n), np.fromiter(self.p_phone_unregistered, np.int64)))),
             "address": self.arr("addr").take(pa.array(self.p_addr)),
             "email": self.p_email})
         out = {"enterprises": pa.Table.from_pylist(self.ent),

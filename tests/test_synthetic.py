@@ -582,3 +582,33 @@ def test_look_alikes_really_look_like_the_fraud(world, decl):
     assert (toys.gmodel.str[0] == "0").mean() > 0.9
     promo = pd.to_datetime(d[d.lookalike == "promotion_day"].order_time, errors="coerce")
     assert (promo.dt.hour < 2).mean() > 0.3  # midnight sales bursts
+
+
+def _digits(s: pd.Series) -> pd.Series:
+    return s.str.replace(r"\D", "", regex=True).str[-11:]
+
+
+def test_some_duplicate_records_carry_another_mobile_or_none(world, tmp_path):
+    """A person's second and third records do not always keep the first one's mobile."""
+    ident = gt(world, "entity_identity.parquet")
+    p = ident[ident.entity_type == "person"].merge(
+        read(world, "persons"), left_on="record_key", right_on="person_ref")
+    multi = p[p.true_id.duplicated(keep=False)].assign(num=lambda d: _digits(d.telephone))
+    per = multi.groupby("true_id").agg(n=("num", "size"), known=("num", "count"),
+                                       distinct=("num", "nunique"))
+    assert (per.known < per.n).sum() > 5          # a record with no mobile at all
+    assert (per.distinct > 1).sum() > 5           # a second number of the same person
+    assert (per.distinct == 1).mean() > 0.5       # most still share one
+    # a second number is the person's own: no other person's record carries it
+    owners = p.assign(num=_digits(p.telephone)).dropna(subset=["num"]) \
+        .groupby("num").true_id.nunique()
+    second = set(multi.num.dropna()) - set(multi.drop_duplicates("true_id").num.dropna())
+    assert second and (owners.reindex(list(second)) == 1).all()
+    # and the share is a parameter: 0 gives every duplicate record the first one's mobile
+    out = tmp_path / "w0"
+    _generate(out, 11, 500, "--dup-phone-share", "0")
+    i0 = gt(out, "entity_identity.parquet")
+    p0 = i0[i0.entity_type == "person"].merge(read(out, "persons"), left_on="record_key",
+                                              right_on="person_ref")
+    m0 = p0[p0.true_id.duplicated(keep=False)].assign(num=lambda d: _digits(d.telephone))
+    assert m0.num.notna().all() and (m0.groupby("true_id").num.nunique() == 1).all()

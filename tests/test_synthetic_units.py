@@ -109,6 +109,8 @@ def test_config_rejects_unworkable_parameters():
         GenConfig(months=5)
     with pytest.raises(ValueError, match="first day"):
         GenConfig(start=__import__("datetime").date(2025, 4, 2))
+    with pytest.raises(ValueError, match="dup-phone-share"):
+        GenConfig(dup_phone_share=1.5)
 
 
 def test_schemes_at_100k_have_plausible_counts_and_signatures():
