@@ -61,18 +61,11 @@ def main() -> None:
 
     from etl.checks.products import PRICE_RATIO
     from etl.checks.reference import build_references
-    from etl.load import open_staging, stage
+    from etl.load import open_staging, stage_if_empty
     from etl.three_list import CHECKS, REFERENCE_CHECKS, run_checks
 
     con = open_staging(args.workspace)
-    have = con.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_name = 'stg_declarations'").fetchone()[0]
-    if not have or not con.execute("SELECT count(*) FROM stg_declarations").fetchone()[0]:
-        t0 = time.perf_counter()
-        load_id = stage(args.world, args.workspace, con=con).load_id
-        print(f"staged in {time.perf_counter() - t0:.1f} s")
-    else:
-        load_id = con.execute("SELECT max(_load_id) FROM stg_declarations").fetchone()[0]
+    load_id = stage_if_empty(args.world, args.workspace, con)
     n = con.execute("SELECT count(*) FROM stg_declarations").fetchone()[0]
     others = [c for c in CHECKS if c.id not in REFERENCE_CHECKS]
     ref_checks = [c for c in CHECKS if c.id in REFERENCE_CHECKS]

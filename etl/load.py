@@ -365,6 +365,20 @@ def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pat
         con.close()
 
 
+def stage_if_empty(world: Path, workspace: Path, con: duckdb.DuckDBPyConnection,
+                   say: Callable[[str], None] = print) -> str:
+    """The load id of the declarations staged in ``con``; when it holds none, ``world`` is
+    staged first. For evaluation scripts that reuse a staged workspace across runs."""
+    have = con.execute("SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_name = 'stg_declarations'").fetchone()[0]
+    if not have or not con.execute("SELECT count(*) FROM stg_declarations").fetchone()[0]:
+        t0 = time.perf_counter()
+        load_id = stage(world, workspace, con=con).load_id
+        say(f"staged in {time.perf_counter() - t0:.1f} s")
+        return load_id
+    return con.execute("SELECT max(_load_id) FROM stg_declarations").fetchone()[0]
+
+
 def reports(con: duckdb.DuckDBPyConnection, load_id: str, run: int) -> list[dict]:
     """The reconciliation rows of one run, for display."""
     cur = con.execute("SELECT table_name, source_file, rows_in, inserted, updated, unchanged, "
