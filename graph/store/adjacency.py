@@ -21,8 +21,8 @@ The queries here are Ladybug's (``offset(id(n))``): Neo4j walks its own adjacenc
 Examples
 --------
 >>> from graph.schema import load_schema
->>> offset_query(load_schema(), "Person")
-'MATCH (n:`Person`) WHERE n.`person_key` = $key RETURN offset(id(n)) AS o'
+>>> nodes_query(load_schema(), "Person").split(" RETURN ")[1]
+'n.`person_key` AS key, offset(id(n)) AS o, properties(n) AS props'
 >>> to_micros(datetime(1970, 1, 1, 0, 0, 1))
 1000000
 """
@@ -40,15 +40,9 @@ import pyarrow.compute as pc
 from graph.schema import BATCH_PROPERTY, TIME_PROPERTIES, GraphSchema, ident
 from graph.store.base import NodeRef
 
-__all__ = ["Adjacency", "build_adjacency", "offset_query", "nodes_query", "NO_TIME"]
+__all__ = ["Adjacency", "build_adjacency", "nodes_query", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).min  # node time for undated labels and NULL times
-
-
-def offset_query(schema: GraphSchema, label: str) -> str:
-    """Ladybug query for the internal offset (``o``) of the node keyed ``$key``."""
-    spec = schema.node(label)
-    return f"MATCH (n:{ident(label)}) WHERE n.{ident(spec.key)} = $key RETURN offset(id(n)) AS o"
 
 
 def nodes_query(schema: GraphSchema, label: str) -> str:
@@ -244,8 +238,8 @@ def build_adjacency(arrow: Callable[[str], pa.Table], schema: GraphSchema,
     for lab in labels:
         say(f"nodes {lab}")
         spec = schema.node(lab)
-        tprop = TIME_PROPERTIES.get(lab) if lab in TIME_PROPERTIES and \
-            TIME_PROPERTIES[lab] in spec.properties else None
+        tprop = TIME_PROPERTIES.get(lab)
+        tprop = tprop if tprop in spec.properties else None
         cols = f"offset(id(n)) AS o, n.{ident(spec.key)} AS k"
         if tprop:
             cols += f", n.{ident(tprop)} AS t"

@@ -397,10 +397,10 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
         """
         if not 1 <= max_hops <= 6:
             raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
+        if self.adjacency is not None:  # its end look-ups also tell whether they exist
+            return self._indexed_path(self.adjacency, a, b, max_hops)
         if self.get_node(a) is None or self.get_node(b) is None:
             return None
-        if self.adjacency is not None:
-            return self._indexed_path(self.adjacency, a, b, max_hops)
         return bidirectional_bfs(a, b, max_hops, self._neighbour_keys, self._non_hubs)
 
     def _non_hubs(self, refs: list[NodeRef]) -> set[NodeRef]:

@@ -35,6 +35,7 @@ class WalkResult:
     edges: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # edge ids
     hubs: list[int] = field(default_factory=list)
     truncated: bool = False
+    start_degree: int = 0  # the start's edges (of the types walked), read once
 
 
 def _first_seen(values: np.ndarray) -> np.ndarray:
@@ -53,6 +54,7 @@ def neighbourhood_ids(adj: Adjacency, start: int, hops: int, limit: int, *,
     microseconds (:func:`~graph.store.adjacency.to_micros`).
     """
     res = WalkResult(nodes=[start])
+    start_degree = None
     kept = np.array([start], np.int64)
     windowed = since is not None or until is not None
     edges: list[np.ndarray] = []
@@ -66,6 +68,8 @@ def neighbourhood_ids(adj: Adjacency, start: int, hops: int, limit: int, *,
             res.hubs += frontier[hub].tolist()
             frontier = frontier[~hub]
         i, e, b, _ = adj.entries(frontier, type_mask)
+        if depth == 0:
+            start_degree = len(e)  # its edges are read here anyway
         if depth > 0 and type_mask is not None and i.size:
             deg = np.bincount(i, minlength=len(frontier))  # edges of the given types
             hub = deg > max_degree
@@ -98,6 +102,9 @@ def neighbourhood_ids(adj: Adjacency, start: int, hops: int, limit: int, *,
         if depth + 1 < hops:
             res.hubs += new[is_hub_label].tolist()
         frontier = new[~is_hub_label]
+    if start_degree is None:  # the limit stopped the walk before the start's edges
+        start_degree = len(adj.entries(np.array([start]), type_mask)[1])
+    res.start_degree = start_degree
     all_edges = np.concatenate(edges) if edges else np.zeros(0, np.int64)
     res.edges = _first_seen(all_edges) if all_edges.size else all_edges
     res.truncated |= bool(res.hubs)

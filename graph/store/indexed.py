@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from graph.store.adjacency import Adjacency, nodes_query, offset_query, to_micros
+from graph.store.adjacency import Adjacency, nodes_query, to_micros
 from graph.store.base import NodeRef, PathResult, Subgraph
 from graph.store.index_walks import neighbourhood_ids, shortest_path_ids
 
@@ -56,29 +56,35 @@ class IndexedWalksMixin:
         self.__dict__.pop("_adjacency", None)
         self.__dict__.pop("_path_blocked_mask", None)
 
+    def _look_up(self, adj: Adjacency, label: str, keys: list[str]
+                 ) -> list[tuple[NodeRef, int, dict[str, Any]]]:
+        """``(ref, node id, properties)`` of the nodes of ``label`` among ``keys`` that
+        exist: one key look-up query."""
+        rows = self._q((nodes_query(self.schema, label), {"keys": keys}))
+        return [(NodeRef(label, str(r["key"])), adj.gid(label, int(r["o"])),
+                 self._node_props(label, r["props"])) for r in rows]
+
     def _gid(self, adj: Adjacency, ref: NodeRef) -> int | None:
-        rows = self._q((offset_query(self.schema, ref.label), {"key": ref.key}))
-        return adj.gid(ref.label, int(rows[0]["o"])) if rows else None
+        found = self._look_up(adj, ref.label, [ref.key])
+        return found[0][1] if found else None
 
     def _indexed_neighbourhood(self, adj: Adjacency, ref: NodeRef, hops: int, limit: int,
                                since: datetime | None, until: datetime | None,
                                edge_types: list[str] | None) -> Subgraph:
         sg = Subgraph()
-        start = self.get_node(ref)
-        g = self._gid(adj, ref) if start is not None else None
-        if g is None:
+        found = self._look_up(adj, ref.label, [ref.key])
+        if not found:
             return sg
+        _, g, start = found[0]
         types = adj.type_mask(edge_types)
         res = neighbourhood_ids(adj, g, hops, limit, hub_labels=adj.label_mask(self.hub_labels),
                                 max_degree=self.max_degree, type_mask=types,
                                 since=to_micros(since), until=to_micros(until))
-        degree = (int(adj.degree[g]) if types is None
-                  else len(adj.entries(np.array([g]), types)[1]))
         sg.nodes[ref] = start
         added: dict[NodeRef, dict[str, Any]] = {r: {} for r in adj.refs(res.nodes[1:])}
         self._fill_props(added)
         sg.nodes.update(added)
-        if self._is_hub(ref, degree):
+        if self._is_hub(ref, res.start_degree):
             sg.hubs.append(ref)
         sg.hubs += adj.refs(res.hubs)
         seen = set()
@@ -125,10 +131,9 @@ class IndexedWalksMixin:
             by_label.setdefault(r.label, []).append(r.key)
         gids: dict[int, NodeRef] = {}
         for label, keys in by_label.items():
-            for row in self._q((nodes_query(self.schema, label), {"keys": keys})):
-                ref = NodeRef(label, str(row["key"]))
-                sg.nodes[ref] = self._node_props(label, row["props"])
-                gids[adj.gid(label, int(row["o"]))] = ref
+            for ref, g, props in self._look_up(adj, label, keys):
+                sg.nodes[ref] = props
+                gids[g] = ref
         sg.nodes = dict(sorted(sg.nodes.items()))
         if gids:
             members = np.fromiter(gids, np.int64, len(gids))
