@@ -345,11 +345,10 @@ def _star(store) -> None:
                       e(orders + more, [f"p{i % 7}" for i in range(20)] + ["p2"] * 30), batch="b")
 
 
-def test_neighbourhood_frontier_in_one_query_gives_the_same_result(store, monkeypatch):
-    import graph.store.cypher_base as cb
-
-    _star(store)
-    counts = []
+def _count_queries(store, monkeypatch) -> list[int]:
+    """Count the store's queries into the last element of the returned list (append a 0 to
+    start a new count)."""
+    counts: list[int] = []
     run = store._run
 
     def counting(query, params):
@@ -357,6 +356,14 @@ def test_neighbourhood_frontier_in_one_query_gives_the_same_result(store, monkey
         return run(query, params)
 
     monkeypatch.setattr(store, "_run", counting)
+    return counts
+
+
+def test_neighbourhood_frontier_in_one_query_gives_the_same_result(store, monkeypatch):
+    import graph.store.cypher_base as cb
+
+    _star(store)
+    counts = _count_queries(store, monkeypatch)
     start = ref("Enterprise", "E")
     cases = [{}, {"since": datetime(2024, 3, 1)}, {"edge_types": ["SOLD_BY", "BUYER"]},
              {"limit": 25}, {"hops": 3}]
@@ -387,14 +394,7 @@ def test_shortest_path_walking_frontiers_from_the_end_gives_the_same_paths(store
     store.write_nodes("Person", pa.table({"person_key": ["far"]}))
     store.write_edges("CONSIGNEE", "Order", "Person", pa.table(
         {"from_key": ["X|O29"], "to_key": ["far"]}), batch="c")
-    counts = []
-    run = store._run
-
-    def counting(query, params):
-        counts[-1] += 1
-        return run(query, params)
-
-    monkeypatch.setattr(store, "_run", counting)
+    counts = _count_queries(store, monkeypatch)
     e, x, far = ref("Enterprise", "E"), ref("Enterprise", "X"), ref("Person", "far")
     for path_max_degree in (1000, 30):  # 30: p2 (31 orders) is left off paths
         store.path_max_degree = path_max_degree
