@@ -164,17 +164,8 @@ class Registry:
     def add_person_ref(self, true_id: int, name: str, id_number: str, id_written: str,
                        phone: int, addr: int, acct: int, email: str | None) -> int:
         """One person_ref of real person ``true_id`` with the values written under it."""
-        self.p_name.append(name)
-        self.p_idtype.append("1")
-        self.p_id.append(id_written)
-        self.p_id_raw.append(id_number)
-        self.p_phone.append(phone)
-        self.p_addr.append(addr)
-        self.p_acct.append(acct)
-        self.p_email.append(email)
-        self.p_true.append(true_id)
-        self._dirty()
-        return len(self.p_name) - 1
+        return self.extend_person_refs([true_id], [name], [id_number], [id_written], [phone],
+                                       [addr], [acct], [email])
 
     def extend_person_refs(self, true_ids: list[int], names: list[str], ids: list[str],
                            written: list[str], phones: list[int], addrs: list[int],
