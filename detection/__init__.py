@@ -1,0 +1,1 @@
+"""Detection: graph features, typology indicators, models, ranked fraud rings with evidence."""

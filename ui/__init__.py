@@ -1,0 +1,1 @@
+"""The investigator app (Streamlit): pages, components and the `cbec app` command."""
