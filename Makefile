@@ -14,7 +14,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,ml,app]'
+	$(PY) -m pip install -q -e '.[dev,ml,app,cases]'
 	touch $@
 
 demo: setup
