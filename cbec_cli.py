@@ -44,7 +44,8 @@ def _register() -> None:
     """Attach the sub-commands each package defines (kept in the package that owns them)."""
     import importlib
 
-    for mod in ("synthetic.cli", "etl.cli", "graph.cli", "detection.cli", "investigations.cli",
+    for mod in ("synthetic.cli", "etl.cli", "graph.cli", "graph.detection.cli", "graph.evaluation.cli",
+                "investigations.cli",
                 "ui.cli"):
         try:
             m = importlib.import_module(mod)

@@ -1,1 +1,0 @@
-"""Detection: graph features, typology indicators, models, ranked fraud rings with evidence."""
