@@ -44,9 +44,8 @@ def _register() -> None:
     """Attach the sub-commands each package defines (kept in the package that owns them)."""
     import importlib
 
-    for mod in ("synthetic.cli", "etl.cli", "graph.cli", "graph.detection.cli", "graph.evaluation.cli",
-                "investigations.cli",
-                "ui.cli"):
+    for mod in ("synthetic.cli", "etl.cli", "graph.cli", "graph.detection.cli",
+                "graph.evaluation.cli", "investigations.cli", "ui.cli"):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as exc:  # package not written yet
