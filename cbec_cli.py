@@ -49,7 +49,7 @@ def _register() -> None:
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError as exc:  # package not written yet
-            if exc.name != mod:
+            if exc.name is None or not (mod + ".").startswith(exc.name + "."):
                 raise
             continue
         m.register(app)
