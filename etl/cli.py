@@ -61,6 +61,7 @@ def register(app: typer.Typer) -> None:
 
         from etl.load import LoadError, load, open_staging, reports
         from etl.mapping import MappingError
+        from etl.readers import ReadError
 
         console = Console(emoji=False)
         if not console.is_terminal and "COLUMNS" not in os.environ:
@@ -74,7 +75,7 @@ def register(app: typer.Typer) -> None:
             with progress:
                 result = load(input_dir, workspace, mapping, fmt, progress=progress,
                               say=lambda m: console.print(escape(m), highlight=False))
-        except (LoadError, MappingError, FileNotFoundError) as exc:
+        except (LoadError, MappingError, ReadError, FileNotFoundError) as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from exc
         from etl import report
@@ -93,6 +94,8 @@ def register(app: typer.Typer) -> None:
                               highlight=False)
         finally:
             con.close()
+        for note in result.notes:
+            console.print(escape(note), highlight=False)
         skipped = [t.table for t in result.tables if t.skipped]
         if skipped:
             console.print("resumed: already staged by this load before an interruption: "

@@ -27,10 +27,11 @@ import duckdb
 from etl import quarantine as qz
 from etl.contract import FORMATS, load_contract
 from etl.faults import crash_point
-from etl.mapping import Mapping, check_columns, load_mapping, select_sql
-from etl.readers import SourceFile, discover, peek_columns, read_table
+from etl.mapping import (Mapping, check_bindings, check_columns, load_mapping,
+                         mapping_warnings, select_sql)
+from etl.readers import SourceFile, check_readable, discover, peek_columns, read_table
 from etl.staging import apply_upsert, build_canonical, classify, drop_temp, init_staging
-from etl.validate import validate
+from etl.validate import PARENTS, key_text, orphans_sql, validate
 
 __all__ = ["LoadError", "ReconciliationError", "TableResult", "LoadResult", "compute_load_id",
            "open_staging", "stage", "load", "STAGING_FILE"]
@@ -72,6 +73,7 @@ class LoadResult:
     tables: list[TableResult] = field(default_factory=list)
     downstream: dict[str, object] = field(default_factory=dict)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # one-line findings for the operator
 
 
 def _hash_file(path: Path) -> str:
@@ -117,7 +119,8 @@ def _expected_names() -> str:
             f"<ext> one of {', '.join(FORMATS)} and <table> one of: {names}")
 
 
-def plan(input_dir: Path, mapping: Mapping, fmt: str) -> dict[str, list[SourceFile]]:
+def plan(input_dir: Path, mapping: Mapping, fmt: str,
+         warn: Callable[[str], None] | None = None) -> dict[str, list[SourceFile]]:
     """Find the files of every table and check each file's columns before anything is written.
 
     Raises
@@ -138,9 +141,13 @@ def plan(input_dir: Path, mapping: Mapping, fmt: str) -> dict[str, list[SourceFi
     for table, files in found.items():
         tm = mapping.for_table(table)
         for sf in files:
+            check_readable(sf)
             columns = peek_columns(sf, tm.options)
             if columns:  # an empty file has no rows to map
                 check_columns(tm, columns, sf.rel)
+                check_bindings(tm, columns, sf.rel)
+                for w in mapping_warnings(tm, columns, sf.rel) if warn else ():
+                    warn("warning: " + w)
     return found
 
 
@@ -202,7 +209,12 @@ def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceF
     columns = read_table(con, files, raw, rej, tm.options)
     crash_point(f"after_read:{table}")
     step("validate")
-    validate(con, table, select_sql(tm, columns, raw), val, today)
+    validate(con, table, select_sql(tm, columns, raw), val, today, row_filter=tm.filter,
+             check_parents=True)
+    pk = load_contract()[table].primary_key
+    if table in {p for _, p, _, _ in PARENTS.values()}:  # keys their children are checked by
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _qk_{table} AS SELECT DISTINCT "
+                    f"{key_text(pk, 'v')} AS key FROM {val} v WHERE NOT v._ok")
     # Quarantine and count the input first, so the raw copy can go before the next one is
     # made: at 1M rows each copy is a few hundred MB.
     n_q = qz.collect(con, raw, columns, val, rej, qua, load_contract()[table].primary_key)
@@ -219,6 +231,12 @@ def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceF
 
     def bookkeeping() -> None:
         qz.store(con, qua, load_id, table)
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
+                       "table_name = ?", [f"_qk_{table}"]).fetchone()[0]:
+            con.execute("DELETE FROM quarantined_keys WHERE load_id = ? AND table_name = ?",
+                        [load_id, table])
+            con.execute(f"INSERT INTO quarantined_keys SELECT ?, ?, key FROM _qk_{table}",
+                        [load_id, table])
         con.executemany(
             "INSERT INTO load_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [[load_id, run, table, c["source_file"], c["rows_in"], c["inserted"], c["updated"],
@@ -226,7 +244,7 @@ def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceF
 
     apply_upsert(con, table, cls, before_commit=lambda: crash_point(f"before_commit:{table}"),
                  extra=bookkeeping)
-    for t in (cls, rej, can, qua, f"_in_{table}"):
+    for t in (cls, rej, can, qua, f"_in_{table}", f"_qk_{table}"):
         drop_temp(con, t)
     res = TableResult(table, len(files), quarantined=n_q, seconds=time.perf_counter() - t0)
     for c in counts:
@@ -302,6 +320,15 @@ def stage(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pa
         if progress is not None:
             progress.update(tasks[table], completed=len(STEPS), description=f"{table:<18} done")
         crash_point(f"after_stage:{table}")
+    for table in found:
+        q = orphans_sql(table)
+        n = con.execute(q, {"load_id": load_id}).fetchone()[0] if q else 0
+        if n:
+            mine, parent, _, called = PARENTS[table]
+            result.notes.append(
+                f"{table}: {n:,} row(s) of this load name a {called} ({', '.join(mine)}) that "
+                f"is in no extract loaded so far; they are staged, and reach the graph once "
+                f"the {called} arrives (stg_{parent}).")
     con.execute("UPDATE loads SET status = 'staged' WHERE load_id = ? AND run = ?",
                 [load_id, run])
     crash_point("after_staging")
@@ -327,7 +354,7 @@ def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pat
 
     See :func:`stage` for the parameters; ``say`` prints one-line notes.
     """
-    plan(input_dir, load_mapping(mapping_path), fmt)  # fail before anything is written
+    plan(input_dir, load_mapping(mapping_path), fmt, warn=say)  # fail before any write
     con = open_staging(Path(workspace))
     try:
         result = stage(input_dir, workspace, mapping_path, fmt, progress, today, con=con)

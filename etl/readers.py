@@ -24,11 +24,33 @@ import duckdb
 
 from etl.contract import FORMATS
 
-__all__ = ["SourceFile", "discover", "read_table", "csv_header", "peek_columns", "IGNORED_DIRS",
-           "quote_ident"]
+__all__ = ["SourceFile", "ReadError", "discover", "read_table", "csv_header", "peek_columns",
+           "check_readable", "IGNORED_DIRS", "quote_ident"]
 
 IGNORED_DIRS = ("ground_truth",)
 _EXT = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}
+
+
+class ReadError(ValueError):
+    """A file that cannot be read at all (permissions, not a file, not the format its name
+    says); the message names the file and says what to do. Bad *records* are rejects, not
+    this."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def check_readable(sf: SourceFile) -> None:
+    """Raise :class:`ReadError` unless ``sf`` is a regular file this process can read."""
+    try:
+        with open(sf.path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise ReadError(f"{sf.rel}: cannot be read ({exc.strerror or _first_line(exc)}). Check "
+                        "that it is a regular file and that the user running cbec load may "
+                        "read it (e.g. chmod a+r), or move it out of the input folder; "
+                        "nothing was loaded.") from exc
 
 
 def quote_ident(name: str) -> str:
@@ -127,8 +149,11 @@ def csv_header(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> lis
     """
     import csv
 
-    with open(path, encoding=encoding, newline="") as fh:
-        first = next(csv.reader(fh, delimiter=delimiter), [])
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        try:
+            first = next(csv.reader(fh, delimiter=delimiter), [])
+        except csv.Error:  # e.g. a NUL byte in the header: the file is not a CSV
+            first = []
     names: list[str] = []
     for i, name in enumerate(first):
         name = name.strip().lstrip("\ufeff") or f"column{i + 1}"
@@ -153,7 +178,12 @@ def peek_columns(sf: SourceFile, options: dict | None = None) -> list[str]:
     if sf.fmt == "parquet":
         import pyarrow.parquet as pq
 
-        return list(pq.read_schema(sf.path).names)
+        try:
+            return list(pq.read_schema(sf.path).names)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... on a damaged file
+            raise ReadError(f"{sf.rel}: not a readable Parquet file ({_first_line(exc)}). "
+                            "Export it again, or give it the extension of its real format "
+                            "(.csv, .jsonl); nothing was loaded.") from exc
     keys: dict[str, None] = {}
     with open(sf.path, encoding="utf-8", errors="replace") as fh:
         for i, line in enumerate(fh):
@@ -193,11 +223,61 @@ def _ordered(con: duckdb.DuckDBPyConnection):
         con.execute(f"SET preserve_insertion_order = {str(bool(before)).lower()}")
 
 
+def mixed_line_endings(path: Path) -> bool:
+    """Whether a file has both CRLF and bare LF line ends (rows appended on another system).
+
+    DuckDB's CSV reader fixes one line ending per file and stops on the other.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"a\n1\r\n2\n")
+    >>> mixed_line_endings(Path(f.name)); os.unlink(f.name)
+    True
+    """
+    crlf = lf = 0
+    prev = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            n_lf = chunk.count(b"\n")
+            n_crlf = chunk.count(b"\r\n") + (prev == b"\r" and chunk[:1] == b"\n")
+            crlf, lf = crlf + n_crlf, lf + n_lf - n_crlf
+            if crlf and lf:
+                return True
+            prev = chunk[-1:]
+    return False
+
+
+def _lf_copy(path: Path) -> Path:
+    """A temporary copy of ``path`` with every CRLF turned into LF (same records, same
+    numbering; a CRLF inside a quoted value becomes LF)."""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="cbec_lf_")
+    with os.fdopen(fd, "wb") as out, open(path, "rb") as fh:
+        prev = b""
+        while chunk := fh.read(1 << 22):
+            data = prev + chunk
+            prev = b"\r" if data.endswith(b"\r") else b""
+            out.write(data[:len(data) - len(prev)].replace(b"\r\n", b"\n"))
+        out.write(prev)
+    return Path(name)
+
+
 def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
     """Read one CSV into temp view ``_f`` with ``_source_row``; ragged lines into ``_frej``."""
     con.execute("DROP TABLE IF EXISTS _rej; DROP TABLE IF EXISTS _rejscan")
-    with _ordered(con):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _f0 AS {_read_csv_sql(sf, options)}")
+    copy = None
+    if "16" not in options.get("encoding", "").replace("-", "") and \
+            mixed_line_endings(sf.path):
+        copy = _lf_copy(sf.path)
+        sf = SourceFile(sf.table, copy, sf.fmt, sf.rel)
+    try:
+        with _ordered(con):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _f0 AS {_read_csv_sql(sf, options)}")
+    finally:
+        if copy is not None:
+            copy.unlink(missing_ok=True)
     # DuckDB reports the record number (header = 1) of each rejected record; good records are
     # numbered 1..k by rowid, so shift each by the rejects that precede it.
     con.execute("""
@@ -335,7 +415,10 @@ def read_table(con: duckdb.DuckDBPyConnection, files: list[SourceFile], raw: str
     con.execute(f"CREATE TEMP TABLE {rejects} (_source_file VARCHAR, _source_row BIGINT, "
                 "reason VARCHAR, raw_line VARCHAR)")
     if files and all(sf.fmt == "parquet" for sf in files):
-        cols = _read_parquet_files(con, files, raw)
+        try:
+            cols = _read_parquet_files(con, files, raw)
+        except (duckdb.Error, OSError, ValueError):
+            cols = None  # read them one by one below, to name the file that fails
         if cols is not None:
             if on_file:
                 for sf in files:
@@ -343,7 +426,14 @@ def read_table(con: duckdb.DuckDBPyConnection, files: list[SourceFile], raw: str
             return cols
     seen: list[str] = []
     for sf in files:
-        _LOADERS[sf.fmt](con, sf, options)
+        check_readable(sf)
+        try:
+            _LOADERS[sf.fmt](con, sf, options)
+        except duckdb.Error as exc:
+            raise ReadError(
+                f"{sf.rel}: cannot be read as {sf.fmt} ({_first_line(exc)}). Check the file's "
+                "format and encoding (a mapping may set delimiter and encoding); nothing of "
+                f"table {sf.table} was loaded.") from exc
         cols = [c for c in _columns(con, "_f") if c != "_source_row"]
         if sf is files[0]:
             defs = "".join(f"{quote_ident(c)} VARCHAR, " for c in cols)

@@ -128,16 +128,32 @@ def test_generated_world_every_planted_defect_is_caught_and_nothing_else(generat
     assert len(truth) > 20
     con = duckdb.connect(str(ws / "staging.duckdb"), read_only=True)
     contract = load_contract()
-    quarantined = {}
+    from etl.validate import PARENTS
+
+    quarantined, orphans = {}, {}
     for table, field, reason, row in con.execute(
             "SELECT table_name, field, reason, row_json FROM quarantine").fetchall():
         values = json.loads(row)
         key = "|".join(str(values.get(k)) for k in contract[table].primary_key)
+        if "was quarantined and is not in staging" in reason:  # child of a rejected parent
+            orphans[(table, key)] = "|".join(str(values.get(k)) for k in PARENTS[table][0])
+            if len(field.split("; ")) == 1:
+                continue
         quarantined[(table, key)] = (field, reason)
     kept = truth[truth.defect == "broken_id"]
     rejected = truth[truth.defect != "broken_id"]
     expected = {(r.table, r.record_key): r.field for r in rejected.itertuples()}
     assert set(quarantined) == set(expected)       # every planted defect, nothing else
+    # the children quarantined with them belong to a quarantined parent that is not staged
+    assert orphans, "a rejected declaration or order of this world has lines"
+    parents = {(t, k) for (t, k) in quarantined}
+    for (table, _), pkey in orphans.items():
+        parent = PARENTS[table][1]
+        assert (parent, pkey) in parents
+        pk = contract[parent].primary_key
+        where = " AND ".join(f"{k} = ?" for k in pk)
+        assert not con.execute(f"SELECT count(*) FROM stg_{parent} WHERE {where}",
+                               pkey.split("|")).fetchone()[0]
     for k, fld in expected.items():
         assert fld in quarantined[k][0], (k, quarantined[k])
     for r in kept.itertuples():                     # broken IDs: kept, flagged for TL-07
