@@ -37,12 +37,26 @@ class Field:
     example: str
     values: tuple[str, ...] = ()
     when: dict[str, str] = field(default_factory=dict)
+    #: conditions with several values (``when: {channel: [cbec, express]}``): required only
+    #: when the row's value is one of them; kept apart from ``when`` so that readers of
+    #: single-valued conditions keep working.
+    when_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the requirement depends on other fields of the row."""
+        return bool(self.when or self.when_in)
+
+    def conditions(self) -> dict[str, tuple[str, ...]]:
+        """Every condition as field -> accepted values."""
+        return {**{k: (v,) for k, v in self.when.items()}, **self.when_in}
 
     def required_for(self, row: dict[str, Any]) -> bool:
         """Whether this field must be present in ``row`` (honours ``when`` conditions)."""
         if not self.required:
             return False
-        return all(str(row.get(k)) == str(v) for k, v in self.when.items())
+        return all(str(row.get(k)).lower() in {str(x).lower() for x in v}
+                   for k, v in self.conditions().items())
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class Table:
     @property
     def required(self) -> list[str]:
         """Fields required on every row (no ``when`` condition)."""
-        return [f.name for f in self.fields.values() if f.required and not f.when]
+        return [f.name for f in self.fields.values() if f.required and not f.conditional]
 
 
 @cache
@@ -79,7 +93,10 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Table]:
                 description=str(f["description"]).strip(),
                 example=str(f["example"]),
                 values=tuple(str(v) for v in f.get("values", ())),
-                when={k: str(v) for k, v in (f.get("when") or {}).items()},
+                when={k: str(v) for k, v in (f.get("when") or {}).items()
+                      if not isinstance(v, list)},
+                when_in={k: tuple(str(x) for x in v) for k, v in (f.get("when") or {}).items()
+                         if isinstance(v, list)},
             )
         missing = [k for k in t["primary_key"] if k not in fields]
         if missing:
@@ -115,8 +132,8 @@ def render_markdown(contract: dict[str, Table] | None = None) -> str:
         for f in t.fields.values():
             typ = f.type + (f" ({', '.join(f.values)})" if f.values else "")
             req = "yes" if f.required else "no"
-            if f.when:
-                req = "if " + ", ".join(f"{k}={v}" for k, v in f.when.items())
+            if f.conditional:
+                req = "if " + ", ".join(f"{k}={'/'.join(v)}" for k, v in f.conditions().items())
             desc = f.description.replace("|", "\\|")
             out.append(f"| `{f.name}` | {typ} | {req} | {desc} | `{f.example}` |")
         out.append("")

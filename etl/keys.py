@@ -7,7 +7,8 @@ key decides which records become one node. The rules:
   (``sha256:...``, see :func:`id_is_hashed`); otherwise ``'nm:'`` and the first 16 hex digits of
   ``md5(name_norm || '|' || coalesce(phone_e164, id_norm, ''))``. A masked or broken ID
   cannot identify a person alone; a valid one merges spelling variants of the name.
-- IdNumber: ``id_norm``. Phone: E.164. Address: the staging ``<field>_key``.
+- IdNumber: ``id_norm``, for every number that is not starred out: resident IDs, hashes,
+  passports and other documents (their type in ``id_type``). Phone: E.164. Address: the staging ``<field>_key``.
 - Composite keys ``a || '|' || b``: PaymentAccount (pay_code, account_no), Order (ebp_code,
   order_no), Payment (pay_code, pay_transaction_id), Waybill (logistics_code,
   logistics_no), CheckResult (invt_no, check_id). NULL when a part is missing.
@@ -58,7 +59,8 @@ def _phone_country_sql() -> str:
 KEY_MACROS: dict[str, tuple[str, str]] = {
     "id_is_hashed": ("id_norm", f"coalesce(regexp_matches(upper(id_norm), '{HASHED_RE}'), false)"),
     "id_is_masked": ("id_norm, id_valid",
-                     "id_norm IS NOT NULL AND id_valid IS NULL AND NOT id_is_hashed(id_norm)"),
+                     "id_norm IS NOT NULL AND id_valid IS NULL AND NOT id_is_hashed(id_norm) "
+                     "AND contains(id_norm, '*')"),
     "person_key": (
         "id_norm, id_valid, name_norm, phone",
         "CASE WHEN id_norm IS NOT NULL AND (coalesce(id_valid, false) OR id_is_hashed(id_norm)) "
@@ -95,8 +97,15 @@ def id_is_hashed(id_norm: str | None) -> bool:
 
 
 def id_is_masked(id_norm: str | None, id_valid: bool | None) -> bool:
-    """Whether an ID number is present but neither checkable nor hashed (e.g. starred out)."""
-    return id_norm is not None and id_valid is None and not id_is_hashed(id_norm)
+    """Whether an ID number is starred out (``110105********4518``): present, not checkable,
+    not hashed. A passport or other non-PRC number (not checkable either, but whole) is not
+    masked: it becomes an IdNumber node and links the people who give it.
+
+    >>> id_is_masked("110105********4518", None), id_is_masked("M12345678", None)
+    (True, False)
+    """
+    return (id_norm is not None and id_valid is None and not id_is_hashed(id_norm)
+            and "*" in id_norm)
 
 
 def person_key(id_norm: str | None, id_valid: bool | None, name_norm: str | None,

@@ -13,6 +13,7 @@ Choices that shape the graph (and why):
   account holders, each with a priority (register first) that picks the displayed name, so
   the result does not depend on the order loads arrived in.
 - Masked ID numbers make no ``IdNumber`` node: a starred-out number cannot link two people.
+  Passports and other non-PRC numbers do (``id_type`` 2/3): they are whole numbers.
 - Pivots (Phone, Address, IdNumber, Email, PaymentAccount) and referenced codes
   (Enterprise, Country, HsCode, Product) become nodes from *every* edge that names them,
   enriched from their register where there is one; an enterprise code nobody registered

@@ -92,10 +92,11 @@ def _reasons(f: Field, today: date) -> list[str]:
     v, t, name = quote_ident(f.name), typed_column(f.name), f.name
     out = []
     if f.required:
-        cond = " AND ".join(f"lower({quote_ident(k)}) = lower({_lit(x)})"
-                            for k, x in f.when.items())
-        why = "required" + (" when " + ", ".join(f"{k} = {x}" for k, x in f.when.items())
-                            if f.when else "")
+        conds = f.conditions()
+        cond = " AND ".join(f"lower({quote_ident(k)}) IN ({', '.join(_lit(x.lower()) for x in xs)})"
+                            for k, xs in conds.items())
+        why = "required" + (" when " + ", ".join(f"{k} = {' or '.join(xs)}"
+                                                 for k, xs in conds.items()) if conds else "")
         out.append(f"CASE WHEN {v} IS NULL{' AND ' + cond if cond else ''} "
                    f"THEN {_lit(name + ' is missing (' + why + ')')} END")
     expect = {

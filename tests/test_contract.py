@@ -25,10 +25,18 @@ def test_contract_covers_both_directions_and_all_channels():
                  "declarations", "declaration_lines", "departures", "inspections", "seizures",
                  "enterprises", "persons", "addresses", "phones", "payment_accounts"):
         assert name in c
-    assert set(c["declarations"].fields["channel"].values) == {"cbec", "express", "postal"}
+    assert set(c["declarations"].fields["channel"].values) == {"cbec", "express", "postal",
+                                                              "general"}
     assert {"9610", "1210", "9710", "9810"} <= set(c["declarations"].fields["trade_mode"].values)
     assert set(c["declarations"].fields["ie_flag"].values) == {"I", "E"}
     # export lists carry no buyer: the requirement applies to imports only
     buyer = c["declarations"].fields["buyer_id_number"]
-    assert buyer.required_for({"ie_flag": "I"}) and not buyer.required_for({"ie_flag": "E"})
+    assert buyer.required_for({"ie_flag": "I", "channel": "cbec"})
+    assert not buyer.required_for({"ie_flag": "E", "channel": "cbec"})
+    # general trade: parties, order and waybill may be absent (NULL, never a placeholder)
+    general = {"ie_flag": "I", "channel": "general"}
+    for name in ("buyer_id_number", "ebp_code", "ebc_code", "order_no", "logistics_no"):
+        assert not c["declarations"].fields[name].required_for(general), name
+    assert c["declarations"].fields["logistics_no"].required_for({"channel": "postal"})
+    assert not c["declarations"].fields["ebp_code"].required_for({"channel": "postal"})
     assert FORMATS == ("csv", "parquet", "jsonl")
