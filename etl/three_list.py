@@ -70,8 +70,9 @@ FROM ({check.sql}) r
 
 def _decl_view(check: Check) -> str:
     flags = ", ".join(f"'{f}'" for f in check.ie_flags)
+    regime = "" if check.general_trade else " AND NOT coalesce(general_trade, false)"
     return (f"CREATE OR REPLACE TEMP VIEW tl_decl AS "
-            f"SELECT * FROM tl_base WHERE ie_flag IN ({flags})")
+            f"SELECT * FROM tl_base WHERE ie_flag IN ({flags}){regime}")
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:
@@ -221,6 +222,12 @@ def render_markdown(checks: list[Check] | None = None) -> str:
         "whose messages are missing, which TL-00 reports) writes no row. `run_checks` "
         "counts these as `n_na` in its summary.",
         "",
+        "**Regime.** General-trade declarations (channel `general` or trade mode 0110, a "
+        "partner's import declarations) have no order, payment slip or waybill and no CBEC "
+        "quota: only the checks marked `general trade: yes` below apply to them (the others "
+        "are n/a). Amounts in another currency are converted to CNY at fixed reference rates "
+        "for the RMB limits; an unknown currency makes TL-11/TL-12 n/a.",
+        "",
         "**Severity.** `B` checks fail (block); `R` checks never fail, they route to risk; "
         "`B/R` checks fail on the hard breach and route the soft one to risk (see the "
         "column on what a non-pass means). The row's `severity` is `B` for fail, `R` for risk.",
@@ -232,7 +239,7 @@ def render_markdown(checks: list[Check] | None = None) -> str:
     for c in checks:
         out.append(f"| {c.id} | {esc(c.title)} | {c.severity} | {c.direction} | "
                    f"{esc(c.compares)} | {esc(c.tolerance)} | {esc(c.fail_means)} | "
-                   f"{esc(c.delta)} |")
+                   f"{esc(c.delta)}{'; general trade: yes' if c.general_trade else ''} |")
     out += [
         "",
         "## The results table",

@@ -44,6 +44,10 @@ class Check:
         see :mod:`etl.checks.context`).
     delta : str
         What the numeric ``delta`` of a result measures (documentation).
+    general_trade : bool
+        Whether the check also applies to general-trade declarations (channel ``general``
+        or trade mode 0110). Three-list matching and the CBEC limits do not: such a
+        declaration has no order, payment slip or waybill, and no RMB 5,000 / 26,000 quota.
     """
 
     id: str
@@ -55,6 +59,7 @@ class Check:
     fail_means: str
     sql: str
     delta: str = "none"
+    general_trade: bool = False
 
     def __post_init__(self) -> None:
         if self.severity not in ("B", "R", "B/R"):

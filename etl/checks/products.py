@@ -181,7 +181,8 @@ CHECKS = [
           "declared quantity of such goods: quantity under-declared or goods misdeclared",
           _TL15,
           delta="lower of waybill and gross weight minus net weight (kg); when only the "
-                "per-unit part fails, net weight minus the reference median x quantity (kg)"),
+                "per-unit part fails, net weight minus the reference median x quantity (kg)",
+          general_trade=True),
     Check("TL-22", "Price vs reference", "R", "both",
           "each line's unit price (CNY) vs the product reference (ref_products: same "
           "direction, HS code, unit, goods name and brand, else HS code and unit); the "
@@ -192,5 +193,6 @@ CHECKS = [
           "the goods are declared far below what the same goods are declared at by others, "
           "with no promotion to explain it: undervaluation",
           _TL22,
-          delta="unit price minus the reference median (CNY per unit), lowest line"),
+          delta="unit price minus the reference median (CNY per unit), lowest line",
+          general_trade=True),
 ]
