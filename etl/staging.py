@@ -11,6 +11,8 @@ Bookkeeping tables (all in ``staging.duckdb``):
 - ``load_reports(load_id, run, table_name, source_file, rows_in, inserted, updated,
   unchanged, quarantined)``, the reconciliation;
 - ``quarantine(load_id, table_name, source_file, source_row, field, reason, row_json)``;
+- ``load_fingerprints(load_id, run, fingerprint)``: the code that finished a run, so an
+  identical reload with the same code is recognised and skips the work;
 - ``quarantined_keys(load_id, table_name, key)``: keys of quarantined orders, declarations
   and inspections, so their lines, inspections and seizures are quarantined too;
 - ``_norm_*`` caches of normalised distinct values, so a later load only normalises values
@@ -49,6 +51,8 @@ CREATE TABLE IF NOT EXISTS load_reports (load_id VARCHAR, run INTEGER, table_nam
     quarantined BIGINT);
 CREATE TABLE IF NOT EXISTS quarantine (load_id VARCHAR, table_name VARCHAR,
     source_file VARCHAR, source_row BIGINT, field VARCHAR, reason VARCHAR, row_json VARCHAR);
+CREATE TABLE IF NOT EXISTS load_fingerprints (load_id VARCHAR, run INTEGER,
+    fingerprint VARCHAR);
 CREATE TABLE IF NOT EXISTS quarantined_keys (load_id VARCHAR, table_name VARCHAR, key VARCHAR);
 CREATE TABLE IF NOT EXISTS _norm_phone (raw VARCHAR, e164 VARCHAR);
 CREATE TABLE IF NOT EXISTS _norm_name (raw VARCHAR, norm VARCHAR);

@@ -50,9 +50,13 @@ class SearchMixin:
             pivot_hits.append(("Phone", "phone", e164, "HAS_PHONE", ("Person", "Enterprise")))
         if tx.looks_like_id(text):
             pivot_hits.append(("IdNumber", "id_key", tx.id_form(text), "HAS_ID", ("Person",)))
-            for prop in ("code", "uscc"):
-                for row in self._q(self.q.exact("Enterprise", prop, tx.id_form(text))):
-                    add(self._hit("Enterprise", row, 100.0, prop))
+        if tx.looks_like_code(text):  # record numbers and codes of any shape, as typed
+            for label, prop in (("Enterprise", "code"), ("Enterprise", "uscc"),
+                                ("Declaration", "invt_no")):
+                if label in want:
+                    for value in dict.fromkeys((text.strip(), text.strip().upper())):
+                        for row in self._q(self.q.exact(label, prop, value)):
+                            add(self._hit(label, row, 100.0, prop))
         if "@" in text:
             pivot_hits.append(("Email", "email", text.lower(), "HAS_EMAIL", ("Person",)))
         for pivot, prop, value, edge, owners in pivot_hits:

@@ -24,7 +24,8 @@ from rapidfuzz import fuzz
 
 from etl.normalise import normalise_address, normalise_name, phone_e164
 
-__all__ = ["as_e164", "looks_like_id", "normalise", "pieces", "score", "MIN_SCORE"]
+__all__ = ["as_e164", "looks_like_code", "looks_like_id", "normalise", "pieces", "score",
+           "MIN_SCORE"]
 
 MIN_SCORE = 60.0  # fuzzy hits scoring below this (0-100) are dropped
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-]{6,24}$")
@@ -47,6 +48,20 @@ def id_form(text: str) -> str:
     """An ID number as the staging normalises it: no spaces, upper case (hashes as given)."""
     t = re.sub(r"\s+", "", text)
     return t if t.startswith("sha256:") else t.upper()
+
+
+_CODE_LIKE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_/.]{2,39}$")
+
+
+def looks_like_code(text: str) -> bool:
+    """True for one token that may be a record number or a registration code of any shape
+    (``29012025I000012345``, ``KR-IMP-0042``, ``ACMETRADING``): looked up exactly as the
+    key of a declaration and the code of an enterprise, whatever it looks like.
+
+    >>> looks_like_code("KR-IMP-0042"), looks_like_code("Li Na")
+    (True, False)
+    """
+    return bool(_CODE_LIKE.match(text.strip()))
 
 
 def looks_like_id(text: str) -> bool:
