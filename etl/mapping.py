@@ -92,7 +92,7 @@ def _yaml_coercions(text: str) -> list[tuple[tuple, str, object]]:
 # -- mapping expressions: pure scalar DuckDB expressions over the source columns ---------
 
 _NODE_CLASSES = {"CONSTANT", "COLUMN_REF", "FUNCTION", "OPERATOR", "COMPARISON",
-                 "CONJUNCTION", "CASE", "CAST", "BETWEEN", "LAMBDA", "COLLATE"}
+                 "CONJUNCTION", "CASE", "CAST", "BETWEEN", "LAMBDA", "COLLATE", "TYPE"}
 
 
 def _pure_functions(con) -> set[str]:
@@ -144,7 +144,7 @@ def check_expression(con, expr: str, where: str) -> None:
             return
         if not isinstance(x, dict):
             return
-        cls = x.get("class")
+        cls = x.get("class") if "query_location" in x else None  # expression nodes only
         if cls is not None and cls not in _NODE_CLASSES:
             raise MappingError(f"{where}: {expr!r}: {cls.lower()} is not allowed in a mapping "
                                "expression (only columns, constants, operators, CASE, CAST "
