@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
             "--format", help="auto, csv, parquet or jsonl.")] = "auto",
         by_file: Annotated[bool, typer.Option(
             "--by-file", help="Reconcile per source file instead of per table.")] = False,
+        no_graph: Annotated[bool, typer.Option(
+            "--no-graph", help="Stage and run the three-list checks only: try a new "
+            "extract or mapping before it reaches the graph.")] = False,
     ) -> None:
         """Load extracts: validate, quarantine, normalise, stage in DuckDB, push to the graph.
 
@@ -74,7 +77,8 @@ def register(app: typer.Typer) -> None:
         try:
             with progress:
                 result = load(input_dir, workspace, mapping, fmt, progress=progress,
-                              say=lambda m: console.print(escape(m), highlight=False))
+                              say=lambda m: console.print(escape(m), highlight=False),
+                              graph=not no_graph)
         except (LoadError, MappingError, ReadError, FileNotFoundError) as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from exc

@@ -8,7 +8,8 @@ key decides which records become one node. The rules:
   ``md5(name_norm || '|' || coalesce(phone_e164, id_norm, ''))``. A masked or broken ID
   cannot identify a person alone; a valid one merges spelling variants of the name.
 - IdNumber: ``id_norm``, for every number that is not starred out: resident IDs, hashes,
-  passports and other documents (their type in ``id_type``). Phone: E.164. Address: the staging ``<field>_key``.
+  passports and other documents (their type in ``id_type``). Phone: E.164. Address: the
+  staging ``<field>_key``.
 - Composite keys ``a || '|' || b``: PaymentAccount (pay_code, account_no), Order (ebp_code,
   order_no), Payment (pay_code, pay_transaction_id), Waybill (logistics_code,
   logistics_no), CheckResult (invt_no, check_id). NULL when a part is missing.

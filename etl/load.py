@@ -27,8 +27,14 @@ import duckdb
 from etl import quarantine as qz
 from etl.contract import FORMATS, load_contract
 from etl.faults import crash_point
-from etl.mapping import (Mapping, check_bindings, check_columns, load_mapping,
-                         mapping_warnings, select_sql)
+from etl.mapping import (
+    Mapping,
+    check_bindings,
+    check_columns,
+    load_mapping,
+    mapping_warnings,
+    select_sql,
+)
 from etl.readers import SourceFile, check_readable, discover, peek_columns, read_table
 from etl.staging import apply_upsert, build_canonical, classify, drop_temp, init_staging
 from etl.validate import PARENTS, key_text, orphans_sql, validate
@@ -403,8 +409,9 @@ def _identical_reload(con: duckdb.DuckDBPyConnection, found: dict[str, list[Sour
 
 def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Path | None = None,
          fmt: str = "auto", progress=None, say: Callable[[str], None] = print,
-         today: date | None = None) -> LoadResult:
-    """The whole ``cbec load``: staging, three-list checks, projection, resolution, graph sync.
+         today: date | None = None, graph: bool = True) -> LoadResult:
+    """The whole ``cbec load``: staging, three-list checks, projection, resolution, graph sync
+    (``graph=False``: staging and checks only; the load stays ``staged``).
 
     See :func:`stage` for the parameters; ``say`` prints one-line notes. Loading again
     exactly what the workspace's last load loaded, with the same code, is near-free: a new
@@ -415,12 +422,14 @@ def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pat
     con = open_staging(Path(workspace))
     try:
         result = _identical_reload(con, found, mapping, fmt, input_dir, mapping_path,
-                                   workspace)
-        stages = ("checks", "project", "resolve", "sync")
+                                   workspace) if graph else None
+        stages: tuple[str, ...] = ("checks", "project", "resolve", "sync")
         if result is None:
             result = stage(input_dir, workspace, mapping_path, fmt, progress, today, con=con)
         else:
             stages = ("sync",)
+        if not graph:
+            stages = ("checks",)
         lid = result.load_id
 
         def checks():
@@ -448,6 +457,8 @@ def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pat
         steps = {"checks": checks, "project": project, "resolve": resolve, "sync": sync}
         for name in stages:
             result.downstream[name] = _downstream(name, steps[name], say)
+        if not graph:
+            return result
         con.execute("UPDATE loads SET status = 'done', finished = ? WHERE load_id = ? AND "
                     "run = ?", [datetime.now(), lid, result.run])
         con.execute("INSERT INTO load_fingerprints VALUES (?, ?, ?)",

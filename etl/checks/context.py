@@ -85,7 +85,8 @@ CREATE OR REPLACE TEMP TABLE tl_base AS
 WITH d AS (
     SELECT d.invt_no, d.order_no, d.ebp_code, d.ebc_code, d.logistics_code, d.logistics_no,
         d.ie_flag, d.channel, d.trade_mode,
-        (d.channel = 'general' OR d.trade_mode = '0110') AS general_trade, d.buyer_id_type, d.buyer_id_number, d.buyer_id_number_norm,
+        (d.channel = 'general' OR d.trade_mode = '0110') AS general_trade, d.buyer_id_type,
+        d.buyer_id_number, d.buyer_id_number_norm,
         d.buyer_id_number_valid, d.buyer_name_norm, d.gross_weight, d.net_weight,
         d.freight, d.currency, d.decl_time,
         o.order_no IS NOT NULL AS o_found, o.ebc_code AS o_ebc_code,
