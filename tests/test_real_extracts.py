@@ -281,41 +281,8 @@ def test_an_expression_naming_a_missing_column_stops_before_any_write(tmp_path):
     assert not (tmp_path / "ws").exists()
 
 
-PARTNER_MAPPING = """\
-# A partner's flat import-declaration extract: one row per declaration, general trade, KRW.
-version: 1
-tables:
-  declarations:
-    source: "KR_IMPORT_*.csv"
-    columns: {invt_no: DECL_NO, gross_weight: GROSS_KG, country: ORIGIN,
-              customs_code: OFFICE, port_code: PORT}
-    constants: {ie_flag: I, currency: KRW}
-    values: {channel: {GT: general, POST: postal, '*': ~}}
-    expressions:
-      channel: "REGIME"
-      trade_mode: "CASE REGIME WHEN 'GT' THEN '0110' END"
-      ebc_code: "CASE WHEN IMPORTER IN ('', '-') THEN NULL ELSE IMPORTER END"
-      net_weight: "round(TRY_CAST(GROSS_KG AS DOUBLE) * 0.9, 3)"
-      decl_time: "strftime(strptime(DECL_DATE, '%Y%m%d'), '%Y-%m-%dT%H:%M:%S')"
-      logistics_code: "CASE WHEN REGIME = 'POST' THEN 'KRPOST0001' END"
-      logistics_no: "CASE WHEN REGIME = 'POST' THEN 'EE' || DECL_NO || 'KR' END"
-      buyer_id_type: "CASE WHEN REGIME = 'POST' THEN '2' END"
-      buyer_id_number: "CASE WHEN REGIME = 'POST' THEN PASSPORT END"
-      buyer_name: "CASE WHEN REGIME = 'POST' THEN CONSIGNEE END"
-      agent_code: "CASE WHEN REGIME = 'POST' THEN 'KRPOST0001' END"
-    filter: "STATUS <> 'CANCELLED'"
-  declaration_lines:
-    source: "KR_IMPORT_*.csv"
-    columns: {invt_no: DECL_NO, gcode: HS, gname: GOODS, country: ORIGIN}
-    constants: {gnum: '1', currency: KRW}
-    values: {unit: {EA: '007', KG: '035', '*': '007'}}
-    expressions:
-      qty: "QTY"
-      gmodel: "'0|0|' || coalesce(BRAND, '') || '|'"
-      price: "round(TRY_CAST(VALUE_KRW AS DOUBLE) / nullif(TRY_CAST(QTY AS DOUBLE), 0), 2)"
-      total_price: "VALUE_KRW"
-    filter: "STATUS <> 'CANCELLED'"
-"""
+PARTNER_MAPPING = (Path(__file__).resolve().parents[1] / "docs"
+                   / "mapping-general-trade.yaml").read_text(encoding="utf-8")
 
 
 def partner_extract(root: Path) -> Path:
