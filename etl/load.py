@@ -261,6 +261,25 @@ def _stage_table(con: duckdb.DuckDBPyConnection, table: str, files: list[SourceF
     return res
 
 
+#: Party codes that stand for "none": loaded as given, they would make one enterprise that
+#: every such declaration links to (a giant hub).
+PLACEHOLDER_RE = r"^(NO([-_ ][A-Z]+)?|NONE|NULL|N/?A|UNKNOWN|-+|0+|X+)$"
+_PARTY_FIELDS = ("ebp_code", "ebc_code", "logistics_code", "agent_code")
+
+
+def _placeholder_notes(con: duckdb.DuckDBPyConnection, load_id: str) -> list[str]:
+    """Notes naming party codes of this load's declarations that look like placeholders."""
+    union = " UNION ALL ".join(
+        f"SELECT '{f}' AS f, {f} AS v FROM stg_declarations WHERE _load_id = $lid "
+        f"AND regexp_matches(upper({f}), $re)" for f in _PARTY_FIELDS)
+    rows = con.execute(f"SELECT f, v, count(*) FROM ({union}) GROUP BY ALL ORDER BY 3 DESC",
+                       {"lid": load_id, "re": PLACEHOLDER_RE}).fetchall()
+    return [f"declarations: {f} {v!r} on {n:,} row(s) looks like a placeholder; it becomes "
+            f"one enterprise linking all of them. Leave the field empty instead (a mapping "
+            f"can map it to NULL: values: {{{f}: {{'{v}': ~}}}}); parties are optional "
+            f"outside the channels that have them (docs/loading.md)." for f, v, n in rows]
+
+
 def _from_reports(con: duckdb.DuckDBPyConnection, load_id: str, run: int, table: str,
                   n_files: int) -> TableResult:
     r = con.execute("SELECT sum(rows_in), sum(inserted), sum(updated), sum(unchanged), "
@@ -326,6 +345,8 @@ def stage(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pa
         if progress is not None:
             progress.update(tasks[table], completed=len(STEPS), description=f"{table:<18} done")
         crash_point(f"after_stage:{table}")
+    if "declarations" in found:
+        result.notes += _placeholder_notes(con, load_id)
     for table in found:
         q = orphans_sql(table)
         n = con.execute(q, {"load_id": load_id}).fetchone()[0] if q else 0

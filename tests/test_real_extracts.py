@@ -475,3 +475,23 @@ def test_an_identical_reload_is_a_new_run_that_does_no_work(tmp_path, monkeypatc
     third = load(src, ws, say=quiet, today=TODAY)
     assert [t.inserted for t in third.tables] == [1, 0]
     reconciles(ws)
+
+
+def test_placeholder_parties_are_named_so_they_can_be_mapped_to_null(tmp_path):
+    src = tmp_path / "in"
+    write_csv(src / "declarations.csv", [
+        decl(f"D{i}", channel="general", trade_mode="0110", ebp_code="NO-PLATFORM",
+             logistics_code="N/A", order_no="", logistics_no="") for i in range(3)])
+    res = stage(src, tmp_path / "ws", today=TODAY)
+    assert any("ebp_code 'NO-PLATFORM' on 3 row(s) looks like a placeholder" in n
+               for n in res.notes), res.notes
+    assert any("logistics_code 'N/A'" in n for n in res.notes)
+    m = tmp_path / "m.yaml"
+    m.write_text("tables:\n  declarations:\n    values: {ebp_code: {'NO-PLATFORM': ~}, "
+                 "logistics_code: {'N/A': ~}}\n")
+    again = stage(src, tmp_path / "ws2", m, today=TODAY)
+    assert not [n for n in again.notes if "placeholder" in n]
+    con = staging(tmp_path / "ws2")
+    assert con.execute("SELECT count(*) FROM stg_declarations WHERE ebp_code IS NULL AND "
+                       "logistics_code IS NULL").fetchone()[0] == 3
+    con.close()
