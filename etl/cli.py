@@ -39,8 +39,9 @@ def register(app: typer.Typer) -> None:
             "--workspace", "-w", help="Workspace holding staging.duckdb, quarantine/ and "
             "the graph.")] = Path("workspace"),
         mapping: Annotated[Path | None, typer.Option(
-            "--mapping", "-m", help="Mapping YAML for other column names and layouts "
-            "(see docs/mapping-example.yaml).")] = None,
+            "--mapping", "-m", help="Mapping YAML for other column names and layouts, "
+            "fields as DuckDB expressions, row filters (see docs/mapping-example.yaml, "
+            "docs/mapping-general-trade.yaml).")] = None,
         fmt: Annotated[str, typer.Option(
             "--format", help="auto, csv, parquet or jsonl.")] = "auto",
         by_file: Annotated[bool, typer.Option(
@@ -52,8 +53,8 @@ def register(app: typer.Typer) -> None:
         """Load extracts: validate, quarantine, normalise, stage in DuckDB, push to the graph.
 
         Rejected rows go to [bold]WORKSPACE/quarantine/LOAD_ID/TABLE.csv[/] with file, row,
-        field and reason. Loading the same files again changes nothing; a load killed
-        half-way and run again ends where an uninterrupted one does.
+        field and reason. Loading the same files again changes nothing and costs almost
+        nothing; a load killed half-way and run again ends where an uninterrupted one does.
         """
         import os
         import time
