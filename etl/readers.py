@@ -10,19 +10,29 @@ Reading never loses a row: a CSV line with too few or too many fields or an unte
 quote (DuckDB's ``store_rejects``), or a JSON Lines line that is not a JSON object, becomes a
 *reject* with its file, row and reason, which the loader quarantines like any invalid row.
 
+Damage DuckDB's reader gives up on (mixed CRLF/LF line ends, stray CRs, NUL bytes) is read
+by :mod:`etl.forgiving_read`; a file that cannot be read at all (permissions, a damaged
+Parquet file, no header) raises :class:`ReadError` naming it, before anything is written.
+
 The folder ``ground_truth/`` (the generator's answers) is never read.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from etl.contract import FORMATS
+from etl.forgiving_read import (
+    lf_copy,
+    lines_python,
+    load_csv_python,
+    mixed_line_endings,
+    ordered,
+)
 
 __all__ = ["SourceFile", "ReadError", "discover", "read_table", "csv_header", "peek_columns",
            "check_readable", "IGNORED_DIRS", "quote_ident"]
@@ -212,61 +222,11 @@ def _read_csv_sql(sf: SourceFile, options: dict) -> str:
     return f"SELECT * FROM read_csv({_lit(str(sf.path))}, {', '.join(opts)})"
 
 
-@contextmanager
-def _ordered(con: duckdb.DuckDBPyConnection):
-    """Keep file order while materialising, so ``rowid`` + 1 is the record number."""
-    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    con.execute("SET preserve_insertion_order = true")
-    try:
-        yield
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(bool(before)).lower()}")
-
-
-def mixed_line_endings(path: Path) -> bool:
-    """Whether a file has both CRLF and bare LF line ends (rows appended on another system).
-
-    DuckDB's CSV reader fixes one line ending per file and stops on the other.
-    """
-    crlf = lf = 0
-    prev = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            n_lf = chunk.count(b"\n")
-            n_crlf = chunk.count(b"\r\n") + (prev == b"\r" and chunk[:1] == b"\n")
-            crlf, lf = crlf + n_crlf, lf + n_lf - n_crlf
-            if crlf and lf:
-                return True
-            prev = chunk[-1:]
-    return False
-
-
-def _lf_copy(path: Path) -> Path:
-    """A temporary copy of ``path`` with every CRLF turned into LF (same records, same
-    numbering; a CRLF inside a quoted value becomes LF)."""
-    import os
-    import tempfile
-
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="cbec_lf_")
-    with os.fdopen(fd, "wb") as out, open(path, "rb") as fh:
-        prev = b""
-        while chunk := fh.read(1 << 22):
-            data = prev + chunk
-            prev = b"\r" if data.endswith(b"\r") else b""
-            out.write(data[:len(data) - len(prev)].replace(b"\r\n", b"\n"))
-        out.write(prev)
-    return Path(name)
-
-
 def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
     """Read one CSV into temp view ``_f`` with ``_source_row``; ragged lines into ``_frej``."""
     con.execute("DROP TABLE IF EXISTS _rej; DROP TABLE IF EXISTS _rejscan")
-    copy = None
-    if "16" not in options.get("encoding", "").replace("-", "") and \
-            mixed_line_endings(sf.path):
-        copy = _lf_copy(sf.path)
-        sf = SourceFile(sf.table, copy, sf.fmt, sf.rel)
-    if not csv_header(sf.path, options.get("delimiter", ","), options.get("encoding", "utf-8")):
+    header = csv_header(sf.path, options.get("delimiter", ","), options.get("encoding", "utf-8"))
+    if not header:
         with open(sf.path, "rb") as fh:
             if fh.read(1 << 16).strip():
                 raise ReadError(f"{sf.rel}: the first line is empty, so the file has no "
@@ -277,13 +237,18 @@ def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> 
         con.execute("CREATE OR REPLACE TEMP TABLE _frej (_source_row BIGINT, reason VARCHAR, "
                     "raw_line VARCHAR)")
         return
+    copy = None
+    if "16" not in options.get("encoding", "").replace("-", "") and \
+            mixed_line_endings(sf.path):
+        copy = lf_copy(sf.path)
+        sf = SourceFile(sf.table, copy, sf.fmt, sf.rel)
     try:
-        with _ordered(con):
+        with ordered(con):
             con.execute(f"CREATE OR REPLACE TEMP TABLE _f0 AS {_read_csv_sql(sf, options)}")
     except duckdb.Error:
         # DuckDB's parser gives up on some damage (a stray CR, NUL bytes); Python's csv
         # module reads such a file record by record, so only the bad records are lost
-        _load_csv_python(con, sf, options)
+        load_csv_python(con, sf.path, options, header)
         return
     finally:
         if copy is not None:
@@ -314,109 +279,11 @@ def _load_csv(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> 
         con.execute("CREATE OR REPLACE TEMP VIEW _f AS SELECT * EXCLUDE (_k) FROM _fj")
 
 
-def _records_python(sf: SourceFile, options: dict, header: list[str]):
-    """``(rows, rejects)`` of a CSV read by Python's csv module: rows as lists of the
-    header's width plus the record number, rejects as ``(row, reason, raw)``."""
-    import csv
-
-    delim = options.get("delimiter", ",")
-    rows: list[list] = []
-    rejects: list[tuple] = []
-    with open(sf.path, encoding=options.get("encoding", "utf-8"), errors="surrogateescape",
-              newline="") as fh:
-        reader = csv.reader(fh, delimiter=delim, strict=True)
-        try:
-            next(reader)
-        except (StopIteration, csv.Error):
-            return rows, rejects
-        n = 0
-        while True:
-            try:
-                rec = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                n += 1
-                rejects.append((n, f"UNREADABLE RECORD: {exc}", None))
-                continue
-            if not rec:
-                continue  # a blank line is no record
-            n += 1
-            raw = delim.join(rec)
-            if any("\udc80" <= ch <= "\udcff" for ch in raw):
-                rejects.append((n, "INVALID UNICODE: not UTF-8 text",
-                                raw.encode("utf-8", "surrogateescape").decode("utf-8",
-                                                                               "replace")))
-            elif len(rec) != len(header):
-                kind = "MISSING COLUMNS" if len(rec) < len(header) else "TOO MANY COLUMNS"
-                rejects.append((n, f"{kind}: expected {len(header)} fields, found {len(rec)}",
-                                raw))
-            else:
-                rows.append(rec + [n])
-    return rows, rejects
-
-
-def _load_csv_python(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
-    """The slow, forgiving CSV path (see :func:`_load_csv`): ``_f`` and ``_frej`` as there."""
-    import pyarrow as pa
-
-    header = csv_header(sf.path, options.get("delimiter", ","), options.get("encoding", "utf-8"))
-    rows, rejects = _records_python(sf, options, header)
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(len(header) + 1)]
-    t = pa.table([pa.array(c, pa.string()) for c in cols[:-1]] + [pa.array(cols[-1], pa.int64())],
-                 names=header + ["_source_row"])
-    rej = pa.table({"_source_row": pa.array([r[0] for r in rejects], pa.int64()),
-                    "reason": pa.array([r[1] for r in rejects], pa.string()),
-                    "raw_line": pa.array([r[2] for r in rejects], pa.string())})
-    con.register("_py_f", t)
-    con.register("_py_rej", rej)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _f0 AS SELECT * FROM _py_f")
-        con.execute("CREATE OR REPLACE TEMP TABLE _frej AS SELECT * FROM _py_rej")
-    finally:
-        con.unregister("_py_f")
-        con.unregister("_py_rej")
-    con.execute("CREATE OR REPLACE TEMP VIEW _f AS SELECT * FROM _f0")
-
-
-def _lines_python(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> None:
-    """JSON Lines split by Python where DuckDB's line reader gives up: ``_l(_line)`` and
-    ``_rej`` (lines that are not UTF-8) as the DuckDB path makes them."""
-    import pyarrow as pa
-
-    lines: list[str | None] = []
-    bad: list[tuple[int, str]] = []
-    with open(sf.path, "rb") as fh:
-        for i, raw in enumerate(fh.read().split(b"\n"), start=1):
-            raw = raw.removesuffix(b"\r")
-            try:
-                lines.append(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                lines.append(None)
-                bad.append((i, raw.decode("utf-8", "replace")))
-    if lines and lines[-1] == "":
-        lines.pop()  # the file's last newline ends a line, it starts none
-    con.register("_py_l", pa.table({"_line": pa.array(lines, pa.string())}))
-    con.register("_py_rej", pa.table({
-        "line": pa.array([b[0] for b in bad], pa.int64()),
-        "error_type": pa.array(["INVALID UNICODE"] * len(bad), pa.string()),
-        "error_message": pa.array(["not UTF-8 text"] * len(bad), pa.string()),
-        "csv_line": pa.array([b[1] for b in bad], pa.string())}))
-    try:
-        with _ordered(con):
-            con.execute("CREATE OR REPLACE TEMP TABLE _l AS SELECT coalesce(_line, '') AS _line "
-                        "FROM _py_l")
-        con.execute("CREATE OR REPLACE TEMP TABLE _rej AS SELECT * FROM _py_rej")
-    finally:
-        con.unregister("_py_l")
-        con.unregister("_py_rej")
-
-
 def _load_jsonl(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -> None:
     """Read JSON Lines line by line so a broken line is a reject, not a crash or a loss."""
     con.execute("DROP TABLE IF EXISTS _rej; DROP TABLE IF EXISTS _rejscan")
     try:
-        with _ordered(con):
+        with ordered(con):
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _l AS
                 SELECT _line FROM read_csv({_lit(str(sf.path))},
@@ -424,7 +291,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, sf: SourceFile, options: dict) -
                     columns={{'_line': 'VARCHAR'}}, store_rejects=true, rejects_table='_rej',
                     rejects_scan='_rejscan', max_line_size=4194304)""")
     except duckdb.Error:  # mixed line ends, stray CRs: split the lines here instead
-        _lines_python(con, sf)
+        lines_python(con, sf.path)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _l AS
         SELECT rowid + 1 AS _source_row, _line,

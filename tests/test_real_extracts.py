@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cbec_cli import app
+from etl.forgiving_read import mixed_line_endings
 from etl.load import load, stage
 from etl.mapping import MappingError, load_mapping
-from etl.readers import mixed_line_endings
 
 TODAY = date(2026, 1, 1)
 PASSPORT = "M12345678"
