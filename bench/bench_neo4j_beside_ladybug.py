@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -56,17 +57,31 @@ def jvm_peak_rss(pid: int) -> int:
     return 0
 
 
-def load_into(world: Path, ws: Path, neo4j_env: dict[str, str] | None) -> tuple[dict, int]:
-    """``cbec load`` (timed child) into Ladybug (``neo4j_env`` None) or Neo4j."""
+def jvm_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the JVM has used so far, 0 if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def load_into(world: Path, ws: Path, neo4j_env: dict[str, str] | None
+              ) -> tuple[dict, int, float]:
+    """``cbec load`` (timed child) into Ladybug (``neo4j_env`` None) or Neo4j: its report,
+    peak RSS and CPU seconds (on a shared machine CPU time says more than wall time)."""
     saved = {k: os.environ.pop(k) for k in ENV_VARS if k in os.environ}
     os.environ.update(neo4j_env or {})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         report, _, rss = run_load(world, ws)
     finally:
         for k in ENV_VARS:
             os.environ.pop(k, None)
         os.environ.update(saved)
-    return report, rss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return report, rss, cpu
 
 
 def phase_rows(ws: Path, report: dict) -> dict[str, int]:
@@ -122,8 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     for ws in (ws_lb, ws_nj):
         shutil.rmtree(ws, ignore_errors=True)
     console.print("loading into Ladybug ...")
-    report, rss = load_into(world, ws_lb, None)
-    loads["Ladybug"] = (report, rss, phase_rows(ws_lb, report))
+    report, rss, cpu = load_into(world, ws_lb, None)
+    loads["Ladybug"] = (report, rss, phase_rows(ws_lb, report), cpu)
 
     server, jvm_pid = None, None
     if os.environ.get("NEO4J_URI"):
@@ -142,16 +157,18 @@ def main(argv: list[str] | None = None) -> None:
                  f"{args.page_cache_mb} MiB, started in {server.started_s:.0f} s")
     try:
         console.print(f"loading into Neo4j ({where}) ...")
-        report, rss = load_into(world, ws_nj, neo4j_env)
-        loads["Neo4j"] = (report, rss, phase_rows(ws_nj, report))
+        jvm_cpu0 = jvm_cpu_s(jvm_pid) if jvm_pid else 0.0
+        report, rss, cpu = load_into(world, ws_nj, neo4j_env)
+        loads["Neo4j"] = (report, rss, phase_rows(ws_nj, report), cpu)
         jvm_after_load = jvm_peak_rss(jvm_pid) if jvm_pid else 0
+        jvm_load_cpu = (jvm_cpu_s(jvm_pid) - jvm_cpu0) if jvm_pid else 0.0
         results = _queries(ws_lb, neo4j_env, args)
         jvm_peak = jvm_peak_rss(jvm_pid) if jvm_pid else 0
     finally:
         if server is not None:
             server.stop()
     console.print(f"after: {uptime()}")
-    _print_loads(loads, jvm_after_load, jvm_peak)
+    _print_loads(loads, jvm_after_load, jvm_peak, jvm_load_cpu)
     t = Table(title="queries (same starts and pairs on both)")
     for col in ("query", "store", "p50 ms", "p95 ms", "max ms", "notes"):
         t.add_column(col)
@@ -189,20 +206,22 @@ def _queries(ws_lb: Path, neo4j_env: dict[str, str], args) -> dict[str, dict]:
     return results
 
 
-def _print_loads(loads, jvm_after_load: int, jvm_peak: int) -> None:
+def _print_loads(loads, jvm_after_load: int, jvm_peak: int, jvm_load_cpu: float) -> None:
     t = Table(title="cbec load, per phase: seconds (rows/s)")
     t.add_column("phase")
     for name in loads:
         t.add_column(name, justify="right")
     for phase in PHASES:
         cells = []
-        for report, _rss, rows in loads.values():
+        for report, _rss, rows, _cpu in loads.values():
             secs = report["timings"].get(phase, 0.0)
             n = rows.get(phase, 0)
             cells.append(f"{secs:.1f} s ({n / secs:,.0f}/s)" if secs else "-")
         t.add_row(phase, *cells)
-    t.add_row("peak RSS, Python", *(f"{rss / 2**30:.2f} GiB" for _r, rss, _n in loads.values()))
+    t.add_row("CPU, Python", *(f"{cpu:.0f} s" for *_x, cpu in loads.values()))
+    t.add_row("peak RSS, Python", *(f"{x[1] / 2**30:.2f} GiB" for x in loads.values()))
     if jvm_peak:
+        t.add_row("CPU, Neo4j JVM", "", f"{jvm_load_cpu:.0f} s")
         t.add_row("peak RSS, Neo4j JVM", "", f"{jvm_after_load / 2**30:.2f} GiB after the "
                   f"load, {jvm_peak / 2**30:.2f} GiB after the queries")
     console.print(t)

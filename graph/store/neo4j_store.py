@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 import pyarrow as pa
@@ -72,15 +73,40 @@ class Neo4jStore(CypherStore):
         The graph schema; the packaged ``graph/schema.yaml`` by default.
     batch_size
         Rows per write transaction.
+    parallel
+        Write transactions in flight at once (:meth:`from_env` uses 2: the server commits
+        one batch while the next is packed and sent).
     """
 
     dialect = NEO4J
 
     def __init__(self, runner: Any, schema: GraphSchema | None = None, *,
-                 batch_size: int = 5000) -> None:
+                 batch_size: int = 5000, parallel: int = 1) -> None:
         super().__init__(schema)
         self.runner = runner
         self.batch_size = batch_size
+        self.parallel = max(1, parallel)
+
+    def _send(self, query: str, payloads: Iterator[dict[str, Any]], column: str) -> int:
+        """Run ``query`` once per parameter set, up to :attr:`parallel` transactions in
+        flight (the server works on one batch while the next is packed and sent); returns
+        the sum of ``column``. A deadlock between two batches is a transient error, which
+        the driver retries; any other error stops the rest and is raised."""
+        if self.parallel == 1:
+            return sum(_count(self.query(query, p), column) for p in payloads)
+        total, pending = 0, set()
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="neo4j-write") as pool:
+            try:
+                for params in payloads:
+                    if len(pending) >= self.parallel:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        total += sum(_count(f.result(), column) for f in done)
+                    pending.add(pool.submit(self.query, query, params))
+                total += sum(_count(f.result(), column) for f in pending)
+            finally:
+                for f in pending:
+                    f.cancel()
+        return total
 
     @property
     def database(self) -> str | None:
@@ -118,7 +144,7 @@ class Neo4jStore(CypherStore):
             raise Neo4jConnectionError(
                 f"connected to {uri} but cannot use database {database or '(default)'}: "
                 f"{exc}") from exc
-        return cls(runner, **kwargs)
+        return cls(runner, **{"parallel": 2, **kwargs})
 
     def close(self) -> None:
         self.runner.close()
@@ -183,8 +209,9 @@ class Neo4jStore(CypherStore):
         table, temporal = temporal_as_text(table, node.properties)
         query = merge_nodes_query(label, node.key, temporal)
         self._forget_degrees()
-        return sum(_count(self.query(query, {"rows": batch}), "written")
-                   for batch in iter_row_batches(table, self.batch_size))
+        return self._send(query, ({"rows": batch}
+                                  for batch in iter_row_batches(table, self.batch_size)),
+                          "written")
 
     def write_edges(self, edge_type: str, from_label: str, to_label: str, rows: pa.Table,
                     batch: str) -> int:
@@ -207,12 +234,10 @@ class Neo4jStore(CypherStore):
             pass  # each round deletes at most batch_size edges in its own transaction
         create = create_edges_query(edge_type, from_label, from_node.key, to_label, to_node.key,
                                     temporal)
-        written = 0
-        for chunk in iter_row_batches(table, self.batch_size):
-            payload = [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"), "props": r}
-                       for r in chunk]
-            written += _count(self.query(create, {"rows": payload, "batch": batch}), "written")
-        return written
+        payloads = ({"rows": [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"),
+                               "props": r} for r in chunk], "batch": batch}
+                    for chunk in iter_row_batches(table, self.batch_size))
+        return self._send(create, payloads, "written")
 
     def clear(self) -> int:
         """Delete every node and edge of the database, ``batch_size`` nodes per transaction
