@@ -24,7 +24,7 @@ demo: setup
 	@echo "Explore the graph: $(CBEC) search 'Li Na'   (then: neighbours, shared, path; see README)"
 
 test: setup
-	$(PY) -m pytest -q -n 2 --durations=10
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=10
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -35,7 +35,9 @@ from graph.store.ladybug_store import LadybugStore
 from graph.store.neo4j_store import ENV_VARS, Neo4jStore
 from graph.store.paths import PathSearchGaveUp
 
-pytestmark = [pytest.mark.slow, pytest.mark.neo4j]
+# One test worker runs the whole module (`make test` uses --dist loadgroup): its fixtures
+# generate and load the world once, instead of once per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.neo4j, pytest.mark.xdist_group("neo4j_server")]
 ROOT = Path(__file__).resolve().parents[1]
 POOL = 256 * 1024**2
 
