@@ -120,6 +120,27 @@ def test_batch_size_is_configurable(fake):
     assert [len(c.params["rows"]) for c in fake.calls] == [2, 2, 1]
 
 
+def test_parallel_batches_send_every_row_once_and_sum_the_counts(fake):
+    """Two transactions in flight (what from_env uses): same batches, same total."""
+    store = Neo4jStore(fake, batch_size=3, parallel=2)
+    keys = [f"e{i:02d}" for i in range(20)]
+    assert store.write_nodes("Email", pa.table({"email": keys})) == 20
+    sent = [r["email"] for c in fake.calls for r in c.params["rows"]]
+    assert sorted(sent) == keys and len(fake.calls) == 7
+    rows = pa.table({"from_key": keys[:10], "to_key": keys[:10]})
+    assert store.write_edges("HAS_EMAIL", "Person", "Email", rows, batch="b") == 10
+
+
+def test_a_failing_parallel_batch_is_raised(fake):
+    from graph.store.cypher_base import GraphQueryError
+
+    fake.respond("MERGE", GraphQueryError("boom"), times=1)
+    fake._rules.insert(0, fake._rules.pop())  # ahead of the echo rule: one batch fails
+    store = Neo4jStore(fake, batch_size=2, parallel=2)
+    with pytest.raises(GraphQueryError, match="boom"):
+        store.write_nodes("Email", pa.table({"email": list("abcdefgh")}))
+
+
 def test_empty_table_sends_nothing(store, fake):
     assert store.write_nodes("Email", pa.table({"email": pa.array([], pa.string())})) == 0
     assert fake.calls == []

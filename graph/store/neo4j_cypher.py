@@ -84,6 +84,18 @@ def create_edges_query(edge_type: str, from_label: str, from_key: str, to_label:
             f"RETURN count(r) AS written")
 
 
+def nodes_by_keys_query(label: str, key: str) -> str:
+    """The nodes of ``label`` whose key is in ``$keys``: element id, key and properties."""
+    return (f"MATCH (n:{ident(label)}) WHERE n.{ident(key)} IN $keys\n"
+            f"RETURN elementId(n) AS id, n.{ident(key)} AS key, properties(n) AS props")
+
+
+# Every edge among a set of nodes given by element id, in one statement (subgraph).
+EDGES_AMONG_QUERY = ("MATCH (a)-[r]->(b) WHERE elementId(a) IN $ids AND elementId(b) IN $ids\n"
+                     "RETURN elementId(a) AS a, type(r) AS type, elementId(b) AS b, "
+                     "properties(r) AS eprops")
+
+
 def text_index_query(label: str, prop: str) -> str:
     """A TEXT index on ``label.prop``: what serves ``CONTAINS``/``STARTS WITH`` search."""
     name = ident(f"{label.lower()}_{prop}_text")

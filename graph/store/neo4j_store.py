@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 import pyarrow as pa
 
 from graph.schema import GraphSchema, neo4j_constraints
-from graph.store.base import NodeRef, PathResult
+from graph.store.base import NodeRef, PathResult, Subgraph
 from graph.store.cypher_base import CypherStore
+from graph.store.indexed import edge_order
 from graph.store.neo4j_cypher import (
+    EDGES_AMONG_QUERY,
     cast_to_schema,
     create_edges_query,
     delete_batch_query,
@@ -35,6 +38,7 @@ from graph.store.neo4j_cypher import (
     iter_row_batches,
     last_per_key,
     merge_nodes_query,
+    nodes_by_keys_query,
     shortest_path_query,
     temporal_as_text,
     text_index_query,
@@ -49,6 +53,7 @@ __all__ = ["Neo4jStore", "Neo4jConfigError", "Neo4jConnectionError", "ENV_VARS"]
 ENV_VARS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 _REQUIRED = ENV_VARS[:3]  # NEO4J_DATABASE may be left out: the server's default database
 # A statement with none of these clauses is a read: routed to a reader in a cluster.
+_CLEAR_QUERY = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|LOAD\s+CSV)\b", re.I)
 
 
@@ -71,15 +76,40 @@ class Neo4jStore(CypherStore):
         The graph schema; the packaged ``graph/schema.yaml`` by default.
     batch_size
         Rows per write transaction.
+    parallel
+        Write transactions in flight at once (:meth:`from_env` uses 2: the server commits
+        one batch while the next is packed and sent).
     """
 
     dialect = NEO4J
 
     def __init__(self, runner: Any, schema: GraphSchema | None = None, *,
-                 batch_size: int = 5000) -> None:
+                 batch_size: int = 5000, parallel: int = 1) -> None:
         super().__init__(schema)
         self.runner = runner
         self.batch_size = batch_size
+        self.parallel = max(1, parallel)
+
+    def _send(self, query: str, payloads: Iterator[dict[str, Any]], column: str) -> int:
+        """Run ``query`` once per parameter set, up to :attr:`parallel` transactions in
+        flight (the server works on one batch while the next is packed and sent); returns
+        the sum of ``column``. A deadlock between two batches is a transient error, which
+        the driver retries; any other error stops the rest and is raised."""
+        if self.parallel == 1:
+            return sum(_count(self.query(query, p), column) for p in payloads)
+        total, pending = 0, set()
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="neo4j-write") as pool:
+            try:
+                for params in payloads:
+                    if len(pending) >= self.parallel:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        total += sum(_count(f.result(), column) for f in done)
+                    pending.add(pool.submit(self.query, query, params))
+                total += sum(_count(f.result(), column) for f in pending)
+            finally:
+                for f in pending:
+                    f.cancel()
+        return total
 
     @property
     def database(self) -> str | None:
@@ -117,7 +147,7 @@ class Neo4jStore(CypherStore):
             raise Neo4jConnectionError(
                 f"connected to {uri} but cannot use database {database or '(default)'}: "
                 f"{exc}") from exc
-        return cls(runner, **kwargs)
+        return cls(runner, **{"parallel": 2, **kwargs})
 
     def close(self) -> None:
         self.runner.close()
@@ -170,6 +200,29 @@ class Neo4jStore(CypherStore):
         nodes = [NodeRef(label, str(key)) for label, key in rows[0]["nodes"]]
         return PathResult(nodes, list(rows[0]["types"]))
 
+    def subgraph(self, refs: list[NodeRef]) -> Subgraph:
+        """The given nodes (those that exist) and every edge among them: one statement per
+        label and one for the edges, where the base class looks up each node (hundreds of
+        round trips for the few hundred nodes the app shows)."""
+        by_label: dict[str, list[str]] = {}
+        for r in sorted(set(refs)):
+            self.schema.node(r.label)  # rejects unknown labels
+            by_label.setdefault(r.label, []).append(r.key)
+        sg, ids = Subgraph(), {}
+        for label, keys in by_label.items():
+            query = nodes_by_keys_query(label, self.schema.node(label).key)
+            for row in self.query(query, {"keys": keys}):
+                ref = NodeRef(label, str(row["key"]))
+                ids[row["id"]] = ref
+                sg.nodes[ref] = self._node_props(label, row["props"])
+        if ids:
+            for row in self.query(EDGES_AMONG_QUERY, {"ids": list(ids)}):
+                sg.edges.append((ids[row["a"]], row["type"], ids[row["b"]],
+                                 self._edge_props(row["eprops"])))
+        sg.nodes = dict(sorted(sg.nodes.items()))
+        sg.edges.sort(key=edge_order)
+        return sg
+
     # -- writes ----------------------------------------------------------------------------
     def write_nodes(self, label: str, rows: pa.Table) -> int:
         """Upsert ``rows`` (the key column and any of ``label``'s properties) in batches of
@@ -182,8 +235,9 @@ class Neo4jStore(CypherStore):
         table, temporal = temporal_as_text(table, node.properties)
         query = merge_nodes_query(label, node.key, temporal)
         self._forget_degrees()
-        return sum(_count(self.query(query, {"rows": batch}), "written")
-                   for batch in iter_row_batches(table, self.batch_size))
+        return self._send(query, ({"rows": batch}
+                                  for batch in iter_row_batches(table, self.batch_size)),
+                          "written")
 
     def write_edges(self, edge_type: str, from_label: str, to_label: str, rows: pa.Table,
                     batch: str) -> int:
@@ -206,13 +260,19 @@ class Neo4jStore(CypherStore):
             pass  # each round deletes at most batch_size edges in its own transaction
         create = create_edges_query(edge_type, from_label, from_node.key, to_label, to_node.key,
                                     temporal)
-        written = 0
-        for chunk in iter_row_batches(table, self.batch_size):
-            payload = [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"), "props": r}
-                       for r in chunk]
-            written += _count(self.query(create, {"rows": payload, "batch": batch}), "written")
-        return written
+        payloads = ({"rows": [{"from_key": r.pop("from_key"), "to_key": r.pop("to_key"),
+                               "props": r} for r in chunk], "batch": batch}
+                    for chunk in iter_row_batches(table, self.batch_size))
+        return self._send(create, payloads, "written")
 
+    def clear(self) -> int:
+        """Delete every node and edge of the database, ``batch_size`` nodes per transaction
+        (one transaction for millions would exhaust the server's memory). Returns the nodes
+        deleted. For benchmarks and tests on a throwaway database."""
+        deleted = 0
+        while n := _count(self.query(_CLEAR_QUERY, {"limit": self.batch_size}), "deleted"):
+            deleted += n
+        return deleted
 
     def delete_nodes(self, label: str, keys: list[str]) -> int:
         """Delete the nodes of ``label`` with these keys that have no edges, in batches of
@@ -231,8 +291,11 @@ def _connect(uri: str, user: str, password: str, timeout: float):
     import neo4j.exceptions as ne
 
     try:
-        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password),
-                                            connection_timeout=timeout)
+        # notifications off: the server's hints (e.g. "label does not exist" on an empty
+        # database) would be logged as warnings on every such query, and cost it work
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=(user, password), connection_timeout=timeout,
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF)
     except (ne.ConfigurationError, ValueError) as exc:
         raise Neo4jConfigError(f"NEO4J_URI={uri!r} is not a valid Neo4j URI ({exc}); use e.g. "
                                f"bolt://host:7687 or neo4j+s://host") from None
