@@ -255,7 +255,7 @@ def _derive(out: pd.DataFrame, ent: pd.DataFrame) -> None:
     """Row-level derived columns (x.*): only fields of the declaration's own messages."""
     dt = _ts(out["decl.decl_time"])
     out["x.hour"] = dt.dt.hour
-    out["x.weekday"] = dt.dt.dayofweek
+    out["x.weekday"] = dt.dt.day_of_week
     out["x.minute"] = dt.dt.minute
     out["x.second"] = dt.dt.second
     out["x.decl_minus_ship"] = _secs(out["decl.decl_time"], out["wb.ship_time"])

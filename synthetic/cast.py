@@ -113,15 +113,16 @@ class _Faces:
         # benign firm groups: business centres hosting dozens of firms, accountants whose
         # phone many small firms give, subsidiaries sharing a legal representative
         self.centres: dict[str, list[str]] = {}
+        k = max(5, n // 90)
         self.accountants = [f"+86 {a} {b} {c}" for a, b, c in zip(
-            rng.integers(20, 999, 40), rng.integers(1000, 9999, 40), rng.integers(1000, 9999, 40),
+            rng.integers(20, 999, k), rng.integers(1000, 9999, k), rng.integers(1000, 9999, k),
             strict=True)]
         self.groups: list[tuple] = []
 
     def centre(self, reg: Registry, city: str) -> str:
         """A business-centre address of ``city`` (virtual offices: many firms, one floor)."""
         pool = self.centres.setdefault(city, [])
-        if len(pool) < 6:
+        if len(pool) < 2:
             a = addresses(self.rng, 1, "office", city)[0]
             text = address_text(a, 0)
             if self.rng.random() < 0.5:
@@ -147,7 +148,7 @@ class _Faces:
         rep, tel = (self.reps[i], self.ids[i]), self.tels[i]
         if grouped:
             u = self.rng.random(3)
-            if u[0] < 0.15:
+            if u[0] < 0.25:
                 addr = self.centre(reg, city)
             if u[1] < 0.12:
                 tel = self.accountants[int(self.rng.integers(0, len(self.accountants)))]
@@ -248,9 +249,14 @@ def _reps_who_shop(cast: Cast, rng: np.random.Generator) -> None:
     plain = [r for r in cast.person_first_ref[rng.choice(len(cast.person_first_ref),
                                                          len(pick) * 2)].tolist()
              if reg.p_id[r] == reg.p_id_raw[r]]
+    by_rep: dict[str, list[int]] = {}
+    for i, e in enumerate(reg.ent):
+        by_rep.setdefault(e["legal_rep_id_number"], []).append(i)
+    orig = [e["legal_rep_id_number"] for e in reg.ent]
     for e, r in zip(pick.tolist(), plain, strict=False):
-        reg.ent[e]["legal_rep_name"] = reg.p_name[r]
-        reg.ent[e]["legal_rep_id_number"] = reg.p_id_raw[r]
+        for j in by_rep[orig[e]]:   # the whole group's rep
+            reg.ent[j]["legal_rep_name"] = reg.p_name[r]
+            reg.ent[j]["legal_rep_id_number"] = reg.p_id_raw[r]
 
 
 def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: date,

@@ -267,7 +267,8 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     pf = np.where(lexp, cast.exp.price_f[np.minimum(lsel, len(cast.exp.ent) - 1)],
                   cast.imp.price_f[np.minimum(lsel, len(cast.imp.ent) - 1)])
     sku_f = 1 + 0.05 * (((lsel * 31 + items) % 7) - 3) / 3  # stable per seller and item
-    price = CATALOG["price"][items] * pf * sku_f
+    # repricing, promotions and FX move a seller's prices a little from order to order
+    price = CATALOG["price"][items] * pf * sku_f * np.clip(rng.normal(1, 0.03, len(ld)), 0.9, 1.1)
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
     # B2B lots are heavy-tailed: mostly tens, some thousands (a container of toys)
     qty = np.where(b2b, np.clip(np.round(rng.lognormal(np.log(30), 1.3, len(ld))), 5, 20000),
@@ -280,7 +281,7 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     # some buyers fill the basket up to the limit (RMB 5,000; postal RMB 1,000)
     first = np.arange(len(ld)) == _first_lines(d)[ld]
     limit = np.where(d["channel"][ld] == 2, 1000.0, 5000.0)
-    fill = ~lexp & first & (nl == 1) & (rng.random(len(ld)) < np.where(limit < 2000, 0.5, 0.1))
+    fill = ~lexp & first & (nl == 1) & (rng.random(len(ld)) < np.where(limit < 2000, 0.5, 0.15))
     target = limit * rng.uniform(0.75, 0.995, len(ld))
     qty = np.where(fill & (price < target), np.maximum(1, np.floor(target / price)), qty)
     gv = np.bincount(ld, weights=price * qty, minlength=n)

@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthetic.cast import build_cast
-from synthetic.config import LOOKALIKES, TYPOLOGIES, VERSION, GenConfig
+from synthetic.config import DISTRICTS, LOOKALIKES, TYPOLOGIES, VERSION, GenConfig
 from synthetic.dirty import plant_defects
 from synthetic.frame import concat, sort_by_time, subset
 from synthetic.labels import inspect
@@ -127,6 +127,9 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
             inside |= planted.d["t_decl"] >= b
         f = sort_by_time(concat([benign_month(cast, rng, int(per_month[k]), m0, m1),
                                  subset(planted, inside)]))
+        # goods clear where the seller is, or at the hub its carrier consolidates in
+        hub = f.d["logi"].astype(np.int64) * 7 % len(DISTRICTS)
+        f.d["district"][:] = np.where(rng.random(len(f)) < 0.35, hub, f.d["district"])
         built = build_messages(f, cast, rng, seq)
         insp, seiz = inspect(f, reg, built, rng, ins_seq)
         tables = dict(built.tables, inspections=insp, seizures=seiz)

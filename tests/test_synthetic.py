@@ -282,7 +282,7 @@ def test_t1_fans_many_ids_onto_few_drop_addresses(world, decl):
     per_id = d.groupby(["buyer_id_number", d.typology.fillna("-")]).goods_value.sum()
     t1_total = per_id.xs("T1", level=1).median()
     # (IDs of rings cut by the world's edge reach less of it)
-    assert t1_total >= 6000 and t1_total > 2 * per_id.xs("-", level=1).median()
+    assert t1_total >= 4000 and t1_total > 2 * per_id.xs("-", level=1).median()
     t1_pay = read(world, "payments").merge(d[d.typology == "T1"], on=["order_no", "ebp_code"])
     assert t1_pay.payer_account_no.nunique() <= t1_pay.scheme_id.nunique()
 
@@ -343,7 +343,7 @@ def test_t7_many_small_postal_parcels_to_shared_phones(world, decl, malformed):
     t7 = o[o.typology == "T7"]
     assert (t7.channel == "postal").all()
     assert (t7.goods_value < 1000).all() and t7.goods_value.median() > 600
-    assert t7.buyer_id_number.nunique() >= 2 * t7.consignee_telephone.nunique()
+    assert t7.buyer_id_number.nunique() >= 1.5 * t7.consignee_telephone.nunique()
 
 
 def test_t8_successor_reuses_predecessor_identifiers_elsewhere(world):
@@ -441,7 +441,7 @@ def test_t10_pays_a_personal_account_for_goods_sold_outside_the_platform(world, 
     # honest orders: the platform or a seller's operator collects now and then, and some
     # sellers sell through their own mini-shop; far less often than T10
     benign = m[m.typology.isna()]
-    assert 0 < (benign.payee_name != benign.seller_name).mean() < 0.3
+    assert 0 < (benign.payee_name != benign.seller_name).mean() < 0.4
     assert 0 < (~benign.on_platform).mean() < 0.2
     # the payee is a registered personal account, one per scheme
     acc = read(world, "payment_accounts")

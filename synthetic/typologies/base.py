@@ -125,8 +125,8 @@ class Ctx:
         catalogue price times a seller factor, rounded as shops round."""
         from synthetic.population import shelf_prices
         n = len(item)
-        price = shelf_prices(CATALOG["price"][item] * pf * self.rng.uniform(0.95, 1.05, n),
-                             self.rng)
+        price = shelf_prices(CATALOG["price"][item] * pf * self.rng.uniform(0.95, 1.05, n)
+                             * np.clip(self.rng.normal(1, 0.03, n), 0.9, 1.1), self.rng)
         qty = np.maximum(1, np.floor(target / price))
         return qty.astype(float), price
 
@@ -197,7 +197,7 @@ class Ctx:
                                        address=address, status=status,
                                        uscc_seed=int(rng.integers(0, 10**6)))
 
-    def benign_refs(self, k: int, plain_id: bool = True) -> np.ndarray:
+    def benign_refs(self, k: int, plain_id: bool = False) -> np.ndarray:
         """Primary refs of ``k`` distinct existing people (victims, mules, ordinary buyers)."""
         reg, cast = self.reg, self.cast
         n = len(cast.person_first_ref)
@@ -282,7 +282,8 @@ class Ctx:
         d["freight"][:] = np.round(rng.uniform(5, 60, n) * cur, 2)
         from synthetic.population import shelf_prices
         pf = np.array([self.price_factor(int(e)) for e in ebc])
-        price = CATALOG["price"][face] * pf if price_cny is None else price_cny
+        price = (CATALOG["price"][face] * pf * np.clip(rng.normal(1, 0.03, n), 0.9, 1.1)
+                 if price_cny is None else price_cny)
         li = f.li
         li["item"][:] = face
         li["true_item"][:] = true_item
@@ -336,7 +337,9 @@ def heavy_sizes(rng: np.random.Generator, budget: int, lo: int, hi: int,
         big = sizes.pop(int(np.argmax(sizes)))
         cut = int(rng.integers(lo, big - lo + 1))
         sizes += [cut, big - cut]
-    return sizes
+    # largest first: the schemes that start in the world's last months (planted first)
+    # keep enough declarations inside the world to be seen
+    return sorted(sizes, reverse=True)
 
 
 TYP_CODE = {k: i for i, k in enumerate(TYPOLOGIES)}

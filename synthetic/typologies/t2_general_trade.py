@@ -41,14 +41,13 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     for n in heavy_sizes(rng, budget, 6, 3000, ctx.median(80)):
         s, e = ctx.span(2, 5.5)
         di = int(rng.integers(0, len(DISTRICTS)))
-        city = DISTRICTS[di][3]
         # the seller of record: an established-looking import seller fronting for the goods
         seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di,
                           ctx.date_of(s) - timedelta(days=int(rng.integers(60, 900))))
         organiser = ctx.person()
         n_sites = int(min(rng.integers(1, 4), max(1, n // 8)))
         kinds = rng.choice(["shop", "warehouse"], n_sites, p=[0.6, 0.4])
-        sites = [ctx.address(str(k), city) for k in kinds]
+        sites = [ctx.address(str(k)) for k in kinds]   # where the shops are (any city)
         # the receivers named on the parcels: the organiser and 0-2 shop hands, with phones
         receivers = [organiser] + [ctx.person(addr=sites[i]) for i in range(1, n_sites)]
         rphones = [int(reg.p_phone[r]) for r in receivers]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthetic.catalog import item_index
+from synthetic.population import sample_hours
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -30,7 +31,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         for _ in range(n_events):
             day = int(rng.integers(s // 86400, e // 86400))
             k = int(rng.integers(2, k_ids + 1))
-            base = day * 86400 + int(rng.integers(9 * 3600, 23 * 3600))
+            base = day * 86400 + int(sample_hours(rng, 1)[0])
             frames_t.extend(base + rng.integers(0, 3 * 3600, k))
             buyers.extend(rng.choice(ids, k, replace=False))
             values.extend(rng.uniform(4500, 4990, k))
