@@ -76,12 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     typ = Counter(t for t in g["typology"] if t)
     look = Counter(v for v in g["lookalike"] if v)
     with (out / "ground_truth" / "schemes.csv").open(newline="", encoding="utf-8") as fh:
-        schemes = Counter(r["typology"] for r in csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    schemes = Counter(r["typology"] for r in rows)
+    starts = Counter((r["typology"], r["start"][:7]) for r in rows)
     print("  malicious declarations per typology (schemes):")
     for t in sorted(typ):
         print(f"    {t:<6}{typ[t]:>10,}  ({schemes.get(t, 0)} schemes)")
     mal = sum(typ.values())
     print(f"    total {mal:>10,}  ({mal / args.declarations:.2%})")
+    months = sorted({m for _, m in starts})
+    print("  schemes starting per month (" + ", ".join(months) + "):")
+    for t in sorted(typ, key=lambda x: int(x[1:])):
+        print(f"    {t:<6}" + " ".join(f"{starts.get((t, m), 0):>3}" for m in months))
     print("  look-alike declarations:")
     for k in sorted(look):
         print(f"    {k:<24}{look[k]:>8,}")

@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthetic.cast import build_cast
-from synthetic.config import LOOKALIKES, TYPOLOGIES, VERSION, GenConfig
+from synthetic.config import DISTRICTS, LOOKALIKES, TYPOLOGIES, VERSION, GenConfig
 from synthetic.dirty import plant_defects
 from synthetic.frame import concat, sort_by_time, subset
 from synthetic.labels import inspect
@@ -79,7 +79,14 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
     t0, t1 = _epoch(months[0]), _epoch(months[-1])
     cast = build_cast(cfg, np.random.default_rng(s_cast), months[0])
     ctx = Ctx(cfg, cast, np.random.default_rng(s_plant), t0, t1)
-    schemes = plant_all(ctx)
+    schemes = []
+    for sch in plant_all(ctx):
+        # a scheme running past the world's edges: only the declarations inside remain
+        t = sch.frame.d["t_decl"]
+        sch.frame = subset(sch.frame, (t >= t0) & (t < t1))
+        if len(sch.frame):
+            _prune_members(sch, cast.reg)
+            schemes.append(sch)
     for i, sch in enumerate(schemes):
         sch.frame.d["scheme"][:] = i
     planted = concat([s.frame for s in schemes])
@@ -120,6 +127,9 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
             inside |= planted.d["t_decl"] >= b
         f = sort_by_time(concat([benign_month(cast, rng, int(per_month[k]), m0, m1),
                                  subset(planted, inside)]))
+        # goods clear where the seller is, or at the hub its carrier consolidates in
+        hub = f.d["logi"].astype(np.int64) * 7 % len(DISTRICTS)
+        f.d["district"][:] = np.where(rng.random(len(f)) < 0.35, hub, f.d["district"])
         built = build_messages(f, cast, rng, seq)
         insp, seiz = inspect(f, reg, built, rng, ins_seq)
         tables = dict(built.tables, inspections=insp, seizures=seiz)
@@ -163,6 +173,22 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         summ.schemes[s.typology] += 1
     _manifest(out, cfg, summ)
     return summ
+
+
+def _prune_members(sch, reg) -> None:
+    """Drop members only the lost declarations named (addresses, phones, IDs that no
+    remaining declaration and no register row carries)."""
+    d = sch.frame.d
+    imp = d["ie"] == 0
+    addr = {reg.address(int(a)) for a in np.unique(d["cons_addr"][imp]) if a >= 0}
+    phone = {reg.phone_text[int(p)] for p in np.unique(d["cons_phone"][imp]) if p >= 0}
+    ids = {reg.p_id[int(b)] for b in np.unique(d["buyer"][imp]) if b >= 0}
+    for e in reg.ent:
+        addr.add(e["address"])
+        phone.add(e["telephone"])
+        ids.add(e["legal_rep_id_number"])
+    keep = {"address": addr, "phone": phone, "id_number": ids}
+    sch.members = [m for m in sch.members if m[0] not in keep or m[1] in keep[m[0]]]
 
 
 def _ground_truth(gt: Path, schemes, gt_decl, tampered, malformed, reg) -> None:

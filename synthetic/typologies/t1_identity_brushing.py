@@ -12,6 +12,7 @@ from datetime import timedelta
 import numpy as np
 
 from synthetic.catalog import item_index
+from synthetic.population import sample_hours
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -24,17 +25,20 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
     for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80)):
-        per_id = int(np.clip(n_decl // 12, 3, 8))  # orders per ID: ~8 reach the annual limit
+        per_id = int(np.clip(n_decl // 12, 4, 10))  # orders per ID: ~8 reach the annual limit
         n_ids = max(3, n_decl // per_id)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
         di = int(rng.integers(0, 6))
-        seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di,
-                          ctx.date_of(s) - timedelta(days=int(rng.integers(10, 80))))
+        # a shell seller opened for the job, or an established one that looks away
+        seller = (ctx.firm(ctx.name(di, "Trading"), "ebc", di,
+                           ctx.date_of(s) - timedelta(days=int(rng.integers(10, 80))))
+                  if rng.random() < 0.5 else int(rng.choice(ctx.cast.imp.ent)))
         carrier = int(rng.choice(ctx.cast.express_imp))
         pay_ent = int(rng.choice(ctx.cast.pay_imp))
         n_drops = int(min(rng.integers(1, 4), max(1, n_ids // 5)))
-        drops = [ctx.address(str(rng.choice(["residential", "unknown"])))
+        drops = [ctx.address(str(rng.choice(["residential", "residential", "parcel_locker",
+                                             "shop"])))
                  for _ in range(n_drops)]
         dphones = [ctx.phone() for _ in range(n_drops)]
         mule = ctx.person(pay_ent=pay_ent)
@@ -48,14 +52,17 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         i = 0
         while i < n_decl:
             k = int(rng.integers(5, 31))
-            base = int(rng.integers(s, e))
+            base = int(rng.integers(s // 86400, e // 86400)) * 86400 + int(
+                sample_hours(rng, 1)[0])
             t[i:i + k] = base + rng.integers(6 * 3600, 30 * 3600, min(k, n_decl - i))
             pay[i:i + k] = base + rng.integers(0, 60, min(k, n_decl - i))
             i += k
         item = np.array([item_index(k) for k in rng.choice(_ITEMS, n_decl)])
         # push each ID toward the RMB 26,000 annual limit, never over RMB 5,000 per order
-        value = np.minimum(4900, 26000 * rng.uniform(0.85, 0.99, n_decl) / per_id)
-        f = ctx.import_frame(t, seller, buyer, item, np.ones(n_decl), value, logi=carrier)
+        value = np.minimum(4950, 26000 * rng.uniform(0.85, 0.99, n_decl) / per_id
+                           * rng.uniform(0.4, 1.0, n_decl))
+        qty, price = ctx.basket(item, value, ctx.price_factor(seller))
+        f = ctx.import_frame(t, seller, buyer, item, qty, price, logi=carrier)
         d = f.d
         d["cons_addr"][:] = np.array(drops)[vi % n_drops]
         d["cons_phone"][:] = np.array(dphones)[vi % n_drops]
@@ -63,8 +70,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         d["acct"][:] = acct
         d["payfirm"][:] = pay_ent
         d["pay_time"][:] = pay
-        d["d_ship"][:] = rng.integers(3600, 10 * 3600, n_decl)
-        d["t_decl"][:] = np.maximum(t, pay + 4 * 3600 + d["d_ship"])
+        d["t_decl"][:] = ctx.after_payment(pay, d)
         d["typ"][:] = TYP_CODE["T1"]
         sch.frame = f
         sch.member("enterprise", reg.code(seller), "shell_seller")
