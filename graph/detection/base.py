@@ -174,6 +174,8 @@ def _links(con) -> None:
                       FROM edge_PAYEE e JOIN pay p ON p.pay_key = e.from_key
             UNION ALL SELECT p.decl_key, 'Person', e.to_key, 'payer'
                       FROM edge_PAID_BY e JOIN pay p ON p.pay_key = e.from_key
+            UNION ALL SELECT p.decl_key, 'Enterprise', e.to_key, 'payfirm'
+                      FROM edge_PROCESSED_BY e JOIN pay p ON p.pay_key = e.from_key
         )
         SELECT DISTINCT r.decl_key, d.decl_time, r.label, r.key, r.role
         FROM raw r JOIN d USING (decl_key) WHERE r.key IS NOT NULL

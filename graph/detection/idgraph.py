@@ -31,6 +31,10 @@ PIVOT_LABELS = ("Address", "Phone", "PaymentAccount", "IdNumber")
 HUB_MIN_SELLERS = 4  # distinct sellers behind the declarations an identifier appears on...
 HUB_MIN_PERSONS = 8  # ...and distinct people using it: strangers meet there
 HUB_ANY_PERSONS = 60  # this many people make a hub whatever the sellers
+# A declaring agent, carrier or payment firm working for at most this many sellers is a
+# private provider (domain.md T6 "1-2 agents", T9 complicit carrier): it links its sellers.
+PROVIDER_MAX_SELLERS = 3
+PROVIDER_MIN_LISTS = 5  # lists a seller sent through it
 
 
 def is_hub(n_sellers, n_persons):
@@ -90,8 +94,16 @@ def build_idgraph(con) -> IdGraph:
             WHERE a.label = 'Person' AND (b.label IN ({pivots}) OR
                   (b.label = 'Person' AND a.key < b.key))),
         st AS (SELECT from_label AS al, from_key AS ak, to_label AS bl, to_key AS bk
-               FROM det_static)
-        SELECT DISTINCT * FROM (SELECT * FROM tx UNION ALL SELECT * FROM st)
+               FROM det_static),
+        prov AS (
+            SELECT 'Enterprise' AS al, s.key AS ak, 'Enterprise' AS bl, p.key AS bk
+            FROM det_links s JOIN det_links p USING (decl_key)
+            JOIN det_ent e ON e.label = 'Enterprise' AND e.key = p.key
+            WHERE s.role = 'seller' AND p.role IN ('agent', 'carrier', 'payfirm')
+              AND s.key <> p.key AND e.n_sellers <= {PROVIDER_MAX_SELLERS}
+            GROUP BY ALL HAVING count(DISTINCT decl_key) >= {PROVIDER_MIN_LISTS})
+        SELECT DISTINCT * FROM (SELECT * FROM tx UNION ALL SELECT * FROM st
+                                UNION ALL SELECT * FROM prov)
         WHERE ak IS NOT NULL AND bk IS NOT NULL AND NOT (al = bl AND ak = bk)
     """).df()
     ends = pd.concat([edges[["al", "ak"]].set_axis(["label", "key"], axis=1),

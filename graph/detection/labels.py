@@ -25,8 +25,8 @@ from datetime import datetime
 
 import pandas as pd
 
-__all__ = ["Split", "month_split", "training_labels", "month_start", "next_month",
-           "POSITIVE_OUTCOMES"]
+__all__ = ["Split", "month_split", "training_labels", "column_labels", "month_start",
+           "next_month", "POSITIVE_OUTCOMES"]
 
 # "amended" is a finding too: the declaration was wrong and the duty reassessed.
 POSITIVE_OUTCOMES = ("seized", "amended")
@@ -111,3 +111,48 @@ def training_labels(con, train_end: datetime) -> pd.DataFrame:
         WHERE d.decl_time < $end
         ORDER BY d.decl_time, d.invt_no
     """, {"end": train_end}).df()
+
+
+POSITIVE_VALUES = ("seized", "amended", "1", "true", "yes", "y", "fraud", "positive", "hit")
+NEGATIVE_VALUES = ("clean", "0", "false", "no", "n", "negative", "nil")
+
+
+def column_labels(con, spec: str):
+    """A label function like :func:`training_labels` from any staging column.
+
+    ``spec`` is ``TABLE.COLUMN`` (``inspections.outcome`` is the default; a real
+    administration's extract mapped to another column works the same). The table must
+    have ``invt_no``; the label is known from its ``inspection_time`` when it has one, else
+    from the declaration's time. Values: seized/amended/1/true/yes/fraud are positive,
+    clean/0/false/no are negative, anything else is no label.
+    """
+    if "." not in spec:
+        raise ValueError(f"--labels wants TABLE.COLUMN (e.g. inspections.outcome), not {spec!r}")
+    table, column = spec.split(".", 1)
+    table = table if table.startswith("stg_") else f"stg_{table}"
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [table]).fetchall()}
+    if not cols:
+        raise ValueError(f"staging has no table {table}; label columns live in a staging "
+                         f"table with invt_no (e.g. inspections.outcome)")
+    if column not in cols or "invt_no" not in cols:
+        raise ValueError(f"{table} has no column {column!r} (or no invt_no); its columns: "
+                         f"{', '.join(sorted(cols))}")
+    known = "t.inspection_time" if "inspection_time" in cols else "d.decl_time"
+    pos = ", ".join(f"'{v}'" for v in POSITIVE_VALUES)
+    neg = ", ".join(f"'{v}'" for v in NEGATIVE_VALUES)
+
+    def labels(con, train_end: datetime) -> pd.DataFrame:
+        return con.execute(f"""
+            SELECT decl_key, CAST(arg_max(v IN ({pos}), known) AS INTEGER) AS label,
+                   arg_max(v, known) AS outcome, any_value(decl_time) AS decl_time
+            FROM (SELECT d.invt_no AS decl_key, lower(CAST(t."{column}" AS VARCHAR)) AS v,
+                         {known} AS known, d.decl_time
+                  FROM {table} t JOIN stg_declarations d ON d.invt_no = t.invt_no
+                  WHERE d.decl_time < $end AND {known} < $end)
+            WHERE v IN ({pos}) OR v IN ({neg})
+            GROUP BY decl_key ORDER BY decl_key
+        """, {"end": train_end}).df()
+
+    return labels

@@ -34,6 +34,7 @@ __all__ = ["candidate_groups", "build_rings", "MAX_RING", "DUTY_RATE", "entity_s
 
 MAX_RING = 80  # members; a bigger component is split into its communities
 DUTY_RATE = 0.2  # rough duty + VAT share of value, for "duty at stake"
+OVERLAP = 0.5  # share of a candidate's members already in better rings that drops it
 SELLER_SHARE = 0.3  # a seller joins a group's ring when this share of its lists goes to it
 ROLE_OF_LABEL = {"Address": "address", "Phone": "phone", "PaymentAccount": "account",
                  "IdNumber": "id", "Email": "email"}
@@ -41,12 +42,22 @@ TX_ROLES = ("seller", "buyer", "consignee", "payer", "address", "phone", "accoun
             "id")
 
 
-def _window_links(con) -> pd.DataFrame:
+def _scored_links(con, decl_score: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Links and meta (value, month, country, channel) of the scored declarations."""
     roles = ", ".join(f"'{r}'" for r in TX_ROLES)
-    return con.execute(f"""
-        SELECT l.decl_key, l.label, l.key, l.role FROM det_links l
-        JOIN det_decl d USING (decl_key) WHERE d.in_window AND l.role IN ({roles})
-    """).df()
+    con.register("det_scored", pd.DataFrame({"decl_key": decl_score.index.astype(str)}))
+    try:
+        links = con.execute(f"""
+            SELECT l.decl_key, l.label, l.key, l.role FROM det_links l
+            JOIN det_scored s USING (decl_key) WHERE l.role IN ({roles})
+        """).df()
+        meta = con.execute("""
+            SELECT d.decl_key, d.value_cny, d.month, d.country, d.channel FROM det_decl d
+            JOIN det_scored s USING (decl_key)
+        """).df().set_index("decl_key")
+    finally:
+        con.unregister("det_scored")
+    return links, meta
 
 
 def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
@@ -62,6 +73,7 @@ def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
     comp_size = nodes.groupby("comp")["key"].transform("size").to_numpy()
     group = np.where(comp_size > MAX_RING, nodes.comm.to_numpy() + nodes.comp.max() + 1,
                      nodes.comp.to_numpy())
+    group = _split_big(group, src, dst)
     same = group[src] == group[dst]
     src, dst = src[same], dst[same]
     deg = np.bincount(np.concatenate([src, dst]), minlength=len(nodes))
@@ -79,6 +91,38 @@ def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, sellers], ignore_index=True)
 
 
+def _split_big(group: np.ndarray, src: np.ndarray, dst: np.ndarray,
+               rounds: int = 3) -> np.ndarray:
+    """Split groups still above ``MAX_RING`` by Leiden on their own subgraph (a community
+    of a huge component can itself be huge); at most ``rounds`` times."""
+    import igraph as ig
+
+    group = group.copy()
+    for _ in range(rounds):
+        sizes = np.bincount(group)
+        big = np.flatnonzero(sizes > MAX_RING)
+        if not len(big):
+            break
+        nxt = int(group.max()) + 1
+        changed = False
+        for b in big:
+            members = np.flatnonzero(group == b)
+            local = -np.ones(len(group), dtype=np.int64)
+            local[members] = np.arange(len(members))
+            e = (local[src] >= 0) & (local[dst] >= 0)
+            sub = ig.Graph(n=len(members), edges=np.column_stack(
+                [local[src[e]], local[dst[e]]]).tolist())
+            memb = np.asarray(sub.community_leiden(objective_function="modularity",
+                                                   n_iterations=2).membership)
+            if memb.max() > 0:
+                group[members] = nxt + memb
+                nxt += int(memb.max()) + 1
+                changed = True
+        if not changed:
+            break
+    return group
+
+
 def entity_scores(links: pd.DataFrame, decl_score: pd.Series) -> pd.DataFrame:
     """Per entity in the window: its risk (mean of its top-3 declaration scores), lists."""
     s = links.merge(decl_score.rename("score"), left_on="decl_key", right_index=True)
@@ -91,17 +135,19 @@ def entity_scores(links: pd.DataFrame, decl_score: pd.Series) -> pd.DataFrame:
 def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold: float,
                 top: int = 200, indicator_values: pd.DataFrame | None = None,
                 scored_at: datetime | None = None) -> list[Ring]:
-    """Ranked rings for the declarations of the feature window (see module doc).
+    """Ranked rings over the scored declarations (see module doc).
 
-    ``decl_score``: score per ``decl_key`` in the window (the model's); ``indicator_values``:
-    the indicators per declaration (computed from ``fs.X`` when not given).
+    ``decl_score``: score per ``decl_key`` (the model's), the declarations rings are made
+    of; ``indicator_values``: the indicators per declaration (from ``fs.X`` when not
+    given; declarations without any count as hitting none). ``con`` holds the ``det_*``
+    tables ``fs`` was built from.
     """
     from graph.detection.indicators import indicator_values as ind_values
 
-    links = _window_links(con)
-    links = links[links.decl_key.isin(decl_score.index)]
+    links, meta = _scored_links(con, decl_score)
     groups = candidate_groups(fs, links)
     iv = indicator_values if indicator_values is not None else ind_values(fs.X)
+    iv = iv.reindex(decl_score.index).fillna(0.0)
     hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
     any_hit = hits.any(axis=1)
     # declarations of each group: through its non-enterprise members, and its sellers
@@ -123,7 +169,7 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     gd = gd.sort_values("score", ascending=False)
     top_mean = gd.groupby("group").head(5).groupby("group")["score"].mean()
     gd["hit"] = any_hit.reindex(gd.decl_key).to_numpy()
-    value = fs.meta.value_cny.reindex(gd.decl_key).to_numpy()
+    value = meta.value_cny.reindex(gd.decl_key).fillna(0.0).to_numpy()
     gd["value"] = value
     agg = gd.groupby("group").agg(n=("decl_key", "size"), hit_share=("hit", "mean"),
                                   value=("value", "sum"))
@@ -138,8 +184,8 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
                .agg(lambda r: Counter(r).most_common(1)[0][0]))
     rings: list[Ring] = []
     seen: set[str] = set()
+    taken: set[NodeRef] = set()
     scored_at = scored_at or datetime.now().replace(microsecond=0)
-    meta = fs.meta
     edges = _Adjacency(fs)
     by_group = members_all.groupby("group")
     decls_by_group = gd.groupby("group")["decl_key"]
@@ -149,9 +195,12 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
         mem = by_group.get_group(gid)
         refs = [NodeRef(lab, k) for lab, k in zip(mem.label, mem.key, strict=True)]
         rid = ring_id_for(refs)
-        if rid in seen:
+        # a candidate mostly inside a better-ranked ring (a seller of a ring on its own)
+        # adds nothing new
+        if rid in seen or len(taken.intersection(refs)) >= OVERLAP * len(refs):
             continue
         seen.add(rid)
+        taken.update(refs)
         dk = decls_by_group.get_group(gid).to_numpy()
         rings.append(_ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
                            model_version, threshold, scored_at))
@@ -215,14 +264,13 @@ def _ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits, model_version
     indicators.sort(key=lambda i: -i["_share"])
     typ = Counter()
     for i in indicators:
-        typ[INDICATORS[i["name"]].typology] += i["_share"]
+        typ[INDICATORS[i["name"]].typology] = max(typ[INDICATORS[i["name"]].typology],
+                                                  i["_share"] * INDICATORS[i["name"]].weight)
     for i in indicators:
         i.pop("_share")
-    if not typ:
-        typology = "unknown"
-    else:
-        (best, a), *rest = typ.most_common(2) + [(None, 0.0)]
-        typology = best if a >= 1.5 * (rest[0][1] if rest else 0) else "mixed"
+    # the typology whose indicator most of the ring's lists hit; "mixed" under half
+    best = typ.most_common(1)
+    typology = "unknown" if not best else (best[0][0] if best[0][1] >= 0.5 else "mixed")
     dest = [c for c, _ in Counter(m.country.dropna()).most_common()]
     return Ring(
         ring_id=rid, rank=0, score=float(row.score), typology=typology, members=members,
