@@ -58,7 +58,9 @@ class TreeModel:
         X = X.reindex(columns=self.columns).copy()
         for c in self.columns:
             if c in self.categories:
-                X[c] = pd.Categorical(X[c].astype("object"), categories=self.categories[c])
+                v = X[c].astype("object")
+                v = v.where(v.isin(self.categories[c]))  # unseen levels: missing
+                X[c] = pd.Categorical(v, categories=self.categories[c])
             else:
                 X[c] = pd.to_numeric(X[c], errors="coerce").astype("float64")
         return X

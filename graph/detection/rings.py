@@ -165,6 +165,12 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     add = sg[sg.share >= SELLER_SHARE][["group", "seller"]]
     extra = pd.DataFrame({"label": "Enterprise", "key": add.seller, "group": add.group})
     members_all = pd.concat([groups, extra], ignore_index=True).drop_duplicates()
+    # a seller alone is no candidate when it belongs to a bigger one (a shell seller)
+    size = members_all.groupby("group")["key"].transform("size")
+    in_big = set(members_all.loc[(size > 1) & (members_all.label == "Enterprise"), "key"])
+    lone = (size == 1) & (members_all.label == "Enterprise") & members_all.key.isin(in_big)
+    members_all = members_all[~lone]
+    gd = gd[gd.group.isin(members_all.group.unique())]
     # pre-score every group vectorised, then build evidence for the best only
     gd = gd.sort_values("score", ascending=False)
     top_mean = gd.groupby("group").head(5).groupby("group")["score"].mean()
@@ -178,7 +184,9 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     duty_norm = np.log1p(agg.duty) / np.log1p(max(float(agg.duty.max()), 1.0))
     agg["score"] = (0.6 * agg.member_risk.fillna(0) + 0.25 * agg.hit_share.fillna(0)
                     + 0.15 * duty_norm.fillna(0))
-    agg = agg.sort_values("score", ascending=False)
+    agg["size"] = members_all.groupby("group").size().reindex(agg.index).fillna(0)
+    # equal scores (a shell seller alone and its ring share their lists): the ring first
+    agg = agg.sort_values(["score", "size"], ascending=False)
     ent = entity_scores(links, decl_score).set_index(["label", "key"])
     role_of = (links.groupby(["label", "key"])["role"]
                .agg(lambda r: Counter(r).most_common(1)[0][0]))
