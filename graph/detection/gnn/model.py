@@ -3,12 +3,12 @@
 ``HeteroConv`` over one ``SAGEConv`` per relation and direction runs full batch with no
 compiled extension (no torch-scatter, torch-sparse or pyg-lib: stack-notes). Neighbours
 are averaged by a sparse CSR product (``mean_adjacency``), which PyG's ``SAGEConv`` accepts
-in place of an edge index: at 100k declarations it needed 2.4 GB at peak where
-per-edge messages needed 3.4 GB. Mean aggregation is degree-normalised, so a parcel locker passes its
-neighbours an average, not a flood; ``hetero_graph.cap_in_degree`` bounds what reaches it.
-Each layer adds to the previous representation (residual), and the declaration head reads
-every layer's output (jumping knowledge), so a declaration's own numbers are never washed
-out by its neighbourhood.
+in place of an edge index: at 100k declarations it needed 2.4 GB at peak where per-edge
+messages needed 3.4 GB. Mean aggregation is degree-normalised, so a parcel locker passes
+its neighbours an average, not a flood; ``hetero_graph.cap_in_degree`` bounds what reaches
+it. Each layer adds to the previous representation (residual), and the declaration head
+reads every layer's output (jumping knowledge), so a declaration's own numbers are never
+washed out by its neighbourhood.
 """
 
 from __future__ import annotations
