@@ -27,7 +27,8 @@ def write_staging(con, decls: pd.DataFrame, edges: list[tuple], inspections: pd.
     """The staging tables the GNN reads, with the projection's column names.
 
     ``decls``: invt_no, decl_time, total_value (+ optional columns); ``edges``: (type,
-    from_label, from_key, to_label, to_key, source); ``inspections``: invt_no, outcome.
+    from_label, from_key, to_label, to_key, source); ``inspections``: invt_no, outcome,
+    inspection_time.
     """
     d = decls.copy()
     defaults = {"currency": "CNY", "gross_weight": 1.0, "net_weight": 0.8, "line_count": 1,
@@ -87,7 +88,8 @@ def toy_world(seed: int = 0, months: int = 5, sellers: int = 24, bad: int = 5, p
                 truth[k] = int(is_bad)
                 if rng.random() < inspect_share:
                     seized = rng.random() < (0.9 if is_bad else 0.03)
-                    insp.append({"invt_no": k, "outcome": "seized" if seized else "clean"})
+                    insp.append({"invt_no": k, "outcome": "seized" if seized else "clean",
+                                 "inspection_time": pd.Timestamp(2025, m, day, 15)})
     return pd.DataFrame(decls), edges, pd.DataFrame(insp), truth
 
 
@@ -118,7 +120,8 @@ def test_graph_shapes_and_folding_through_orders(tmp_path):
              ("HAS_PHONE", "Enterprise", "S1", "Phone", "+869", "enterprises"),
              ("HAS_PHONE", "Person", "P7", "Phone", "+861", "orders")]  # a message mention
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
-    write_staging(con, decls, edges, pd.DataFrame({"invt_no": ["A"], "outcome": ["seized"]}))
+    write_staging(con, decls, edges, pd.DataFrame({"invt_no": ["A"], "outcome": ["seized"],
+                                                   "inspection_time": [decls.decl_time[0]]}))
     g = read_graph(con, "2025-05-01")
     assert list(g.keys[DECL]) == ["A", "B"]
     assert list(g.keys["enterprise"]) == ["S1"]            # S2 sells only in May
@@ -224,7 +227,7 @@ def test_no_seized_label_is_a_clear_error(tmp_path):
     decls, edges, insp, _ = toy_world(seed=1, months=2)
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     write_staging(con, decls, edges, insp.assign(outcome="clean"))
-    with pytest.raises(ValueError, match="no seized declaration"):
+    with pytest.raises(ValueError, match="no positive label"):
         fit_predict_gnn(con, train_end="2025-06-01", predict_start="2025-05-01",
                         predict_end="2025-06-01", progress=False)
 

@@ -5,7 +5,8 @@ inspection outcomes before ``train_end`` and scores later declarations; ``load_g
 reads a saved model. Needs torch and torch-geometric (the ``ml`` extra); importing this
 package without them works, and using it raises :class:`GnnUnavailable` saying what to
 install. Modules: ``hetero_graph`` (edge lists from DuckDB staging), ``node_features``,
-``model`` (HeteroConv + SAGEConv), ``train``, ``labels_source``, ``deps``.
+``model`` (HeteroConv + SAGEConv), ``train``, ``deps``. Labels come from
+``graph.detection.labels``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Protocol (``docs/detection.md``, GNN section):
 
 - the training graph holds only declarations declared before ``train_end`` and their edges;
-  labels are ``training_labels(con, train_end)`` (inspected declarations only);
+  labels are ``graph.detection.labels.training_labels(con, train_end)`` (declarations
+  declared and inspected before ``train_end``; seized or amended = 1, clean = 0);
 - early stopping: the labelled declarations of the last month before ``train_end`` (or from
   ``valid_start``) are held out and the epoch with the best average precision on them is
   kept; with ``refit`` the model is then retrained on every label for that many epochs;
@@ -29,8 +30,8 @@ import pandas as pd
 
 from graph.detection.gnn.deps import require_pyg
 from graph.detection.gnn.hetero_graph import DECL, read_graph
-from graph.detection.gnn.labels_source import training_labels
 from graph.detection.gnn.node_features import FeatureSpec, fit_spec, transform
+from graph.detection.labels import training_labels
 
 __all__ = ["GnnConfig", "GnnResult", "fit_predict_gnn", "load_gnn", "MODEL_VERSION"]
 
@@ -248,7 +249,8 @@ def fit_predict_gnn(con, *, train_end, predict_start, predict_end,
         labels = training_labels(con, train_end)
         idx, y = _labels_on(g, labels)
         if len(y) == 0 or y.sum() == 0:
-            raise ValueError(f"no seized declaration among the {len(y)} inspected before "
+            raise ValueError(f"no positive label (seized or amended) among the {len(y)} "
+                             f"declarations inspected before "
                              f"{train_end:%Y-%m-%d}: the GNN has nothing to learn from; move "
                              "train_end later or load inspection outcomes")
         spec = fit_spec(con, g, features)
