@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("torch_geometric")
+import torch  # noqa: E402
 
 from graph.detection.gnn import GnnConfig, GnnUnavailable, fit_predict_gnn, load_gnn  # noqa: E402
 from graph.detection.gnn.hetero_graph import DECL, cap_in_degree, read_graph  # noqa: E402
@@ -197,6 +198,21 @@ def test_point_in_time_later_month_changes_nothing(tmp_path):
                                        "predict_end": "2025-06-01"})
     assert later.card["labels"] == four.card["labels"]
     assert set(later.scores["decl_key"]).isdisjoint(early_keys)
+
+
+def test_scoring_a_subset_equals_scoring_all(toy):
+    from graph.detection.gnn.model import HeteroSage, adjacency_dict, build_hetero_data, targets
+    from graph.detection.gnn.node_features import fit_spec, transform
+    con, _ = toy
+    g = read_graph(con, "2025-06-01")
+    data = build_hetero_data(g, transform(con, g, fit_spec(con, g, None), None), 200, 0)
+    m = HeteroSage({t: data[t].x.shape[1] for t in data.node_types}, list(data.edge_types),
+                   hidden=8).eval()
+    rows = np.array([5, 0, 77, 3])
+    with torch.no_grad():
+        full = m(data.x_dict, adjacency_dict(data))
+        part = m(data.x_dict, adjacency_dict(data), targets(data, rows))
+    torch.testing.assert_close(part, full[torch.from_numpy(rows)])
 
 
 def test_save_load_round_trip_scores_the_same(toy, tmp_path):

@@ -20,7 +20,8 @@ import numpy as np
 from graph.detection.gnn.deps import require_pyg
 from graph.detection.gnn.hetero_graph import DECL, GraphTables, cap_in_degree
 
-__all__ = ["build_hetero_data", "adjacency_dict", "mean_adjacency", "HeteroSage"]
+__all__ = ["build_hetero_data", "adjacency_dict", "mean_adjacency", "select_rows", "targets",
+           "HeteroSage"]
 
 torch, _pyg = require_pyg()
 from torch import nn  # noqa: E402
@@ -63,18 +64,48 @@ def adjacency_dict(data: HeteroData) -> dict:
     return {et: data[et].adj_t for et in data.edge_types}
 
 
+def select_rows(adj, rows: np.ndarray):
+    """Rows ``rows`` of a CSR matrix, as a CSR matrix [len(rows), n_src]."""
+    crow = adj.crow_indices().numpy()
+    col, val = adj.col_indices().numpy(), adj.values().numpy()
+    starts, counts = crow[rows], crow[rows + 1] - crow[rows]
+    new_crow = np.r_[0, np.cumsum(counts)]
+    take = np.repeat(starts - new_crow[:-1], counts) + np.arange(new_crow[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(torch.from_numpy(new_crow.astype(np.int64)),
+                                       torch.from_numpy(col[take]), torch.from_numpy(val[take]),
+                                       size=(len(rows), adj.shape[1]))
+
+
+def targets(data: HeteroData, rows: np.ndarray) -> tuple:
+    """What :meth:`HeteroSage.forward` needs to score only declarations ``rows``: their
+    indices and the rows of the adjacency matrices into declarations."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return (torch.from_numpy(rows),
+            {et: select_rows(data[et].adj_t, rows) for et in data.edge_types if et[2] == DECL})
+
+
 class HeteroSage(nn.Module):
-    """Declaration risk logits from a heterogeneous graph (full batch)."""
+    """Declaration risk logits from a heterogeneous graph (full batch).
+
+    The last layer updates only declarations, and only those asked for (``target``): every
+    other node's last-layer state would be computed for nothing.
+    """
 
     def __init__(self, in_dims: dict[str, int], edge_types: list[tuple[str, str, str]],
                  hidden: int = 32, layers: int = 2, dropout: float = 0.2):
         super().__init__()
         self.node_types = sorted(in_dims)
         self.lin_in = nn.ModuleDict({t: nn.Linear(in_dims[t], hidden) for t in self.node_types})
-        self.convs = nn.ModuleList(
-            HeteroConv({et: SAGEConv(hidden, hidden, aggr="sum") for et in edge_types},
-                       aggr="sum")
-            for _ in range(layers))
+        into_decl = [et for et in edge_types if et[2] == DECL]
+        with warnings.catch_warnings():  # "node types not updated": meant, in the last layer
+            warnings.simplefilter("ignore", UserWarning)
+            self.convs = nn.ModuleList(
+                HeteroConv({et: SAGEConv(hidden, hidden, aggr="sum")
+                            for et in (into_decl if i == layers - 1 else edge_types)},
+                           aggr="sum")
+                for i in range(layers))
         self.norms = nn.ModuleList(
             nn.ModuleDict({t: nn.LayerNorm(hidden) for t in self.node_types})
             for _ in range(layers))
@@ -82,14 +113,27 @@ class HeteroSage(nn.Module):
         self.head = nn.Sequential(nn.Linear(hidden * (layers + 1), hidden), nn.ReLU(),
                                   nn.Dropout(dropout), nn.Linear(hidden, 1))
 
-    def forward(self, x_dict, edge_index):
-        """``edge_index``: edge type -> ``adj_t`` of :func:`mean_adjacency` (a sum over
+    def forward(self, x_dict, edge_index, target=None):
+        """Logits of the declarations ``target`` (from :func:`targets`; all when None).
+
+        ``edge_index``: edge type -> ``adj_t`` of :func:`mean_adjacency` (a sum over
         1/degree-weighted neighbours is their mean). Named so, as PyG's hetero code wants."""
         h = {t: torch.relu(self.lin_in[t](x)) for t, x in x_dict.items()}
-        jk = [h[DECL]]
-        for conv, norm in zip(self.convs, self.norms, strict=True):
+        if target is None:
+            idx = torch.arange(h[DECL].shape[0])
+            last_adj = {et: a for et, a in edge_index.items() if et[2] == DECL}
+        else:
+            idx, last_adj = target
+        jk = []
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            jk.append(h[DECL][idx])
+            if i == len(self.convs) - 1:   # only the declarations asked for
+                out = conv({**h, DECL: jk[-1]}, last_adj)
+                h = {DECL: jk[-1] + self.dropout(torch.relu(norm[DECL](out[DECL])))}
+                idx = torch.arange(len(idx))
+                break
             out = conv(h, edge_index)
             h = {t: h[t] + self.dropout(torch.relu(norm[t](out[t]))) if t in out else h[t]
                  for t in h}
-            jk.append(h[DECL])
+        jk.append(h[DECL][idx])
         return self.head(torch.cat(jk, dim=-1)).squeeze(-1)

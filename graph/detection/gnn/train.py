@@ -40,6 +40,7 @@ from graph.detection.gnn.model import (  # noqa: E402
     HeteroSage,
     adjacency_dict,
     build_hetero_data,
+    targets,
 )
 
 MODEL_VERSION = "gnn-sage-1"
@@ -55,9 +56,10 @@ class GnnConfig:
     lr: float = 0.005
     weight_decay: float = 1e-4
     max_epochs: int = 150
-    patience: int = 25
+    patience: int = 15
     cap: int = 200            # most messages a node receives per relation (hub handling)
     refit: bool = True        # retrain on all labels for the best epoch count
+    relations: list[str] | None = None   # declaration relations (hetero_graph); None: all
     threads: int = 1          # 2 threads ran 20x slower than 1 on our loaded 2-core machine
 
 
@@ -148,7 +150,8 @@ def _fit(data, idx, y, cfg: GnnConfig, seed: int, epochs: int, val=None, bar=Non
     model = HeteroSage(in_dims, list(data.edge_types), cfg.hidden, cfg.layers, cfg.dropout)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     yt = torch.from_numpy(y)
-    it = torch.from_numpy(idx)
+    train_target = targets(data, idx)
+    val_target = targets(data, val[0]) if val is not None else None
     n_pos = float(y.sum())
     pos_weight = torch.tensor(max(1.0, (len(y) - n_pos) / max(n_pos, 1.0)))
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
@@ -158,14 +161,14 @@ def _fit(data, idx, y, cfg: GnnConfig, seed: int, epochs: int, val=None, bar=Non
     for epoch in range(1, epochs + 1):
         model.train()
         opt.zero_grad()
-        loss = loss_fn(model(x, ei)[it], yt)
+        loss = loss_fn(model(x, ei, train_target), yt)
         loss.backward()
         opt.step()
         ap = float("nan")
         if val is not None:
             model.eval()
             with torch.no_grad():
-                s = model(x, ei)[torch.from_numpy(val[0])].numpy()
+                s = model(x, ei, val_target).numpy()
             ap = _average_precision(val[1], s)
             if ap > best[0]:
                 best = (ap, epoch, {k: v.clone() for k, v in model.state_dict().items()})
@@ -182,16 +185,16 @@ def _fit(data, idx, y, cfg: GnnConfig, seed: int, epochs: int, val=None, bar=Non
 
 
 def _score(con, model, spec, cfg, predict_start, predict_end, features, seed):
-    g = read_graph(con, predict_end)
+    g = read_graph(con, predict_end, relations=cfg.relations)
     x = transform(con, g, spec, features)
     data = build_hetero_data(g, x, cfg.cap, seed)
+    t = g.decl_time
+    rows = np.flatnonzero((t >= np.datetime64(pd.Timestamp(predict_start))) & (
+        t < np.datetime64(pd.Timestamp(predict_end))))
     model.eval()
     with torch.no_grad():
-        p = torch.sigmoid(model(data.x_dict, adjacency_dict(data))).numpy()
-    t = g.decl_time
-    sel = (t >= np.datetime64(pd.Timestamp(predict_start))) & (
-        t < np.datetime64(pd.Timestamp(predict_end)))
-    scores = pd.DataFrame({"decl_key": g.keys[DECL][sel], "gnn_score": p[sel].astype(float)})
+        p = torch.sigmoid(model(data.x_dict, adjacency_dict(data), targets(data, rows))).numpy()
+    scores = pd.DataFrame({"decl_key": g.keys[DECL][rows], "gnn_score": p.astype(float)})
     return scores, g
 
 
@@ -245,7 +248,7 @@ def fit_predict_gnn(con, *, train_end, predict_start, predict_end,
     timings = {}
     with _threads(cfg.threads):
         t0 = time.perf_counter()
-        g = read_graph(con, train_end)
+        g = read_graph(con, train_end, relations=cfg.relations)
         labels = training_labels(con, train_end)
         idx, y = _labels_on(g, labels)
         if len(y) == 0 or y.sum() == 0:
