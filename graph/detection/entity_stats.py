@@ -37,13 +37,18 @@ ENTITY_COLUMNS = [
 ]
 
 
-def build_entity_stats(con, until: datetime, *, recent_days: int = 30) -> int:
-    """Create ``det_ent`` (see module doc); returns its rows."""
+def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
+                       touched_only: bool = False) -> int:
+    """Create ``det_ent`` (see module doc); returns its rows. ``touched_only``: only the
+    entities of the declarations in the window (incremental scoring: the cost follows the
+    new data, not the history)."""
     near = near_threshold_sql("d.value_cny")
+    only = ("WHERE (l.label, l.key) IN (SELECT DISTINCT label, key FROM det_links "
+            "JOIN det_decl USING (decl_key) WHERE in_window)") if touched_only else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE det_ld AS
         SELECT l.label, l.key, l.role, d.*, {near} AS near_thr
-        FROM det_links l JOIN det_decl d USING (decl_key)
+        FROM det_links l JOIN det_decl d USING (decl_key) {only}
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE det_fan AS
@@ -51,7 +56,7 @@ def build_entity_stats(con, until: datetime, *, recent_days: int = 30) -> int:
              a AS (SELECT DISTINCT decl_key, key AS addr FROM det_links WHERE label = 'Address')
         SELECT l.label, l.key, count(DISTINCT p.person) AS n_persons,
                count(DISTINCT a.addr) AS n_addresses
-        FROM (SELECT DISTINCT label, key, decl_key FROM det_links) l
+        FROM (SELECT DISTINCT label, key, decl_key FROM det_ld) l
         LEFT JOIN p USING (decl_key) LEFT JOIN a USING (decl_key)
         GROUP BY 1, 2
     """)

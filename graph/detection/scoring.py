@@ -116,13 +116,17 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
             if since >= until:
                 say("nothing new to score")
         say(f"features as of {until:%Y-%m-%d %H:%M}" + (f", new since {since}" if since else ""))
-        fs = build_features(con, until, since=since, label_end=until, seed=seed)
+        out = detection_dir(workspace=workspace)
+        out.mkdir(parents=True, exist_ok=True)
+        cached = _load_graph(out) if since is not None else None
+        fs = build_features(con, until, since=since, label_end=until, seed=seed,
+                            graph=cached)
+        if cached is None:
+            _save_graph(out, fs)
         t1 = time.perf_counter()
         score = model.predict(fs.X)
         iv = indicator_values(fs.X)
         reasons = reasons_for(iv)
-        out = detection_dir(workspace=workspace)
-        out.mkdir(parents=True, exist_ok=True)
         all_scores = _merge_scores(out, score, since is not None)
         hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
         _merge_parquet(out / "indicator_hits.parquet",
@@ -171,6 +175,25 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
                                           **{k: round(v, 2) for k, v in fs.timings.items()}})
     finally:
         con.close()
+
+
+def _save_graph(out: Path, fs) -> None:
+    """The identifier graph and its node features, for the next incremental run."""
+    fs.nodes.to_parquet(out / "graph_nodes.parquet")
+    pd.DataFrame({"src": fs.graph.src, "dst": fs.graph.dst}).to_parquet(
+        out / "graph_edges.parquet")
+
+
+def _load_graph(out: Path):
+    from graph.detection.idgraph import IdGraph
+
+    n, e = out / "graph_nodes.parquet", out / "graph_edges.parquet"
+    if not (n.exists() and e.exists()):
+        return None
+    nodes = pd.read_parquet(n)
+    edges = pd.read_parquet(e)
+    return IdGraph(nodes[["label", "key", "hub"]].copy(), edges.src.to_numpy(),
+                   edges.dst.to_numpy()), nodes
 
 
 def _merge_parquet(path: Path, df: pd.DataFrame, merge: bool) -> pd.DataFrame:
