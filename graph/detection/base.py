@@ -132,7 +132,7 @@ def build_base(con, until: datetime, *, since: datetime | None = None) -> dict[s
         LEFT JOIN det_checks c USING (decl_key)
     """, {"since": p["since"]})
     _links(con)
-    _static(con)
+    _static(con, until)
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("det_decl", "det_links", "det_static")}
 
@@ -189,17 +189,26 @@ def _links(con) -> None:
     """)
 
 
-def _static(con) -> None:
+def _static(con, until: datetime) -> None:
     """Register links between entities seen before ``until``."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE det_active AS
         SELECT DISTINCT label, key FROM det_links
     """)
+    # A person's register phone and home address are left out: a stolen ID's real home
+    # (and the family living there) is not part of the ring that abuses the ID; what people
+    # do together shows in their declarations.
     types = ("HAS_PHONE", "LOCATED_AT", "REPRESENTED_BY", "HOLDS", "HAS_ID", "SAME_AS")
     parts = [f"SELECT from_label, from_key, to_label, to_key, '{t}' AS type FROM edge_{t}"
-             for t in types]
+             + (" WHERE from_label = 'Enterprise'" if t in ("HAS_PHONE", "LOCATED_AT")
+                else "") for t in types]
+    # an enterprise's register entry counts from its registration on, whether or not it
+    # declared anything yet (a dormant predecessor shares its phone with its successor)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE det_static AS
         SELECT DISTINCT e.* FROM ({' UNION ALL '.join(parts)}) e
-        JOIN det_active a ON a.label = e.from_label AND a.key = e.from_key
-    """)
+        WHERE (e.from_label, e.from_key) IN (SELECT label, key FROM det_active)
+           OR (e.from_label = 'Enterprise' AND e.from_key IN (
+                   SELECT enterprise_code FROM stg_enterprises
+                   WHERE registered_date IS NULL OR registered_date < $until))
+    """, {"until": until})

@@ -36,6 +36,7 @@ MAX_RING = 80  # members; a bigger component is split into its communities
 DUTY_RATE = 0.2  # rough duty + VAT share of value, for "duty at stake"
 OVERLAP = 0.5  # share of a candidate's members already in better rings that drops it
 SELLER_SHARE = 0.3  # a seller joins a group's ring when this share of its lists goes to it
+SHELL_SHARE = 0.8  # ...and with this share it is that ring's shell, not a ring of its own
 ROLE_OF_LABEL = {"Address": "address", "Phone": "phone", "PaymentAccount": "account",
                  "IdNumber": "id", "Email": "email"}
 TX_ROLES = ("seller", "buyer", "consignee", "payer", "address", "phone", "account", "payee",
@@ -165,10 +166,11 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     add = sg[sg.share >= SELLER_SHARE][["group", "seller"]]
     extra = pd.DataFrame({"label": "Enterprise", "key": add.seller, "group": add.group})
     members_all = pd.concat([groups, extra], ignore_index=True).drop_duplicates()
-    # a seller alone is no candidate when it belongs to a bigger one (a shell seller)
+    # a seller alone is no candidate when nearly all its lists go to one bigger candidate
+    # (a shell seller of a ring); a seller a ring merely buys from stays one
     size = members_all.groupby("group")["key"].transform("size")
-    in_big = set(members_all.loc[(size > 1) & (members_all.label == "Enterprise"), "key"])
-    lone = (size == 1) & (members_all.label == "Enterprise") & members_all.key.isin(in_big)
+    shell = set(sg.loc[sg.share >= SHELL_SHARE, "seller"])
+    lone = (size == 1) & (members_all.label == "Enterprise") & members_all.key.isin(shell)
     members_all = members_all[~lone]
     gd = gd[gd.group.isin(members_all.group.unique())]
     # pre-score every group vectorised, then build evidence for the best only

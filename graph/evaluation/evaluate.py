@@ -28,7 +28,7 @@ from graph.evaluation.metrics import (
     ring_metrics,
     top_n,
 )
-from graph.evaluation.truth import Truth, canonical_member, load_truth
+from graph.evaluation.truth import Truth, canonical_member, load_truth, person_ids
 
 __all__ = ["EvalResult", "evaluate", "evaluate_experiment", "format_table", "MODEL_ORDER"]
 
@@ -107,6 +107,7 @@ def evaluate_experiment(con, exp: Experiment, truth: Truth, *, progress=None) ->
     true_rings = {s: m for s, m in truth.members.items() if s in active}
     true_typ = {s: truth.schemes.typology.get(s, "") for s in true_rings}
     ring_out = {}
+    pids = person_ids(con)
     for model in MODEL_ORDER:
         if model not in exp.scores:
             continue
@@ -138,7 +139,7 @@ def evaluate_experiment(con, exp: Experiment, truth: Truth, *, progress=None) ->
                 exp.ring_fs.X.index).fillna(0.0), model_version=model, threshold=0.0,
                 top=50)
             ring_out[model] = rings
-            pred = [{canonical_member(m["ref"].label, m["ref"].key) for m in rg.members}
+            pred = [{canonical_member(m["ref"].label, m["ref"].key, pids) for m in rg.members}
                     for rg in rings]
             for k in (10, 50):
                 rm = ring_metrics(pred, true_rings, k)

@@ -16,7 +16,13 @@ import pandas as pd
 
 from etl.normalise import address_key, normalise_address, phone_e164
 
-__all__ = ["Truth", "load_truth", "canonical_member"]
+__all__ = ["Truth", "load_truth", "canonical_member", "person_ids"]
+
+
+def person_ids(con) -> dict[str, str]:
+    """Person key -> the ID number it is linked to (one, when several)."""
+    return dict(con.execute("SELECT from_key, min(to_key) FROM edge_HAS_ID "
+                            "GROUP BY from_key").fetchall())
 
 
 @dataclass
@@ -26,8 +32,11 @@ class Truth:
     members: dict[str, set[str]]  # scheme_id -> canonical member keys
 
 
-def canonical_member(label: str, key: str) -> str:
-    """A graph node's canonical key (module doc)."""
+def canonical_member(label: str, key: str, person_ids: dict | None = None) -> str:
+    """A graph node's canonical key (module doc); ``person_ids``: person key -> ID number
+    (staging's HAS_ID), for people keyed by name whose ID is hashed or masked."""
+    if label == "Person" and person_ids and key in person_ids:
+        return f"I:{person_ids[key]}"
     if label == "Enterprise":
         return f"E:{key}"
     if label == "Address":
