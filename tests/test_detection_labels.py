@@ -52,3 +52,20 @@ def test_training_labels_only_inspected_and_known_before_the_end():
     # D3's outcome becomes a label once the end is past its inspection
     later = training_labels(_con(), datetime(2025, 4, 2))
     assert dict(zip(later.decl_key, later.label, strict=True))["D3"] == 1
+
+
+def test_labels_from_any_staging_column():
+    from graph.detection.labels import column_labels
+
+    con = _con()
+    fn = column_labels(con, "inspections.outcome")
+    assert dict(zip(*[fn(con, datetime(2025, 4, 1))[c] for c in ("decl_key", "label")],
+                    strict=True)) == {"D1": 1, "D2": 0, "D7": 1}
+    con.execute("CREATE TABLE stg_flags AS SELECT 'D1' AS invt_no, 'no' AS fraud "
+                "UNION ALL SELECT 'D5', 'YES' UNION ALL SELECT 'D2', 'unknown'")
+    flags = column_labels(con, "flags.fraud")(con, datetime(2025, 7, 1))
+    assert dict(zip(flags.decl_key, flags.label, strict=True)) == {"D1": 0, "D5": 1}
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        column_labels(con, "inspections.nope")
+    with pytest.raises(ValueError, match="TABLE.COLUMN"):
+        column_labels(con, "outcome")

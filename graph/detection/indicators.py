@@ -7,7 +7,7 @@ reads as a sentence an officer can check. Together they are the **rules-only** b
 
 >>> import pandas as pd
 >>> X = pd.DataFrame({"min_price_ratio": [0.3, 1.0]})
->>> INDICATORS["T3_undervaluation"].values(X).round(2).tolist()
+>>> INDICATORS["T3_price_below_reference"].values(X).round(2).tolist()
 [3.33, 1.0]
 """
 
