@@ -85,8 +85,8 @@ class Experiment:
     timings: dict = field(default_factory=dict)
 
 
-def _gnn_scores(con, split: Split, X: pd.DataFrame, seed: int, progress) -> tuple[
-        pd.Series | None, str]:
+def _gnn_scores(con, split: Split, X: pd.DataFrame, seed: int, progress,
+                epochs: int | None = None) -> tuple[pd.Series | None, str]:
     try:
         from graph.detection.gnn import fit_predict_gnn
     except ImportError as exc:
@@ -98,16 +98,18 @@ def _gnn_scores(con, split: Split, X: pd.DataFrame, seed: int, progress) -> tupl
             if progress:
                 progress(f"GNN to {start:%Y-%m}")
             res = fit_predict_gnn(con, train_end=end, predict_start=start, predict_end=stop,
-                                  seed=seed, progress=False)
+                                  seed=seed, progress=False, epochs=epochs)
             out.append(res.scores.set_index("decl_key")["gnn_score"])
     except Exception as exc:  # noqa: BLE001 - a failing GNN is reported, not fatal
         log.exception("GNN failed")
         return None, f"GNN failed: {type(exc).__name__}: {exc}"
-    return pd.concat(out), "GNN trained on the same split"
+    return pd.concat(out), ("GNN trained on the same split"
+                            + (f", at most {epochs} epochs" if epochs else ""))
 
 
 def run_experiment(con, *, seed: int = 7, labels: LabelFn = training_labels,
                    with_gnn: bool = True, with_rings: bool = True,
+                   gnn_epochs: int | None = None,
                    progress: Callable[[str], None] | None = None) -> Experiment:
     """Train on the training months, choose the combination on the validation month, score
     the validation and test months with every model."""
@@ -138,7 +140,7 @@ def run_experiment(con, *, seed: int = 7, labels: LabelFn = training_labels,
     t2 = time.perf_counter()
     gnn, note = (None, "GNN not run (--no-gnn)")
     if with_gnn:
-        gnn, note = _gnn_scores(con, split, X, seed, progress)
+        gnn, note = _gnn_scores(con, split, X, seed, progress, gnn_epochs)
     if gnn is not None:
         scores["gnn"] = gnn.reindex(scores["rules"].index).fillna(gnn.min())
     t3 = time.perf_counter()

@@ -18,6 +18,8 @@ def evaluate_cmd(world: Annotated[Path, typer.Argument(help="World folder made b
                  seed: Annotated[int, typer.Option(help="Seed of every model.")] = 7,
                  gnn: Annotated[bool, typer.Option("--gnn/--no-gnn", help="Train the GNN too "
                                           "(when graph.detection.gnn is installed).")] = True,
+                 gnn_epochs: Annotated[int | None, typer.Option(
+                     help="Most GNN epochs (default: the GNN's own).")] = None,
                  out: Annotated[Path | None, typer.Option(
                      help="Also write the table as CSV.")] = None
                  ) -> None:
@@ -38,7 +40,8 @@ def evaluate_cmd(world: Annotated[Path, typer.Argument(help="World folder made b
         typer.echo(f"  [{time.perf_counter() - t0:6.1f}s] {m}", err=True)
 
     try:
-        res = evaluate(workspace, world, seed=seed, with_gnn=gnn, progress=say)
+        res = evaluate(workspace, world, seed=seed, with_gnn=gnn, gnn_epochs=gnn_epochs,
+                       progress=say)
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

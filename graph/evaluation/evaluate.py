@@ -64,7 +64,8 @@ def format_table(result: EvalResult) -> str:
 
 
 def evaluate(workspace: str | Path, world: str | Path, *, seed: int = 7,
-             with_gnn: bool = True, progress=None) -> EvalResult:
+             with_gnn: bool = True, gnn_epochs: int | None = None,
+             progress=None) -> EvalResult:
     """Run the experiment on the workspace's staging and measure it (module doc)."""
     import duckdb
 
@@ -74,7 +75,8 @@ def evaluate(workspace: str | Path, world: str | Path, *, seed: int = 7,
                                 f"{workspace}` first")
     con = duckdb.connect(str(db), read_only=True)
     try:
-        exp = run_experiment(con, seed=seed, with_gnn=with_gnn, progress=progress)
+        exp = run_experiment(con, seed=seed, with_gnn=with_gnn, gnn_epochs=gnn_epochs,
+                             progress=progress)
         truth = load_truth(world, con)
         return evaluate_experiment(con, exp, truth, progress=progress)
     finally:
