@@ -51,6 +51,7 @@ def _child(ws: Path, mode: str) -> dict:
         raise SystemExit(f"scoring failed (status {status}):\n{out}")
     res = json.loads(next(ln for ln in out.splitlines() if ln.startswith("BENCH "))[6:])
     res["peak_rss_gib"] = usage.ru_maxrss / 1024**2
+    res["cpu_s"] = usage.ru_utime + usage.ru_stime  # what the machine's load does not inflate
     res["outer_s"] = time.perf_counter() - t0
     return res
 
@@ -95,8 +96,9 @@ def main() -> None:
         state.write_text(json.dumps(s))
         day = _child(ws, "incremental")
         print("one more day:", json.dumps(day, indent=1))
-        print(f"RESULT full {full['outer_s']:.1f} s, peak {full['peak_rss_gib']:.2f} GiB; "
-              f"one more day ({day['scored']:,} lists) {day['outer_s']:.1f} s, peak "
+        print(f"RESULT full {full['outer_s']:.1f} s wall, {full['cpu_s']:.1f} s CPU, peak "
+              f"{full['peak_rss_gib']:.2f} GiB; one more day ({day['scored']:,} lists) "
+              f"{day['outer_s']:.1f} s wall, {day['cpu_s']:.1f} s CPU, peak "
               f"{day['peak_rss_gib']:.2f} GiB")
     finally:
         print("uptime after:", subprocess.run(["uptime"], capture_output=True,

@@ -68,11 +68,12 @@ def _until(con) -> datetime:
 
 
 def train_current(con, workspace: Path, *, seed: int = 7, labels=training_labels,
-                  label_source: str = "inspections") -> TreeModel:
+                  label_source: str = "inspections", fs=None) -> TreeModel:
     """Train the scoring model (trees with graph features) on every label known now and
-    save it as a new version under ``<workspace>/models/``."""
+    save it as a new version under ``<workspace>/models/``; ``fs``: the features of every
+    declaration as of now, when the caller has them already."""
     until = _until(con)
-    fs = build_features(con, until, label_end=until, seed=seed)
+    fs = fs or build_features(con, until, label_end=until, seed=seed)
     lab = labels(con, until)
     lab = lab[lab.decl_key.isin(fs.X.index)]
     model = train_trees(fs.X.loc[lab.decl_key], lab.set_index("decl_key")["label"],
@@ -105,13 +106,11 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
     con = duckdb.connect(str(db), read_only=True)
     try:
         model = current_model(workspace)
-        if model is None:
-            say("no model yet: training one on the inspections known so far")
-            model = train_current(con, workspace, seed=seed)
         state = _state(workspace)
         until = _until(con)
         since = None
-        if not full and state.get("model_version") == model.version and state.get("until"):
+        if (not full and model is not None and state.get("model_version") == model.version
+                and state.get("until")):
             since = datetime.fromisoformat(state["until"])
             if since >= until:
                 say("nothing new to score")
@@ -121,6 +120,9 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         cached = _load_graph(out) if since is not None else None
         fs = build_features(con, until, since=since, label_end=until, seed=seed,
                             graph=cached)
+        if model is None:
+            say("no model yet: training one on the inspections known so far")
+            model = train_current(con, workspace, seed=seed, fs=fs)
         if cached is None:
             _save_graph(out, fs)
         t1 = time.perf_counter()
