@@ -20,6 +20,8 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(CBEC) generate --declarations $(DEMO_N) --seed 7 --out $(DEMO_DIR) --force
 	$(CBEC) load $(DEMO_DIR) --workspace $(WORKSPACE)
+	$(CBEC) score --workspace $(WORKSPACE)
+	$(CBEC) rings --top 10 --workspace $(WORKSPACE)
 	@echo
 	@echo "Explore the graph: $(CBEC) search 'Li Na'   (then: neighbours, shared, path; see README)"
 
