@@ -2,7 +2,8 @@
 
 Each item is one product line as customs sees it. ``gmodel`` follows the CEB convention
 ``brand_type|export_pref|brand|model``. Counterfeit and misdescribed goods are separate
-items whose *declared* face differs from the *true* item (see ``TRUE_OF``).
+goods declare an ordinary catalogue face (one honest sellers declare too) over a different
+*true* item; only counterfeit LABUBU has a catalogue row of its own, never declared.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["ITEMS", "CATALOG", "item_index", "gtin13", "IMPORT_ITEMS", "EXPORT_ITEMS",
-           "TOY_ITEMS", "GENERIC_TOY_NAMES"]
+           "TOY_ITEMS", "GENERIC_TOY_NAMES", "BARCODES", "BARCODE_PREFIX", "GENERIC_ITEMS",
+           "IMPORT_GENERICS"]
 
 # key, item_name, gname, gcode, brand_type, brand, model, unit kg, price CNY, side
 ITEMS: list[tuple] = [
@@ -73,16 +75,27 @@ ITEMS: list[tuple] = [
      "POP MART", "LABUBU vinyl plush", 0.2, 99.0, "E"),
     ("skullpanda", "POP MART SKULLPANDA figure", "vinyl figure", "9503008900", 1, "POP MART",
      "SKULLPANDA blind box", 0.18, 69.0, "E"),
-    # declared faces of fraud goods (never chosen by benign sellers)
+    # generic faces: declared by honest sellers too (small toy workshops, accessory and
+    # parts traders, sloppy agents omit the brand); fraud hides behind the same faces
     ("toy_samples", "Plastic toy samples", "plastic toy samples", "9503008900", 0, "",
-     "samples", 0.2, 6.0, "X"),
-    ("fake_plush", "Plush doll", "plush toy", "9503002100", 0, "", "doll", 0.2, 8.0, "X"),
-    ("fake_led", "LED bulb", "LED bulb", "8539520000", 0, "", "", 0.2, 5.0, "X"),
+     "samples", 0.2, 6.0, "E"),
+    ("plush_doll", "Plush doll", "plush toy", "9503002100", 0, "", "doll", 0.2, 12.0, "E"),
+    ("vinyl_figure", "Vinyl figure", "vinyl toy", "9503008900", 4, "", "figure", 0.2, 22.0,
+     "E"),
+    ("plastic_parts", "Plastic parts", "plastic articles", "3926909090", 0, "", "parts",
+     0.05, 9.0, "E"),
+    # import generics: household and accessory goods honest importers bring in
+    ("storage_box", "Plastic storage box", "plastic articles", "3924900000", 0, "", "box",
+     0.4, 45.0, "I"),
+    ("phone_parts", "Phone accessories", "phone accessories", "8517799000", 0, "", "parts",
+     0.08, 39.0, "I"),
+    ("hair_acc", "Hair accessories set", "hair accessories", "9615190000", 0, "", "set",
+     0.1, 35.0, "I"),
+    ("kitchen_i", "Kitchen gadgets", "kitchen utensils", "8215990000", 0, "", "gadget", 0.3,
+     59.0, "I"),
+    # the true goods of counterfeits: never declared, only found at inspection
     ("labubu_fake", "LABUBU vinyl plush (counterfeit)", "vinyl plush toy", "9503002100", 1,
      "POP MART", "LABUBU vinyl plush", 0.2, 99.0, "X"),
-    ("vinyl_omit", "Vinyl figure", "vinyl toy", "9503008900", 4, "", "figure", 0.2, 12.0, "X"),
-    ("plastic_parts", "Plastic parts", "plastic articles", "3926909090", 0, "", "parts",
-     0.02, 9.0, "X"),
 ]
 
 CATALOG = {
@@ -118,9 +131,18 @@ def gtin13(prefix12: np.ndarray) -> np.ndarray:
 
 IMPORT_ITEMS = np.flatnonzero(CATALOG["side"] == "I")
 EXPORT_ITEMS = np.flatnonzero((CATALOG["side"] == "E") & (CATALOG["brand"] != "POP MART"))
+# (TOY_ITEMS and the generics are defined after item_index below)
 TOY_ITEMS = np.array([item_index(k) for k in ("plush_toy", "plastic_toy", "dino_toy",
-                                               "building_blocks")])
+                                               "building_blocks", "toy_samples", "plush_doll",
+                                               "vinyl_figure")])
 GENERIC_TOY_NAMES = {"plush toy", "plastic toy", "plastic toy samples", "dinosaur toy",
                      "LED bulb", "plastic articles"}
-# One barcode per catalogue item: branded goods carry the brand owner's GTIN.
-BARCODES = gtin13(np.arange(len(ITEMS), dtype=np.int64) * 7919 + 697000000000)
+# One barcode per catalogue item: branded goods carry the brand owner's GTIN (a 12-digit
+# prefix; the check digit is added when written). Counterfeits carry the genuine item's
+# GTIN, none, or a made-up one; honest lines get the same noise (``messages``).
+BARCODE_PREFIX = np.arange(len(ITEMS), dtype=np.int64) * 7919 + 697000000000
+BARCODES = gtin13(BARCODE_PREFIX)
+GENERIC_ITEMS = np.array([item_index(k) for k in ("toy_samples", "plush_doll", "vinyl_figure",
+                                                   "plastic_parts")])
+IMPORT_GENERICS = np.array([item_index(k) for k in ("storage_box", "phone_parts", "hair_acc",
+                                                     "kitchen_i")])

@@ -52,6 +52,9 @@ LINE_COLS: dict[str, tuple[str, float]] = {
     "item": ("int16", 0), "true_item": ("int16", 0),
     "qty": ("float64", 1.0), "true_qty": ("float64", 1.0),
     "price": ("float64", 0.0), "true_price": ("float64", 0.0),
+    "gtin": ("int64", -1),        # -1 the declared item's GTIN, -2 none, >= 0 a 12-digit prefix
+    "kg_f": ("float64", 1.0),     # weight of one declared unit relative to the catalogue's
+                                  # (a set or carton declared as one unit weighs more)
 }
 
 

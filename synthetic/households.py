@@ -37,7 +37,7 @@ def add_households(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None
              ("office", "office", 12, 0.06), ("parcel_locker", "parcel_locker", 40, 0.11),
              ("campus", "campus", 80, 0.06)]
     addr_of_person = np.empty(n_people, np.int64)
-    addr_look: list[int] = []
+    addr_look: list[int] = [0] * len(reg.addr_rows)   # firms' premises come first
     pos = 0
     for kind, look, size, share in plans:
         k = int(n_people * share) if kind != "campus" else n_people - pos
@@ -61,6 +61,26 @@ def add_households(cast: Cast, rng: np.random.Generator, cfg: GenConfig) -> None
     addr_of_person = addr_of_person[:n_people]
     cast.addr_look = np.array(addr_look, np.int8)
     _people(cast, rng, n_people, addr_of_person, cfg)
+    # where parcels go besides home (``population._redirect``): office receptions, each
+    # with one phone for every parcel, parcel lockers, and daigou shoppers
+    offices = np.flatnonzero(cast.addr_look == _LOOK["office"])
+    texts = [format_phone(int(m), int(st)) for m, st in zip(
+        mobiles(rng, len(offices)), rng.integers(0, 6, len(offices)), strict=True)]
+    p0 = reg.extend_phones(texts, [None] * len(texts), [None] * len(texts))
+    cast.office_addr = offices.astype(np.int64)
+    cast.office_phone = np.arange(p0, p0 + len(texts), dtype=np.int64)
+    cast.locker_addr = np.flatnonzero(cast.addr_look == _LOOK["parcel_locker"]).astype(np.int64)
+    # workplaces buyers send parcels to: shops, warehouses, workshops (registered premises)
+    k = max(10, n_people // 150)
+    work = []
+    for kind in ("warehouse", "shop"):
+        for a in addresses(rng, k // 2, kind):
+            work += reg.add_address(a)
+    cast.work_addr = np.array(work, np.int64)
+    cast.addr_look = np.concatenate([cast.addr_look, np.zeros(len(reg.addr_rows)
+                                                              - len(cast.addr_look), np.int8)])
+    cast.daigou = cast.person_first_ref[rng.choice(len(cast.person_first_ref),
+                                                   max(3, n_people // 600), replace=False)]
 
 
 def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray,
@@ -73,7 +93,8 @@ def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray,
     n_refs = np.where(rng.random(n) < 0.15, rng.integers(2, 4, n), 1)
     styles = rng.integers(0, 6, n).tolist()
     id_how = rng.choice(3, n, p=[0.9, 0.07, 0.03]).tolist()
-    pay_i = rng.choice(len(cast.pay_imp), n, p=[0.55, 0.35, 0.10])
+    pay_p = np.array([0.55, 0.35, 0.10] + [0.02] * (len(cast.pay_imp) - 3))
+    pay_i = rng.choice(len(cast.pay_imp), n, p=pay_p / pay_p.sum())
     acct_no = rng.integers(10**15, 10**16, n).tolist()
     opened = rng.integers(0, 3000, n).tolist()
     activated = rng.integers(0, 4000, n).tolist()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from synthetic.catalog import CATALOG, GENERIC_TOY_NAMES
+from synthetic.catalog import CATALOG, GENERIC_TOY_NAMES, item_index
 from synthetic.config import TYPOLOGIES
 from synthetic.frame import Frame
 from synthetic.messages import iso, join, lpad
@@ -24,15 +24,26 @@ INSPECTION_RATE = 0.025
 _REASON = {"T1": "quota_abuse", "T2": "smuggling", "T3": "undervaluation", "T4": "quota_abuse",
            "T5": "misdescription", "T6": "ipr", "T7": "smuggling", "T8": "misdescription",
            "T9": "other", "T10": "other"}
-_FINDING = {"ipr": "LABUBU figures, brand not declared", "undervaluation":
-            "declared price far below the payment record", "misdescription":
-            "goods differ from the declared description and HS code", "quota_abuse":
-            "orders under third-party IDs for one consignee", "smuggling":
-            "repeated small parcels for one organiser", "other": "payment not verifiable"}
-# where one legal ground covers typologies an officer would describe differently
-_FINDING_TYP = {"T2": "bulk goods split into retail lists for one consignee",
-                "T10": "order placed for goods sold outside the platform; paid to a personal "
-                       "account"}
+# one vocabulary per legal ground, used alike for honest and fraudulent findings
+_FINDINGS = {
+    "ipr": ["branded goods, brand not declared", "goods bear a recorded trademark",
+            "right holder confirms infringement"],
+    "undervaluation": ["declared price below the transaction value",
+                       "declared price far below the payment record",
+                       "value amended after document check"],
+    "misdescription": ["goods differ from the declared description and HS code",
+                       "HS code amended", "quantity differs from the declaration"],
+    "quota_abuse": ["orders under third-party IDs", "annual limit exceeded for the buyer",
+                    "order split below the per-order limit"],
+    "smuggling": ["goods for resale declared as personal use",
+                  "repeated parcels for one consignee", "commercial quantity"],
+    "other": ["payment not verifiable", "prohibited or restricted goods",
+              "documents incomplete"],
+}
+_BENIGN_REASONS = ["misdescription", "undervaluation", "other", "quota_abuse", "ipr",
+                   "smuggling"]
+_BENIGN_P = [0.35, 0.2, 0.2, 0.1, 0.08, 0.07]
+_LABUBU_FAKE = item_index("labubu_fake")
 
 
 def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray,
@@ -54,8 +65,17 @@ def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray,
         fan[imp] = cnt[a]
     cheap = (d["ie"] == 1) & (gv_cny / np.maximum(net, 1e-3) < 30)
     round_paid = imp & (paid % 100 == 0)
-    return (2.0 * generic + 1.5 * new + 1.5 * near + 1.0 * (fan > 8) + 0.8 * cheap
-            + 1.0 * round_paid)
+    # three-list and raw-record hits an officer sees (TL-06, TL-08, TL-15, TL-19)
+    qty = np.bincount(f.line_decl, weights=li["qty"], minlength=n)
+    kg_decl = CATALOG["unit_kg"][li["item"][first]]
+    heavy = net / np.maximum(qty, 1) > 2.5 * kg_decl
+    other_payer = imp & (d["payer"] != d["buyer"])
+    other_cons = imp & (d["cons_name"] >= 0)
+    no_raw = imp & (d["raw"] == 0)
+    raw_off = imp & ((d["link"] > 0) | (d["payee"] >= 0))
+    return (1.5 * generic + 1.5 * new + 1.5 * near + 1.0 * (fan > 8) + 0.8 * cheap
+            + 1.0 * round_paid + 1.2 * heavy + 0.8 * other_payer + 0.6 * other_cons
+            + 0.6 * no_raw + 1.0 * raw_off)
 
 
 def inspect(f: Frame, reg: Registry, built, rng: np.random.Generator, seq0: int
@@ -68,25 +88,36 @@ def inspect(f: Frame, reg: Registry, built, rng: np.random.Generator, seq0: int
     gv_cny = np.where(d["usd"], gv * 7.1, gv)
     net = decl.column("net_weight").to_numpy()
     paid = built.tables["orders"].column("actual_paid").to_numpy()
-    w = np.exp(1.1 * _suspicion(f, reg, gv_cny, net, paid))
+    score = _suspicion(f, reg, gv_cny, net, paid)
+    w = np.exp(1.1 * score)
     p = np.minimum(0.9, INSPECTION_RATE * n * w / w.sum())
     chosen = np.flatnonzero(rng.random(n) < p)
     mal = d["typ"][chosen] > 0
     u = rng.random(len(chosen))
-    # 0 clean, 1 amended, 2 seized: imperfect both ways
+    # 0 clean, 1 amended, 2 seized: imperfect both ways (honest misdeclarations and
+    # prohibited items get amended or seized too)
     outcome = np.where(mal, np.where(u < 0.70, 2, np.where(u < 0.82, 1, 0)),
-                       np.where(u < 0.005, 2, np.where(u < 0.045, 1, 0)))
+                       np.where(u < 0.02, 2, np.where(u < 0.08, 1, 0)))
     ids = join("INS", lpad(seq0 + np.arange(len(chosen)), 9))
     t_ins = d["t_decl"][chosen] + rng.integers(2 * 3600, 30 * 3600, len(chosen))
+    # the method follows the suspicion score the officer sees, never the truth
+    z = (score[chosen] - score.mean()) / max(score.std(), 1e-9)
+    p_phys = 1 / (1 + np.exp(-(z - 0.8)))
+    p_xray = (1 - p_phys) * 0.45
+    um = rng.random(len(chosen))
     method = np.array(["document", "xray", "physical"], dtype=object)[
-        np.where(mal, rng.choice(3, len(chosen), p=[0.1, 0.4, 0.5]),
-                 rng.choice(3, len(chosen), p=[0.5, 0.35, 0.15]))]
+        np.where(um < p_phys, 2, np.where(um < p_phys + p_xray, 1, 0))]
     typ = np.array(TYPOLOGIES, dtype=object)[d["typ"][chosen]]
-    reason = np.array([_REASON.get(t, "other") if t else "other" for t in typ], dtype=object)
+    # legal grounds: the typology's for fraud; honest findings under the same grounds
+    # (misdescription, undervaluation, quota, IPR on unlicensed prints, prohibited items)
+    benign_reason = np.array(_BENIGN_REASONS, dtype=object)[
+        rng.choice(len(_BENIGN_REASONS), len(chosen), p=_BENIGN_P)]
+    reason = np.where(mal, [_REASON.get(t, "other") for t in typ], benign_reason)
     first = (np.cumsum(d["n_lines"].astype(np.int64)) - d["n_lines"])[chosen]
     true_qty = np.bincount(f.line_decl, weights=f.li["true_qty"], minlength=n)[chosen]
-    finding = np.where(outcome == 0, None, [_FINDING_TYP.get(t, _FINDING[r])
-                                            for t, r in zip(typ, reason, strict=True)])
+    fi = rng.integers(0, 3, len(chosen))
+    finding = np.where(outcome == 0, None, [_FINDINGS[r][k % len(_FINDINGS[r])]
+                                            for r, k in zip(reason, fi, strict=True)])
     insp = pa.table({
         "inspection_id": ids, "invt_no": decl.column("invt_no").take(pa.array(chosen)),
         "inspection_time": iso(t_ins), "method": pa.array(method, pa.string()),
@@ -96,20 +127,27 @@ def inspect(f: Frame, reg: Registry, built, rng: np.random.Generator, seq0: int
         "found_qty": pa.array(np.where(outcome > 0, true_qty, np.nan),
                               mask=outcome == 0)})
     s = np.flatnonzero(outcome == 2)
-    ipr = reason[s] == "ipr"
+    ipr = (reason[s] == "ipr") & (f.li["true_item"][first[s]] == _LABUBU_FAKE)
     true_item = f.li["true_item"][first[s]]
+    # IPR seizures of other goods name the brand found on them (unlicensed prints)
+    other_ipr = (reason[s] == "ipr") & ~ipr
+    k = rng.integers(0, 3, len(s))
+    other_brand = np.array(["Disney", "Sanrio", "Pokemon"], dtype=object)[k]
+    other_holder = np.array(["Disney Enterprises", "Sanrio Co.", "The Pokemon Company"],
+                            dtype=object)[k]
     seiz = pa.table({
         "seizure_id": join("SZ", lpad(seq0 + s, 9)),
         "inspection_id": ids.take(pa.array(s)),
         "invt_no": insp.column("invt_no").take(pa.array(s)),
         "seizure_date": pa.array(np.datetime_as_string(
             t_ins[s].astype("datetime64[s]").astype("datetime64[D]"))),
-        "reason": pa.array(np.where(mal[s], reason[s], "other"), pa.string()),
+        "reason": pa.array(reason[s], pa.string()),
         "goods_description": pa.array(np.where(ipr, "LABUBU vinyl plush figures",
                                                CATALOG["item_name"][true_item]), pa.string()),
         "qty": true_qty[s],
         "value": np.round(true_qty[s] * CATALOG["price"][true_item], 2),
-        "brand": pa.array(np.where(ipr, "POP MART", None), pa.string()),
-        "rights_holder": pa.array(np.where(ipr, "Pop Mart International Group", None),
-                                  pa.string())})
+        "brand": pa.array(np.where(ipr, "POP MART", np.where(other_ipr, other_brand, None)),
+                          pa.string()),
+        "rights_holder": pa.array(np.where(ipr, "Pop Mart International Group", np.where(
+            other_ipr, other_holder, None)), pa.string())})
     return insp, seiz

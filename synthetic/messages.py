@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthetic.cast import Cast
-from synthetic.catalog import BARCODES, CATALOG
+from synthetic.catalog import BARCODE_PREFIX, CATALOG, gtin13
 from synthetic.config import (
     CHANNELS,
     COUNTRIES,
@@ -110,7 +110,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     over = ~np.isnan(d["paid_override"])
     disc = np.where(over, np.round(gv + d["freight"] + tax - d["paid_override"], 2), d["discount"])
     paid = np.where(over, d["paid_override"], paid)
-    noise = imp & (d["typ"] == 0) & (rng.random(n) < 0.003)
+    noise = imp & (rng.random(n) < 0.003)
     paid = np.where(noise, np.round(paid * (1 + rng.uniform(-0.01, 0.01, n)), 2), paid)
     # payment identifiers (import)
     pay_code = ent("payfirm")
@@ -148,10 +148,12 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     gnum = (np.arange(len(ld)) - np.repeat(np.cumsum(d["n_lines"].astype(np.int64))
                                            - d["n_lines"], d["n_lines"].astype(np.int64)) + 1)
     l_ebc = ebc_code.take(pa.array(ld))
-    item_no = join("SKU-", pc.utf8_slice_codeunits(l_ebc, 6, 10), "-", lpad(items, 3))
+    # the seller's own SKU number: stable per seller and item, not the catalogue index
+    sku = (d["ebc"][ld].astype(np.int64) * 7919 + items * 104729 + 12345) * 48271 % 10**6
+    item_no = join("SKU-", pc.utf8_slice_codeunits(l_ebc, 6, 10), "-", lpad(sku, 6))
     cat = {k: pa.array(list(CATALOG[k]), pa.string()) for k in ("item_name", "gname", "gcode",
                                                                 "gmodel")}
-    barcode = pa.array(list(BARCODES), pa.string())
+    barcode = _barcodes(li, items, rng)
     l_country = pc.if_else(pa.array(exp[ld]), "CN",
                            take(np.array(COUNTRIES, dtype=object), d["country"][ld]))
     l_cur = currency.take(pa.array(ld))
@@ -163,7 +165,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "item_name": take(cat["item_name"], items),
         "gcode": _null_where(take(cat["gcode"], items), rng.random(m) < 0.03),
         "gname": take(cat["gname"], items), "gmodel": take(cat["gmodel"], items),
-        "bar_code": _null_where(take(barcode, titems), rng.random(m) < 0.2),
+        "bar_code": _null_where(barcode, rng.random(m) < 0.05),
         "qty": li["qty"], "unit": pa.array(["007"] * m), "price": li["price"],
         "total_price": line_total, "currency": l_cur, "country": l_country})
     # payments and raw payment records (import)
@@ -182,6 +184,12 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     true_gv = np.bincount(ld, weights=np.round(li["true_price"] * li["true_qty"], 2), minlength=n)
     raw_amt = np.where(d["raw"] == 2, np.round(paid + (true_gv - gv) * (1 + TAX_RATE), 2), paid)
     raw_amt = np.where(d["raw"] == 2, np.round(raw_amt * d["raw_factor"], 2), raw_amt)
+    # the platform's record differs from the slip for everyone now and then: fees and FX
+    # (a few per cent), and one payment for a cart split over several orders (much more)
+    u = rng.random(n)
+    raw_amt = np.where(u < 0.25, np.round(raw_amt * (1 + rng.uniform(-0.02, 0.03, n)), 2),
+                       raw_amt)
+    raw_amt = np.where(u > 0.985, np.round(raw_amt * rng.uniform(1.2, 3.0, n), 2), raw_amt)
     ebc_name = take(reg.arr("ent_name"), d["ebc"])
     # the payee is the seller unless a scheme routed the money to another account (``payee``)
     to_other = pa.array(d["payee"] >= 0)
@@ -199,11 +207,13 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "order_no": _null_where(order_no, rng.random(n) < 0.1), "total_amount": raw_amt,
         "currency": currency,
         "payee_account_no": payee_no, "payee_name": payee_name,
-        "goods_name": take(cat["item_name"], titems[first_line]),
-        "item_link": join(take(hosts, host), lpad(titems[first_line] * 100003
-                                                  + d["ebc"] * 7 % 10**8, 9)),
-        "verifying_institution": pc.if_else(pa.array(seq % 3 == 0), "NetsUnion", "UnionPay"),
-        "trading_time": iso(t_pay + (seq % 4) * (d["pay_time"] < 0))}).take(pa.array(ri))
+        "goods_name": _titles(titems[first_line], rng),
+        "item_link": join(take(hosts, host), lpad(
+            (d["ebc"].astype(np.int64) * 7919 + titems[first_line] * 104729) * 69621 % 10**9,
+            9)),
+        "verifying_institution": pc.if_else(pa.array(rng.random(n) < 0.33), "NetsUnion",
+                                            "UnionPay"),
+        "trading_time": iso(t_pay + rng.integers(0, 4, n))}).take(pa.array(ri))
     # receipts (export)
     ei = np.flatnonzero(exp)
     t_receipt = t_order + d["d_receipt"]
@@ -217,12 +227,15 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     for i, p in cast.logi_prefix.items():
         lprefix[i] = p
     postal = d["channel"] == 2
-    serial = np.where(d["wb_seq"] >= 0, d["wb_seq"], seq * 982451653 % 10**12)
+    serial = np.where(d["wb_seq"] >= 0, d["wb_seq"], _carrier_serials(d["logi"], len(reg.ent),
+                                                                       rng))
     s10 = pa.array(s10_ids(seq * 7919 % 10**8, "EA", "CN"))
     express_no = join(take(lprefix, d["logi"]), lpad(serial, 12))
     logistics_no = pc.if_else(pa.array(postal & (d["wb_seq"] < 0)), s10, express_no)
-    t_net = np.round(np.bincount(ld, weights=CATALOG["unit_kg"][titems] * li["true_qty"],
-                                 minlength=n), 3)
+    # parcels weigh what is inside, give or take packaging and scales (5-15 %)
+    t_net = np.bincount(ld, weights=CATALOG["unit_kg"][titems] * li["true_qty"] * li["kg_f"],
+                        minlength=n)
+    t_net = np.round(t_net * np.clip(rng.normal(1.0, 0.07, n), 0.85, 1.15), 3)
     gross = np.round(t_net * rng.uniform(1.05, 1.25, n) + 0.05, 3)
     first_gname = take(cat["gname"], items[first_line])
     goods_info = join(first_gname, " x", pa.array(li["qty"][first_line].astype(np.int64))
@@ -231,7 +244,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     waybills = pa.table({
         "logistics_code": logistics_code, "logistics_no": logistics_no, "order_no": order_no,
         "ebp_code": ebp_code, "freight": d["freight"], "weight": gross,
-        "pack_no": np.where(d["tmode"] >= 3, 1 + seq % 5, 1),
+        "pack_no": np.where(d["tmode"] >= 3, rng.integers(1, 6, n), 1),
         "goods_info": _null_where(goods_info, rng.random(n) < 0.05),
         "consignee": c_name, "consignee_telephone": c_phone, "consignee_address": c_addr,
         "ship_time": iso(t_ship)})
@@ -260,7 +273,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "invt_no": invt_no.take(pa.array(ld)), "gnum": gnum,
         "item_no": item_no, "item_name": take(cat["item_name"], items),
         "gcode": take(cat["gcode"], items), "gname": take(cat["gname"], items),
-        "gmodel": take(cat["gmodel"], items), "bar_code": take(barcode, titems),
+        "gmodel": take(cat["gmodel"], items), "bar_code": barcode,
         "qty": li["qty"], "unit": pa.array(["007"] * m), "price": li["price"],
         "total_price": line_total, "currency": l_cur, "country": l_country})
     t_dep = t_decl + d["d_depart"]
@@ -279,6 +292,58 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
               "departures": departures}
     tampered = _tampered(f, ld, gnum, invt_no, order_no, ebp_code, gv, true_gv)
     return Built(tables, invt_no, tampered)
+
+
+_TITLE_TAIL = np.array(["", "", " official store", " free shipping", " bonded stock",
+                        " genuine import", " gift box", " limited offer"], dtype=object)
+
+
+def _titles(item: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    """Platform titles of the goods paid for: noisy, for everyone (brand, name, model)."""
+    brand = CATALOG["brand"][item]
+    forms = np.stack([CATALOG["item_name"][item],
+                      np.where(brand != "", brand + " " + CATALOG["gname"][item],
+                               CATALOG["gname"][item]),
+                      CATALOG["item_name"][item] + " " + CATALOG["model"][item],
+                      CATALOG["gname"][item] + " " + CATALOG["model"][item]], axis=1)
+    k = rng.choice(4, len(item), p=[0.3, 0.3, 0.2, 0.2])
+    tail = _TITLE_TAIL[rng.integers(0, len(_TITLE_TAIL), len(item))]
+    return pa.array(forms[np.arange(len(item)), k] + tail, pa.string())
+
+
+def _barcodes(li: dict, items: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    """GTIN per line: the declared item's, unless a scheme set one (``gtin``); noise for all.
+
+    ``gtin`` -1: the catalogue GTIN of the declared item; -2: none; >= 0: that 12-digit
+    prefix. Honest lines are noisy too: no barcode (12 %), a made-up one (4 %: small
+    producers never register), or a sibling product's (3 %).
+    """
+    m = len(items)
+    g = li["gtin"].copy()
+    u = rng.random(m)
+    dflt = g == -1
+    made_up = 690000000000 + rng.integers(0, 10**10, m)
+    sibling = BARCODE_PREFIX[(items + rng.integers(1, 4, m)) % len(BARCODE_PREFIX)]
+    g = np.where(dflt, np.where(u < 0.12, -2, np.where(u < 0.16, made_up, np.where(
+        u < 0.19, sibling, BARCODE_PREFIX[items]))), g)
+    codes = gtin13(np.maximum(g, 0))
+    return pa.array(codes, pa.string(), mask=g < 0)
+
+
+def _carrier_serials(logi: np.ndarray, n_ent: int, rng: np.random.Generator) -> np.ndarray:
+    """Waybill serials as carriers issue them: each carrier numbers its parcels upward from
+    a block start, with small gaps (numbers voided, used elsewhere)."""
+    n = len(logi)
+    start = rng.integers(10**10, 9 * 10**11, n_ent)
+    order = np.argsort(logi, kind="stable")          # time order kept within a carrier
+    gaps = rng.integers(1, 4, n)
+    cs = np.cumsum(gaps[order])
+    lg = logi[order]
+    first = np.r_[True, lg[1:] != lg[:-1]]
+    base = np.maximum.accumulate(np.where(first, cs - gaps[order], 0))
+    out = np.empty(n, np.int64)
+    out[order] = start[lg] + cs - base
+    return out
 
 
 def _tampered(f: Frame, ld, gnum, invt_no, order_no, ebp_code, gv, true_gv) -> list[dict]:

@@ -19,7 +19,8 @@ from synthetic.config import COUNTRIES, EXPORT_SHARES, IMPORT_SHARES, LOOKALIKES
 from synthetic.frame import Frame
 
 __all__ = ["benign_month", "PROMO_DAYS", "day_weights", "POD_START", "POD_COUNT", "FLAT_POD",
-           "USD_RATE", "sample_times"]
+           "USD_RATE", "sample_times", "sample_hours", "shelf_prices", "import_money",
+           "import_modes", "export_modes"]
 
 USD_RATE = 7.1
 PROMO_DAYS = {(6, 18): 6.0, (6, 1): 2.0, (11, 11): 8.0, (12, 12): 3.0, (8, 18): 2.0,
@@ -36,6 +37,72 @@ _IMP_P = _IMP_P / _IMP_P.sum()
 # hour-of-day profile of online shopping (evening peak)
 _HOURS = np.array([3, 2, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6, 5, 5, 5, 5, 6, 7, 8, 10, 11, 9, 5.0])
 _HOURS = _HOURS / _HOURS.sum()
+
+
+def sample_hours(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds into the day, from the online-shopping hour profile (planted rows too)."""
+    return rng.choice(24, n, p=_HOURS) * 3600 + rng.integers(0, 3600, n)
+
+
+def shelf_prices(price: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Prices as shops set them: whole units, or ending .90 / .99 / .50 (cheap goods keep
+    cents). The same rounding for every seller, honest or not."""
+    p = np.asarray(price, dtype=float)
+    u = rng.random(len(p))
+    whole = np.maximum(np.floor(p), 1.0)
+    end = np.where(u < 0.45, 0.0, np.where(u < 0.7, 0.9, np.where(u < 0.9, 0.99, 0.5)))
+    out = np.where(p >= 5, whole - 1 + end + (end == 0), np.round(p, 2))
+    return np.round(np.maximum(out, 0.01), 2)
+
+
+def import_modes(d: dict, rng: np.random.Generator, rows: np.ndarray) -> None:
+    """Trade mode and transport of import ``rows`` by their channel (bulk's shares)."""
+    n = len(rows)
+    ch = d["channel"][rows]
+    tm = np.where(rng.random(n) < 0.55, _TM["1210"], _TM["9610"])
+    d["tmode"][rows] = np.where(ch == 0, tm, np.where(ch == 1, _TM["9610"], -1))
+    u3 = rng.random(n)
+    traf_cbec = np.where(u3 < 0.5, 0, np.where(u3 < 0.75, 1, np.where(u3 < 0.95, 2, 3)))
+    d["traf"][rows] = np.where(ch == 2, 4, np.where(ch == 0, traf_cbec, 0))
+
+
+def export_modes(d: dict, rng: np.random.Generator, rows: np.ndarray) -> None:
+    """Trade mode and transport of export ``rows`` by their channel (bulk's shares)."""
+    n = len(rows)
+    ch = d["channel"][rows]
+    u2 = rng.random(n)
+    tm = np.where(u2 < 0.5, _TM["9610"], np.where(u2 < 0.8, _TM["9710"], _TM["9810"]))
+    d["tmode"][rows] = np.where(ch == 0, tm, np.where(ch == 1, _TM["9610"], -1))
+    u3 = rng.random(n)
+    traf_cbec = np.where(u3 < 0.5, 0, np.where(u3 < 0.75, 1, np.where(u3 < 0.95, 2, 3)))
+    d["traf"][rows] = np.where(ch == 2, 4, np.where(ch == 0, traf_cbec, 0))
+
+
+def import_money(d: dict, li: dict, ld: np.ndarray, rng: np.random.Generator,
+                 rows: np.ndarray, promo: np.ndarray | None = None) -> None:
+    """Freight, coupons, notes and round-total promotions of import ``rows`` (a mask)."""
+    n = len(rows)
+    gv = np.bincount(ld, weights=li["price"] * li["qty"], minlength=n)
+    d["freight"][:] = np.where(rows, np.round(np.where(rng.random(n) < 0.5, 0,
+                                                       rng.uniform(8, 30, n)), 2), d["freight"])
+    coupon = rows & (rng.random(n) < 0.2)
+    d["discount"][:] = np.where(coupon, np.round(np.minimum(rng.uniform(5, 30, n), gv * 0.3), 2),
+                                np.where(rows, 0.0, d["discount"]))
+    note = np.where(coupon & (rng.random(n) < 0.5), 6, 0)
+    if promo is not None:
+        t = d["t_decl"]
+        month = (t // 86400).astype("datetime64[D]").astype("datetime64[M]").astype(
+            np.int64) % 12 + 1
+        promo_note = np.where(month == 6, 1, np.where(month == 11, 2, 4))
+        pr = rows & promo
+        note = np.where(pr, promo_note, note)
+        d["discount"][:] = np.where(pr, np.round(gv * rng.uniform(0.1, 0.3, n), 2),
+                                    d["discount"])
+    d["note"][:] = np.where(rows, note, d["note"])
+    # "pay a round sum" promotions (满减): the total is cut down to whole hundreds
+    tot = gv * 1.091 + d["freight"] - d["discount"]
+    rnd = rows & (tot > 300) & (rng.random(n) < 0.02)
+    d["paid_override"][:] = np.where(rnd, np.floor(tot / 100) * 100, d["paid_override"])
 
 
 def day_weights(m0: date, m1: date) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +139,43 @@ def _pick_sellers(rng: np.random.Generator, s: Sellers, n: int) -> np.ndarray:
     return rng.choice(len(s.ent), n, p=s.weight)
 
 
+def _redirect(cast: Cast, rng: np.random.Generator, d: dict, rows: np.ndarray) -> None:
+    """Parcels not sent to the buyer's home, at realistic rates: a relative's home (2.5 %),
+    the office reception with its shared phone (2.5 %), a parcel locker (2 %), the
+    workplace (a shop or warehouse, 2 %), and daigou shoppers who buy under their
+    customers' IDs, pay, and receive the goods (1.5 %)."""
+    reg = cast.reg
+    k = len(rows)
+    u = rng.random(k)
+    people = cast.person_first_ref
+    rel = rows[u < 0.025]
+    other = people[rng.integers(0, len(people), len(rel))]
+    d["cons_name"][rel] = other
+    d["cons_addr"][rel] = reg.np("p_addr")[other]
+    d["cons_phone"][rel] = reg.np("p_phone")[other]
+    office = rows[(u >= 0.025) & (u < 0.05)]
+    if len(cast.office_addr) and len(office):
+        j = rng.integers(0, len(cast.office_addr), len(office))
+        d["cons_addr"][office] = cast.office_addr[j]
+        d["cons_phone"][office] = cast.office_phone[j]
+    locker = rows[(u >= 0.05) & (u < 0.07)]
+    if len(cast.locker_addr) and len(locker):
+        d["cons_addr"][locker] = cast.locker_addr[rng.integers(0, len(cast.locker_addr),
+                                                               len(locker))]
+    work = rows[(u >= 0.085) & (u < 0.105)]
+    if len(cast.work_addr) and len(work):
+        d["cons_addr"][work] = cast.work_addr[rng.integers(0, len(cast.work_addr), len(work))]
+    dg = rows[(u >= 0.07) & (u < 0.085)]
+    if len(cast.daigou) and len(dg):
+        who = cast.daigou[rng.integers(0, len(cast.daigou), len(dg))]
+        d["payer"][dg] = who
+        d["acct"][dg] = reg.np("p_acct")[who]
+        home = rng.random(len(dg)) < 0.6
+        d["cons_name"][dg] = np.where(home, who, d["cons_name"][dg])
+        d["cons_addr"][dg] = np.where(home, reg.np("p_addr")[who], d["cons_addr"][dg])
+        d["cons_phone"][dg] = np.where(home, reg.np("p_phone")[who], d["cons_phone"][dg])
+
+
 def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: date) -> Frame:
     """``n`` benign declarations whose declaration time falls in [m0, m1)."""
     reg = cast.reg
@@ -98,14 +202,8 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     ch_i = np.where(u < 0.75, 0, np.where(u < 0.90, 1, 2))
     ch_e = np.where(u < 0.55, 1, np.where(u < 0.90, 0, 2))
     d["channel"][:] = np.where(exp, ch_e, ch_i)
-    u2 = rng.random(n)
-    tm_i = np.where(u2 < 0.55, _TM["1210"], _TM["9610"])
-    tm_e = np.where(u2 < 0.5, _TM["9610"], np.where(u2 < 0.8, _TM["9710"], _TM["9810"]))
-    tm = np.where(exp, tm_e, tm_i)
-    d["tmode"][:] = np.where(d["channel"] == 0, tm, np.where(d["channel"] == 1, _TM["9610"], -1))
-    u3 = rng.random(n)
-    traf_cbec = np.where(u3 < 0.5, 0, np.where(u3 < 0.75, 1, np.where(u3 < 0.95, 2, 3)))
-    d["traf"][:] = np.where(d["channel"] == 2, 4, np.where(d["channel"] == 0, traf_cbec, 0))
+    import_modes(d, rng, np.flatnonzero(~exp))
+    export_modes(d, rng, np.flatnonzero(exp))
     # carriers: postal -> China Post, export road -> a trucking firm, else the seller's own
     logi = sel("logi", 0)
     logi = np.where(rng.random(n) < 0.3, sel("logi", 1), logi)
@@ -115,9 +213,12 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     logi = np.where(d["channel"] == 2, cast.postal[0], logi)
     logi = np.where(exp & (d["traf"] == 1), rng.choice(cast.trucks, n), logi)
     d["logi"][:] = logi
-    # destinations / origins
+    # destinations / origins: each exporter has 1-3 main markets
     glob = rng.choice(len(COUNTRIES), n, p=_EXP_P)
-    c_exp = np.where(rng.random(n) < sel("p_top"), sel("top_country"), glob)
+    k_top = rng.choice(3, n, p=[0.6, 0.25, 0.15])
+    tops = np.where(exp[:, None], cast.exp.top_country[np.minimum(si, len(cast.exp.ent) - 1)],
+                    0)
+    c_exp = np.where(rng.random(n) < sel("p_top"), tops[np.arange(n), k_top], glob)
     d["country"][:] = np.where(exp, c_exp, rng.choice(len(COUNTRIES), n, p=_IMP_P))
     c = d["country"].astype(np.int64)
     d["pod"][:] = np.where(exp, POD_START[c] + rng.integers(0, 99, n) % POD_COUNT[c], -1)
@@ -132,8 +233,15 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     for col, src in (("buyer", None), ("payer", None), ("cons_addr", "p_addr"),
                      ("cons_phone", "p_phone"), ("buyer_phone", "p_phone"), ("acct", "p_acct")):
         d[col][imp] = ref if src is None else reg.np(src)[ref]
+    _redirect(cast, rng, d, np.flatnonzero(imp))
     d["payfirm"][imp] = reg.np("acct_ent")[d["acct"][imp]]
     d["raw"][:] = np.where(imp & (rng.random(n) < 0.92), 1, 0)  # not every payment has one
+    # small payment firms file raw records less reliably
+    small = np.isin(d["payfirm"], cast.small_payfirms)
+    d["raw"][:] = np.where(small & (rng.random(n) < 0.25), 0, d["raw"])
+    # sellers who also sell through their own mini-shop, or are paid via the platform
+    d["link"][:] = np.where(imp & (rng.random(n) < sel("p_link")), sel("link_host"), 0)
+    d["payee"][:] = np.where(imp & (rng.random(n) < sel("p_payee")), sel("payee"), -1)
     # times
     t, promo = sample_times(rng, n, m0, m1)
     d["t_decl"][:] = t
@@ -160,15 +268,21 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
                   cast.imp.price_f[np.minimum(lsel, len(cast.imp.ent) - 1)])
     sku_f = 1 + 0.05 * (((lsel * 31 + items) % 7) - 3) / 3  # stable per seller and item
     price = CATALOG["price"][items] * pf * sku_f
-    price = np.where(d["usd"][ld], price / USD_RATE, price)
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
-    qty = np.where(b2b, np.minimum(rng.geometric(0.045, len(ld)) + 4, 200),
+    # B2B lots are heavy-tailed: mostly tens, some thousands (a container of toys)
+    qty = np.where(b2b, np.clip(np.round(rng.lognormal(np.log(30), 1.3, len(ld))), 5, 20000),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))
     # imports stay under the RMB 5,000 per-order limit (TL-11): fewer units, then a cheap
     # add-on instead of further expensive lines
     nl = d["n_lines"].astype(np.int64)[ld]
     cap = np.maximum(1, np.floor(4900 / (nl * price)))
     qty = np.where(lexp, qty, np.minimum(qty, cap))
+    # some buyers fill the basket up to the limit (RMB 5,000; postal RMB 1,000)
+    first = np.arange(len(ld)) == _first_lines(d)[ld]
+    limit = np.where(d["channel"][ld] == 2, 1000.0, 5000.0)
+    fill = ~lexp & first & (nl == 1) & (rng.random(len(ld)) < np.where(limit < 2000, 0.5, 0.1))
+    target = limit * rng.uniform(0.75, 0.995, len(ld))
+    qty = np.where(fill & (price < target), np.maximum(1, np.floor(target / price)), qty)
     gv = np.bincount(ld, weights=price * qty, minlength=n)
     fix = ~lexp & (gv[ld] > 4950) & (np.arange(len(ld)) != _first_lines(d)[ld])
     if fix.any():
@@ -179,32 +293,26 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
         sku = 1 + 0.05 * (((lsel[fix] * 31 + cheapest) % 7) - 3) / 3
         price[fix] = CATALOG["price"][cheapest] * pf[fix] * sku
         qty[fix] = 1
+    price = np.where(d["usd"][ld], price / USD_RATE, price)
     li["item"][:] = items
     li["true_item"][:] = items
     li["qty"][:] = qty
     li["true_qty"][:] = qty
-    li["price"][:] = np.round(price, 2)
+    li["price"][:] = shelf_prices(price, rng)
+    # a set or carton declared as one unit (heavier), or a lighter variant of the item
+    u = rng.random(len(ld))
+    li["kg_f"][:] = np.where(lexp & (u < 0.05), rng.uniform(2.5, 12, len(ld)),
+                             np.where(u > 0.97, rng.uniform(0.3, 0.7, len(ld)), 1.0))
     # flash sales: genuine deep discounts declared with a note (look-alike of T3)
     flash = imp & (rng.random(n) < 0.004)
-    li["price"][:] = np.where(flash[ld], np.round(li["price"] * 0.5, 2), li["price"])
+    li["price"][:] = np.where(flash[ld], np.round(li["price"] * rng.uniform(0.4, 0.7, len(ld)),
+                                                  2), li["price"])
     li["true_price"][:] = li["price"]
     # money
     cur_f = np.where(d["usd"], 1 / USD_RATE, 1.0)
-    d["freight"][:] = np.round(np.where(imp, np.where(rng.random(n) < 0.5, 0,
-                                                      rng.uniform(8, 30, n)),
-                                        rng.uniform(5, 60, n) * cur_f), 2)
-    coupon = imp & (rng.random(n) < 0.2)
-    gv = np.bincount(ld, weights=li["price"] * li["qty"], minlength=n)
-    d["discount"][:] = np.where(coupon, np.round(np.minimum(rng.uniform(5, 30, n), gv * 0.3), 2),
-                                0.0)
-    note = np.where(coupon & (rng.random(n) < 0.5), 6, 0)
-    month = (t // 86400).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1
-    promo_note = np.where(month == 6, 1, np.where(month == 11, 2, 4))
-    note = np.where(imp & promo, promo_note, note)  # promotion note on promo-day orders
-    d["discount"][:] = np.where(imp & promo, np.round(gv * rng.uniform(0.1, 0.3, n), 2),
-                                d["discount"])
-    note = np.where(flash, 3, note)
-    d["note"][:] = note
+    d["freight"][:] = np.where(exp, np.round(rng.uniform(5, 60, n) * cur_f, 2), 0.0)
+    import_money(d, li, ld, rng, imp, promo)
+    d["note"][:] = np.where(flash, 3, d["note"])
     # look-alike labels (benign patterns a naive model confuses with fraud)
     look = np.where(exp, look_seller, 0)
     look[imp] = cast.addr_look[d["cons_addr"][imp]]

@@ -79,7 +79,14 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
     t0, t1 = _epoch(months[0]), _epoch(months[-1])
     cast = build_cast(cfg, np.random.default_rng(s_cast), months[0])
     ctx = Ctx(cfg, cast, np.random.default_rng(s_plant), t0, t1)
-    schemes = plant_all(ctx)
+    schemes = []
+    for sch in plant_all(ctx):
+        # a scheme running past the world's edges: only the declarations inside remain
+        t = sch.frame.d["t_decl"]
+        sch.frame = subset(sch.frame, (t >= t0) & (t < t1))
+        if len(sch.frame):
+            _prune_members(sch, cast.reg)
+            schemes.append(sch)
     for i, sch in enumerate(schemes):
         sch.frame.d["scheme"][:] = i
     planted = concat([s.frame for s in schemes])
@@ -163,6 +170,22 @@ def generate(cfg: GenConfig, out: Path, *, force: bool = False, progress=None) -
         summ.schemes[s.typology] += 1
     _manifest(out, cfg, summ)
     return summ
+
+
+def _prune_members(sch, reg) -> None:
+    """Drop members only the lost declarations named (addresses, phones, IDs that no
+    remaining declaration and no register row carries)."""
+    d = sch.frame.d
+    imp = d["ie"] == 0
+    addr = {reg.address(int(a)) for a in np.unique(d["cons_addr"][imp]) if a >= 0}
+    phone = {reg.phone_text[int(p)] for p in np.unique(d["cons_phone"][imp]) if p >= 0}
+    ids = {reg.p_id[int(b)] for b in np.unique(d["buyer"][imp]) if b >= 0}
+    for e in reg.ent:
+        addr.add(e["address"])
+        phone.add(e["telephone"])
+        ids.add(e["legal_rep_id_number"])
+    keep = {"address": addr, "phone": phone, "id_number": ids}
+    sch.members = [m for m in sch.members if m[0] not in keep or m[1] in keep[m[0]]]
 
 
 def _ground_truth(gt: Path, schemes, gt_decl, tampered, malformed, reg) -> None:

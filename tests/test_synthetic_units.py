@@ -148,6 +148,6 @@ def test_schemes_at_100k_have_plausible_counts_and_signatures():
             assert (d["cons_name"] >= 0).all() and len(np.unique(d["buyer"])) >= 2
         if s.typology == "T10":
             to_other = d["payee"] >= 0
-            assert to_other.mean() > 0.8 and len(np.unique(d["payee"][to_other])) == 1
-            assert ((d["link"] > 0) & (d["link"] < len(LINK_HOSTS))).mean() > 0.85
+            assert to_other.mean() >= 0.8 and len(np.unique(d["payee"][to_other])) == 1
+            assert ((d["link"] > 0) & (d["link"] < len(LINK_HOSTS))).mean() >= 0.8
             assert (d["reg_seq"] >= 5_000_000).all()

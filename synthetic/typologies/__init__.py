@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from synthetic.config import TYPOLOGIES
 from synthetic.typologies import (
     t1_identity_brushing,
@@ -19,13 +21,14 @@ from synthetic.typologies.base import Ctx, Scheme
 
 __all__ = ["plant_all", "SHARES", "MINIMA"]
 
-# share of all declarations per typology (sums to ~1.9 %, inside domain.md's 0.5-3 %)
-SHARES = {"T1": 0.0030, "T2": 0.0016, "T3": 0.0020, "T4": 0.0010, "T5": 0.0015,
-          "T6": 0.0045, "T7": 0.0015, "T8": 0.0012, "T9": 0.0015, "T10": 0.0013}
+# share of all declarations per typology planted (~2.4 %; schemes running past the world's
+# edges lose the rows outside, so ~1.8 % remain, inside domain.md's 0.5-3 %)
+SHARES = {"T1": 0.0036, "T2": 0.0020, "T3": 0.0024, "T4": 0.0012, "T5": 0.0018,
+          "T6": 0.0055, "T7": 0.0018, "T8": 0.0015, "T9": 0.0018, "T10": 0.0016}
 # floor so that every typology exists even in a 2,000-declaration test world (T2 and T10
 # are kept small so that a 4,000-declaration world stays under a 3 % malicious share)
-MINIMA = {"T1": 30, "T2": 6, "T3": 8, "T4": 6, "T5": 8, "T6": 24, "T7": 10, "T8": 10,
-          "T9": 10, "T10": 5}
+MINIMA = {"T1": 24, "T2": 10, "T3": 12, "T4": 10, "T5": 12, "T6": 36, "T7": 14, "T8": 14,
+          "T9": 14, "T10": 10}
 # planting order: T2 and T10 came last, so the earlier typologies draw what they always drew
 _MODULES = {"T1": t1_identity_brushing, "T3": t3_undervaluation, "T4": t4_splitting,
             "T5": t5_misdescription, "T6": t6_popmart_ipr, "T7": t7_ant_moving,
@@ -36,8 +39,13 @@ _MODULES = {"T1": t1_identity_brushing, "T3": t3_undervaluation, "T4": t4_splitt
 def plant_all(ctx: Ctx) -> list[Scheme]:
     """Plant every typology; scheme ids are ``SCH-<typology>-<nnn>``, listed T1 to T10."""
     out: list[Scheme] = []
+    m = ctx.cfg.months
     for typ, mod in _MODULES.items():
         budget = max(MINIMA[typ], int(round(SHARES[typ] * ctx.cfg.declarations)))
+        # new schemes in the last two months first, then the others spread over the months
+        # (-1: already running when the world begins)
+        ctx.start_months = [m - 1, m - 2] + [int(x) - 1 for x in np.concatenate(
+            [ctx.rng.permutation(m - 1) for _ in range(20)])]
         for i, sch in enumerate(mod.plant(ctx, budget)):
             sch.scheme_id = f"SCH-{typ}-{i + 1:03d}"
             out.append(sch)

@@ -50,6 +50,10 @@ class Ctx:
     # numbers of platform accounts opened during the world (``reg_seq``): far above any
     # real person's number, so they never coincide with a benign buyer's account
     next_platform_account: int = 5_000_000
+    # months (0-based) the next schemes start in: planting draws from the front, so every
+    # typology starts schemes in the last two months too (``plant_all`` fills it)
+    start_months: list[int] = field(default_factory=list)
+    _fixed: dict = field(default_factory=dict)
 
     @property
     def reg(self):
@@ -67,17 +71,64 @@ class Ctx:
         return date(1970, 1, 1) + timedelta(days=int(t // 86400))
 
     def span(self, months_lo: float, months_hi: float) -> tuple[int, int]:
-        """A random active window of 2-4 months (or as asked) inside the world."""
-        length = int(self.rng.uniform(months_lo, months_hi) * 30.4 * 86400)
-        end = self.t1 - 3 * 86400  # room for payment-to-declaration delays
-        length = min(length, end - self.t0 - 86400)
-        s = int(self.rng.integers(self.t0, end - length))
+        """The active window of a scheme: ``months_lo``-``months_hi`` months long, starting
+        in the next month of ``start_months`` (or any). Windows run past the world's edges:
+        schemes already running when the world starts, or still running when it ends, lose
+        the declarations outside (``world``), as a real extract would."""
+        rng = self.rng
+        length = int(rng.uniform(months_lo, months_hi) * 30.4 * 86400)
+        n_m = self.cfg.months
+        k = self.start_months.pop(0) if self.start_months else int(rng.integers(0, n_m))
+        m0 = self.t0 + (self.t1 - self.t0) * k // n_m
+        m1 = self.t0 + (self.t1 - self.t0) * (k + 1) // n_m
+        if k < 0:                             # already running when the extract begins
+            m0, m1 = self.t0 - int(length * 0.8), self.t0 + 86400 * 2
+        if k == n_m - 1:                      # started in the last month: early enough to show
+            m1 = m0 + (m1 - m0) * 2 // 3
+        s = int(rng.integers(m0, m1 - 86400))
         return s, s + length
 
     def times(self, n: int, s: int, e: int) -> np.ndarray:
-        """Declaration times in [s, e) during working hours."""
+        """Declaration times in [s, e), at the hours everyone declares (the bulk's profile)."""
+        from synthetic.population import sample_hours
         day = self.rng.integers(s // 86400, max(s // 86400 + 1, e // 86400), n)
-        return day * 86400 + self.rng.integers(8 * 3600, 22 * 3600, n)
+        return day * 86400 + sample_hours(self.rng, n)
+
+    def after_payment(self, pay: np.ndarray, d: dict) -> np.ndarray:
+        """Declaration times after payments ``pay`` with the bulk's payment-to-shipping and
+        shipping-to-declaration delays (``d_ship`` is set to match)."""
+        n = len(pay)
+        d["d_ship"][:] = self.rng.integers(3600, 20 * 3600, n)
+        return pay + self.rng.integers(2 * 3600, 3 * 86400, n) + d["d_ship"]
+
+    def rep(self) -> tuple[tuple[str, str], int | None]:
+        """A legal representative (name, ID) and their person_ref if they are in the persons
+        register (about 30 %, as for honest firms)."""
+        if self.rng.random() < 0.3:
+            r = self.person()
+            return (self.reg.p_name[r], self.reg.p_id_raw[r]), r
+        return (names(self.rng, 1)[0], str(resident_ids(self.rng, 1)[0])), None
+
+    def premises(self, kind: str, city: str) -> str:
+        """A firm's address text: a business centre (30 %) or its own premises; in the
+        address register half the time, as for honest firms."""
+        if self.rng.random() < 0.3:
+            return self.cast.faces.centre(self.reg, city)
+        a = addresses(self.rng, 1, kind, city)[0]
+        if self.rng.random() < 0.5:
+            self.reg.add_address(a)
+        return address_text(a, 0)
+
+    def basket(self, item: np.ndarray, target: np.ndarray, pf: float | np.ndarray = 1.0
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Quantities and shelf prices of ``item`` worth about ``target`` (RMB) each, at the
+        catalogue price times a seller factor, rounded as shops round."""
+        from synthetic.population import shelf_prices
+        n = len(item)
+        price = shelf_prices(CATALOG["price"][item] * pf * self.rng.uniform(0.95, 1.05, n),
+                             self.rng)
+        qty = np.maximum(1, np.floor(target / price))
+        return qty.astype(float), price
 
     # -- new cast members -------------------------------------------------------------
     def phone(self, style: int | None = None, owner: tuple[str, str] | None = None) -> int:
@@ -134,10 +185,13 @@ class Ctx:
             rep = (names(rng, 1)[0], str(resident_ids(rng, 1)[0]))
         if address is None:
             kind = str(rng.choice(["office", "office", "warehouse", "shop"]))
-            address = address_text(addresses(rng, 1, kind, DISTRICTS[di][3])[0],
-                                   int(rng.integers(0, 3)))
+            address = self.premises(kind, DISTRICTS[di][3])
         if phone is None:
-            phone = self.reg.phone_text[self.phone()]
+            if self.rng.random() < 0.12:   # the accountant's phone, as many small firms give
+                acc = self.cast.faces.accountants
+                phone = acc[int(rng.integers(0, len(acc)))]
+            else:
+                phone = self.reg.phone_text[self.phone()]
         return self.reg.add_enterprise(name, roles, DISTRICTS[di][3], DISTRICTS[di][0],
                                        registered=registered, legal_rep=rep, telephone=phone,
                                        address=address, status=status,
@@ -164,15 +218,14 @@ class Ctx:
         d = f.d
         d["ie"][:] = 0
         d["channel"][:] = channel
-        d["tmode"][:] = tmode if channel == 0 else (-1 if channel == 2 else 0)
-        d["traf"][:] = 4 if channel == 2 else 0
         d["ebc"][:] = ebc
-        d["ebp"][:] = rng.choice(list(cast.ebp_prefix)[:5])
+        d["ebp"][:] = self.platform(ebc, False)
         d["logi"][:] = (cast.postal[0] if channel == 2 else
                         (logi if logi is not None else rng.choice(cast.express_imp)))
         d["agent"][:] = rng.choice(cast.agents)
         d["district"][:] = _district(reg, ebc)
-        d["country"][:] = rng.choice([COUNTRIES.index(c) for c in ("JP", "KR", "US", "HK")])
+        from synthetic.population import _IMP_P
+        d["country"][:] = rng.choice(len(COUNTRIES), n, p=_IMP_P)
         d["buyer"][:] = buyer
         d["payer"][:] = buyer
         d["cons_addr"][:] = reg.np("p_addr")[buyer]
@@ -188,8 +241,13 @@ class Ctx:
         li["true_item"][:] = item
         li["qty"][:] = qty
         li["true_qty"][:] = qty
-        li["price"][:] = np.round(price, 2)
+        from synthetic.population import shelf_prices
+        li["price"][:] = shelf_prices(price, rng)
         li["true_price"][:] = li["price"]
+        # the bulk's own samplers: trade mode and transport, freight, coupons, notes
+        from synthetic.population import import_modes, import_money
+        import_modes(d, rng, np.arange(n))
+        import_money(d, li, f.line_decl, rng, np.ones(n, bool))
         return f
 
     def export_frame(self, t: np.ndarray, ebc: np.ndarray, face: np.ndarray,
@@ -203,10 +261,11 @@ class Ctx:
         d = f.d
         d["ie"][:] = 1
         d["channel"][:] = channel
-        d["tmode"][:] = np.where(channel == 2, -1, 0)
-        d["traf"][:] = np.where(channel == 2, 4, np.where(np.isin(logi, cast.trucks), 1, 0))
+        from synthetic.population import export_modes
+        export_modes(d, rng, np.arange(n))
+        d["traf"][:] = np.where(np.isin(logi, cast.trucks), 1, d["traf"])
         d["ebc"][:] = ebc
-        d["ebp"][:] = rng.choice(list(cast.ebp_prefix)[5:], n)
+        d["ebp"][:] = [self.platform(int(e), True) for e in ebc]
         d["logi"][:] = logi
         d["agent"][:] = agent
         d["district"][:] = [_district(reg, int(e)) for e in ebc]
@@ -215,26 +274,45 @@ class Ctx:
         d["pod"][:] = POD_START[c] + rng.integers(0, 99, n) % POD_COUNT[c]
         d["owner"][:] = -1
         d["usd"][:] = rng.random(n) < 0.6
-        d["payfirm"][:] = rng.choice(cast.pay_exp, n)
+        d["payfirm"][:] = [self.platform(int(e), True, pay=True) for e in ebc]
         d["raw"][:] = 0
         d["t_decl"][:] = t
         _delays(d, rng, n)
         cur = np.where(d["usd"], 1 / USD_RATE, 1.0)
         d["freight"][:] = np.round(rng.uniform(5, 60, n) * cur, 2)
-        price = CATALOG["price"][face] if price_cny is None else price_cny
+        from synthetic.population import shelf_prices
+        pf = np.array([self.price_factor(int(e)) for e in ebc])
+        price = CATALOG["price"][face] * pf if price_cny is None else price_cny
         li = f.li
         li["item"][:] = face
         li["true_item"][:] = true_item
         li["qty"][:] = qty
         li["true_qty"][:] = true_qty
-        li["price"][:] = np.round(price * cur, 2)
+        li["price"][:] = shelf_prices(price * cur, rng)
         li["true_price"][:] = np.round(CATALOG["price"][true_item] * cur, 2)
         return f
 
+    def platform(self, ebc: int, export: bool, pay: bool = False) -> int:
+        """The one platform (or export payment firm) a seller sells on, fixed per seller."""
+        key = ("pay" if pay else "ebp", ebc)
+        if key not in self._fixed:
+            pool = (self.cast.pay_exp if pay else
+                    list(self.cast.ebp_prefix)[5:] if export else list(self.cast.ebp_prefix)[:5])
+            self._fixed[key] = int(self.rng.choice(pool))
+        return self._fixed[key]
+
+    def price_factor(self, ebc: int) -> float:
+        """A seller's price level, fixed per seller, drawn as honest sellers' are."""
+        key = ("pf", ebc)
+        if key not in self._fixed:
+            self._fixed[key] = float(self.rng.uniform(0.7, 1.25))
+        return self._fixed[key]
+
 
 def _delays(d: dict, rng: np.random.Generator, n: int) -> None:
+    """The bulk's delays between order, payment, shipping and declaration."""
     d["d_ship"][:] = rng.integers(3600, 20 * 3600, n)
-    d["d_pay"][:] = rng.integers(2 * 3600, 2 * 86400, n)
+    d["d_pay"][:] = rng.integers(2 * 3600, 3 * 86400, n)
     d["d_order"][:] = rng.integers(10, 1800, n)
     d["d_depart"][:] = rng.integers(4 * 3600, 3 * 86400, n)
     d["d_receipt"][:] = rng.integers(3600, 15 * 86400, n)
@@ -246,12 +324,18 @@ def _district(reg, e: int) -> int:
 
 
 def heavy_sizes(rng: np.random.Generator, budget: int, lo: int, hi: int,
-                median: float) -> list[int]:
-    """Ring sizes from a lognormal (heavy tail) clipped to [lo, hi], summing to ~budget."""
+                median: float, min_n: int = 5) -> list[int]:
+    """Ring sizes from a lognormal (heavy tail) clipped to [lo, hi], summing to ~budget;
+    at least ``min_n`` rings where the budget allows (the largest are split)."""
+    lo = max(1, min(lo, budget // (2 * min_n)))   # small worlds: smaller rings, not fewer
     sizes: list[int] = []
     while sum(sizes) < budget:
-        s = int(np.clip(rng.lognormal(np.log(median), 0.8), lo, hi))
+        s = int(np.clip(rng.lognormal(np.log(median), 1.0), lo, hi))
         sizes.append(min(s, max(lo, budget - sum(sizes))))
+    while len(sizes) < min_n and max(sizes) >= 2 * lo:
+        big = sizes.pop(int(np.argmax(sizes)))
+        cut = int(rng.integers(lo, big - lo + 1))
+        sizes += [cut, big - cut]
     return sizes
 
 

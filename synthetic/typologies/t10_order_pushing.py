@@ -40,7 +40,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import CATALOG, item_index
+from synthetic.catalog import item_index
 from synthetic.config import DISTRICTS, LINK_HOSTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
@@ -79,15 +79,15 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             i += m
         goods = rng.choice(_ITEMS, int(rng.integers(1, 4)), replace=False)
         item = np.array([item_index(str(g)) for g in rng.choice(goods, n)])
-        price = CATALOG["price"][item] * rng.uniform(0.95, 1.05, n)
-        qty = np.minimum(rng.integers(1, 4, n), np.maximum(1, np.floor(4900 / price)))
+        qty, price = ctx.basket(item, rng.uniform(100, 3000, n), ctx.price_factor(seller))
+        qty = np.minimum(qty, rng.integers(1, 4, n))
         t_decl = pay + rng.integers(6 * 3600, 30 * 3600, n)
         carrier = int(rng.choice(cast.express_imp))
         f = ctx.import_frame(t_decl, seller, buyer, item, qty, price, logi=carrier)
         d = f.d
         d["pay_time"][:] = pay
+        d["t_decl"][:] = ctx.after_payment(pay, d)
         d["d_order"][:] = rng.integers(20, 300, n)   # account, order and payment at once
-        d["d_ship"][:] = rng.integers(3600, 5 * 3600, n)
         # per buyer: a platform account opened at the first order, and mostly a payment
         # account opened that day at the social seller's payment firm
         first = {}

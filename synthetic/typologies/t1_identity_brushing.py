@@ -24,7 +24,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
     for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80)):
-        per_id = int(np.clip(n_decl // 12, 3, 8))  # orders per ID: ~8 reach the annual limit
+        per_id = int(np.clip(n_decl // 12, 4, 10))  # orders per ID: ~8 reach the annual limit
         n_ids = max(3, n_decl // per_id)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
@@ -34,7 +34,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         carrier = int(rng.choice(ctx.cast.express_imp))
         pay_ent = int(rng.choice(ctx.cast.pay_imp))
         n_drops = int(min(rng.integers(1, 4), max(1, n_ids // 5)))
-        drops = [ctx.address(str(rng.choice(["residential", "unknown"])))
+        drops = [ctx.address(str(rng.choice(["residential", "residential", "parcel_locker",
+                                             "shop"])))
                  for _ in range(n_drops)]
         dphones = [ctx.phone() for _ in range(n_drops)]
         mule = ctx.person(pay_ent=pay_ent)
@@ -54,8 +55,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             i += k
         item = np.array([item_index(k) for k in rng.choice(_ITEMS, n_decl)])
         # push each ID toward the RMB 26,000 annual limit, never over RMB 5,000 per order
-        value = np.minimum(4900, 26000 * rng.uniform(0.85, 0.99, n_decl) / per_id)
-        f = ctx.import_frame(t, seller, buyer, item, np.ones(n_decl), value, logi=carrier)
+        value = np.minimum(4950, 26000 * rng.uniform(0.85, 0.99, n_decl) / per_id)
+        qty, price = ctx.basket(item, value, ctx.price_factor(seller))
+        f = ctx.import_frame(t, seller, buyer, item, qty, price, logi=carrier)
         d = f.d
         d["cons_addr"][:] = np.array(drops)[vi % n_drops]
         d["cons_phone"][:] = np.array(dphones)[vi % n_drops]
@@ -63,8 +65,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         d["acct"][:] = acct
         d["payfirm"][:] = pay_ent
         d["pay_time"][:] = pay
-        d["d_ship"][:] = rng.integers(3600, 10 * 3600, n_decl)
-        d["t_decl"][:] = np.maximum(t, pay + 4 * 3600 + d["d_ship"])
+        d["t_decl"][:] = ctx.after_payment(pay, d)
         d["typ"][:] = TYP_CODE["T1"]
         sch.frame = f
         sch.member("enterprise", reg.code(seller), "shell_seller")

@@ -23,7 +23,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import CATALOG, item_index
+from synthetic.catalog import item_index
 from synthetic.config import DISTRICTS, TRADE_MODES
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
@@ -54,10 +54,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         rphones = [int(reg.p_phone[r]) for r in receivers]
         goods = rng.choice(_ITEMS, int(rng.integers(1, 3)), replace=False)
         item = np.array([item_index(str(g)) for g in rng.choice(goods, n)])
-        price = CATALOG["price"][item] * rng.uniform(0.92, 1.0, n)
         # as many units as one retail list bears: the per-order cap or RMB ~4,900
-        qty = np.maximum(1, np.minimum(rng.integers(6, 13, n), np.floor(
-            rng.uniform(4400, 4950, n) / price)))
+        qty, price = ctx.basket(item, rng.uniform(4000, 4950, n), ctx.price_factor(seller))
+        qty = np.minimum(qty, rng.integers(6, 13, n))
         # IDs used 2-5 times each: stays under RMB 26,000 a year per ID
         per_id = int(rng.integers(2, 6))
         n_ids = max(2, -(-n // per_id))
@@ -87,7 +86,6 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         paid_by_ring = rng.random(n) < 0.85
         d["acct"][:] = np.where(paid_by_ring, np.array(accts)[rng.integers(0, 2, n)], d["acct"])
         d["payfirm"][:] = reg.np("acct_ent")[d["acct"]]
-        d["freight"][:] = 0.0
         d["typ"][:] = TYP_CODE["T2"]
         sch = Scheme("T2", f"general trade as CBEC: {n} retail lists of "
                            f"{'/'.join(str(g) for g in goods)} under {n_ids} IDs to "

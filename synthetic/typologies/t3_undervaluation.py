@@ -25,15 +25,17 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     for n in heavy_sizes(rng, budget, 8, 1500, ctx.median(50)):
         s, e = ctx.span(2, 5)
         since = ctx.rand_date(date(2015, 1, 1), date(2023, 1, 1))  # an established importer
-        seller = ctx.firm(ctx.name(2, "Trading"), "ebc", 2, since)
+        di = int(rng.integers(0, 10))
+        seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di, since)
         sch = Scheme("T3", f"undervaluation: {n} orders declared at 0.3-0.8 x the real price")
         item = np.array([item_index(k) for k in rng.choice(_ITEMS, n)])
-        true_price = CATALOG["price"][item] * rng.uniform(0.95, 1.1, n)
-        factor = rng.uniform(0.3, 0.8, n)
+        true_price = CATALOG["price"][item] * ctx.price_factor(seller) * rng.uniform(0.95, 1.05,
+                                                                                   n)
+        factor = rng.uniform(0.35, 0.8, n)
         buyers = ctx.benign_refs(max(2, n // 2))
         f = ctx.import_frame(ctx.times(n, s, e), seller, rng.choice(buyers, n), item,
                              np.ones(n), np.round(true_price * factor, 2))
-        f.li["true_price"][:] = np.round(true_price, 2)
+        f.li["true_price"][:] = np.maximum(np.round(true_price, 2), f.li["price"])
         # half the raw records show the true amount, 30 % repeat the declared one, 20 % missing
         k2, k1 = round(0.5 * n), round(0.3 * n)
         f.d["raw"][:] = rng.permutation(np.repeat([2, 1, 0], [k2, k1, n - k2 - k1]))

@@ -21,7 +21,7 @@ _ITEMS = ["handbag", "cream_sk2", "earbuds", "razor", "watch"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n_events in heavy_sizes(rng, max(1, budget // 4), 2, 40, 3):
+    for n_events in heavy_sizes(rng, max(5, budget // 3), 1, 40, 3):
         s, e = ctx.span(2, 6)
         org = int(ctx.benign_refs(1)[0])
         k_ids = int(rng.integers(2, 6))
@@ -30,22 +30,23 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         for _ in range(n_events):
             day = int(rng.integers(s // 86400, e // 86400))
             k = int(rng.integers(2, k_ids + 1))
-            base = day * 86400 + int(rng.integers(9 * 3600, 20 * 3600))
+            base = day * 86400 + int(rng.integers(9 * 3600, 23 * 3600))
             frames_t.extend(base + rng.integers(0, 3 * 3600, k))
             buyers.extend(rng.choice(ids, k, replace=False))
             values.extend(rng.uniform(4500, 4990, k))
         n = len(frames_t)
         seller = int(rng.choice(ctx.cast.imp.ent))
         item = np.array([item_index(x) for x in rng.choice(_ITEMS, n)])
-        f = ctx.import_frame(np.array(frames_t), seller, np.array(buyers), item, np.ones(n),
-                             np.array(values))
+        qty, price = ctx.basket(item, np.array(values), ctx.price_factor(seller))
+        pay = np.array(frames_t)
+        f = ctx.import_frame(pay, seller, np.array(buyers), item, qty, price)
         d = f.d
+        d["t_decl"][:] = ctx.after_payment(pay, d)
         d["cons_addr"][:] = reg.p_addr[org]
         d["cons_phone"][:] = reg.p_phone[org]
         d["acct"][:] = reg.p_acct[org]
         d["payfirm"][:] = reg.acct_ent[reg.p_acct[org]]
-        d["pay_time"][:] = d["t_decl"] - 20 * 3600 + rng.integers(0, 600, n)
-        d["d_ship"][:] = 3600
+        d["pay_time"][:] = pay
         d["typ"][:] = TYP_CODE["T4"]
         sch = Scheme("T4", f"splitting: {n_events} purchases split under RMB 5,000 over "
                            f"{k_ids} IDs", f)

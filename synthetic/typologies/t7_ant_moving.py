@@ -10,7 +10,8 @@ from datetime import date
 
 import numpy as np
 
-from synthetic.catalog import CATALOG, item_index
+from synthetic.catalog import item_index
+from synthetic.config import DISTRICTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -28,11 +29,12 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         addrs = [ctx.address() for _ in range(int(min(5, k // 8 + rng.integers(1, 3))))]
         mules = ctx.benign_refs(k)
         since = ctx.rand_date(date(2019, 1, 1), date(2024, 6, 1))
-        seller = ctx.firm(ctx.name(5, "Trading"), "ebc", 5, since)
+        di = int(rng.integers(0, len(DISTRICTS)))
+        seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di, since)
         good = item_index(str(rng.choice(["lipstick", "fishoil", "vitamin_sw", "serum_el"])))
-        unit = CATALOG["price"][good]
-        qty = np.maximum(1, np.floor(rng.uniform(900, 999, n) / unit))
-        price = np.round(rng.uniform(900, 999, n) / qty, 2)
+        # as many units as stay under the RMB 1,000 postal limit
+        qty, price = ctx.basket(np.full(n, good), rng.uniform(650, 999, n),
+                                ctx.price_factor(seller))
         f = ctx.import_frame(ctx.times(n, s, e), seller, rng.permutation(mules[np.arange(n) % k]),
                              np.full(n, good), qty, price, channel=2)
         d = f.d

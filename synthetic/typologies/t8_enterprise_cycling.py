@@ -31,10 +31,10 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         olds, news = [], []
         reused = 0
         for _ in range(k):
-            rep = (reg.p_name[r := ctx.person()], reg.p_id_raw[r])
+            rep, r = ctx.rep()
             phone = reg.phone_text[ctx.phone()]
-            addr = reg.address(ctx.address(str(rng.choice(["office", "warehouse"])),
-                                           DISTRICTS[int(di_old)][3]))
+            addr = ctx.premises(str(rng.choice(["office", "warehouse"])),
+                                DISTRICTS[int(di_old)][3])
             o = ctx.firm(ctx.name(int(di_old), "Technology"), "ebc", int(di_old),
                          ctx.rand_date(date(2016, 1, 1), date(2023, 1, 1)), phone=phone,
                          address=addr, rep=rep,
@@ -49,7 +49,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             news.append(nw)
             sch.member("enterprise", reg.code(o), "predecessor")
             sch.member("enterprise", reg.code(nw), "successor")
-            sch.member("person", reg.person_ref(r), "organiser")
+            if r is not None:
+                sch.member("person", reg.person_ref(r), "organiser")
+            sch.member("id_number", rep[1], "legal_rep")
             if keep[0]:
                 sch.member("phone", phone, "shared_phone")
             if keep[1]:
@@ -59,12 +61,18 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         j = rng.integers(0, k, n)
         ebc = np.where(late, np.array(news)[j], np.array(olds)[j])
         true_item = np.array([item_index(x) for x in rng.choice(["drone", "earbuds_cn"], n)])
-        face = np.array([item_index(x) for x in rng.choice(["fake_led", "plastic_parts"], n)])
-        qty = rng.integers(5, 60, n).astype(float)
-        dest = np.array([COUNTRIES.index(c) for c in ("US", "GB", "RU", "BR")])
+        face = np.array([item_index(x) for x in rng.choice(
+            ["ledbulb", "plastic_parts", "phonecase", "lamp", "kitchen"], n)])
+        # express parcels of a few units, CBEC lots of tens (as honest exporters ship)
+        lot = rng.random(n) < 0.5
+        qty = np.where(lot, np.clip(np.round(rng.lognormal(np.log(25), 0.9, n)), 5, 2000),
+                       np.minimum(rng.geometric(0.5, n), 8)).astype(float)
+        dest = np.array([COUNTRIES.index(c) for c in rng.choice(
+            ["US", "GB", "RU", "BR", "DE", "MX", "SA"], 3, replace=False)])
+        carriers = rng.choice(cast.express_exp, 2, replace=False)
         f = ctx.export_frame(t, ebc, face, true_item, qty, qty, rng.choice(dest, n),
-                             channel=np.ones(n, np.int8),
-                             logi=rng.choice(cast.express_exp, n),
+                             channel=np.where(lot, 0, 1).astype(np.int8),
+                             logi=rng.choice(carriers, n),
                              agent=np.full(n, rng.choice(cast.agents)))
         f.d["typ"][:] = TYP_CODE["T8"]
         sch.frame = f

@@ -1,8 +1,11 @@
 """T9 complicit payment or logistics provider (import).
 
-A payment firm files payment slips with no raw payment record behind them, in batches
-with identical timestamps and round amounts; its partner carrier issues sequential waybill
-blocks.
+An insider at a small licensed payment firm files payment slips with no raw payment record
+behind them (~85 %), in batches with identical timestamps, mostly for round amounts; a
+small partner carrier issues sequential waybill blocks for them. Both firms are ordinary
+small providers with honest clients of their own (``cast``): their names, codes and
+credit classes say nothing; their honest clients' slips also lack raw records more often
+than the big firms' do.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from synthetic.catalog import item_index
+from synthetic.catalog import IMPORT_ITEMS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -20,43 +23,44 @@ __all__ = ["plant"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
     out = []
-    for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(60)):
+    for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(40)):
         s, e = ctx.span(2, 5)
-        pay = ctx.firm(f"{rng.choice(['Xunfu', 'Jiefu', 'Huifu'])} Payment Co., Ltd.",
-                       "payment", 4, ctx.rand_date(date(2023, 6, 1), date(2025, 1, 1)))
-        carrier = ctx.firm(f"{rng.choice(['Suda', 'Feichi'])} Express Co., Ltd.",
-                           "logistics", 4,
-                           ctx.rand_date(date(2023, 6, 1), date(2025, 1, 1)))
-        cast.logi_prefix[carrier] = "SD"
+        pay = int(rng.choice(cast.small_payfirms))
+        carrier = int(rng.choice(cast.small_carriers))
         sellers = list(rng.choice(cast.imp.ent, int(rng.integers(1, 4)), replace=False))
         buyers = ctx.benign_refs(max(2, n // 3))
         accts = {int(b): reg.add_account(reg.code(pay), str(rng.integers(10**15, 10**16)),
                                          reg.p_name[b], reg.p_id_raw[b], "personal",
-                                         ctx.rand_date(date(2024, 6, 1), date(2025, 3, 1)),
+                                         ctx.rand_date(date(2023, 6, 1), date(2025, 3, 1)),
                                          pay_ent=pay) for b in buyers}
         buyer = rng.choice(buyers, n)
-        amount = rng.choice([500.0, 800.0, 1000.0, 1500.0, 2000.0, 3000.0], n)
-        item = np.full(n, item_index("milk_a2"))
-        f = ctx.import_frame(ctx.times(n, s, e), int(sellers[0]), buyer, item,
-                             np.ones(n), np.ceil(amount / 1.091 * 100) / 100 + 0.01,
-                             logi=carrier)  # goods + tax just above the round amount
+        goods = rng.choice(IMPORT_ITEMS, int(rng.integers(1, 4)), replace=False)
+        item = goods[rng.integers(0, len(goods), n)]
+        qty, price = ctx.basket(item, rng.uniform(300, 3500, n),
+                                ctx.price_factor(int(sellers[0])))
+        f = ctx.import_frame(ctx.times(n, s, e), int(sellers[0]), buyer, item, qty, price,
+                             logi=carrier)
         d = f.d
         d["ebc"][:] = rng.choice(sellers, n)
         d["acct"][:] = [accts[int(b)] for b in buyer]
         d["payfirm"][:] = pay
-        d["freight"][:] = 0.0
-        d["paid_override"][:] = amount
-        d["raw"][:] = 0
-        # batches of 10-50 payments stamped with the same second
+        # round amounts (~70 %): the slip states a round sum, the discount absorbs the rest
+        gv = f.li["price"] * f.li["qty"]
+        tot = gv * 1.091 + d["freight"] - d["discount"]
+        rnd = (rng.random(n) < 0.7) & (tot > 150)
+        d["paid_override"][:] = np.where(rnd, np.floor(tot / 100) * 100, np.nan)
+        d["raw"][:] = np.where(rng.random(n) < 0.85, 0, 1)
+        # batches of 10-50 payments stamped with the same second, a day before declaring
         order = np.argsort(d["t_decl"], kind="stable")
         batch = np.cumsum(rng.random(n) < 1 / 25)
         t_sorted = d["t_decl"][order]
         first = {b: t_sorted[i] for i, b in reversed(list(enumerate(batch)))}
-        d["pay_time"][order] = [first[b] - 30 * 3600 for b in batch]
-        d["d_ship"][:] = 3600
-        d["wb_seq"][order] = 880000000000 + int(rng.integers(0, 10**8)) + np.arange(n)
+        d["pay_time"][order] = [first[b] for b in batch]
+        d["t_decl"][:] = ctx.after_payment(d["pay_time"], d)
+        d["wb_seq"][order] = int(rng.integers(10**10, 9 * 10**11)) + np.cumsum(
+            rng.integers(1, 3, n))
         d["typ"][:] = TYP_CODE["T9"]
-        sch = Scheme("T9", f"complicit payment firm: {n} payments without raw records, "
+        sch = Scheme("T9", f"complicit payment firm: {n} payments mostly without raw records, "
                            "batched timestamps, round amounts; sequential waybills", f)
         sch.member("enterprise", reg.code(pay), "complicit_payment_firm")
         sch.member("enterprise", reg.code(carrier), "complicit_carrier")
