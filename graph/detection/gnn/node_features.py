@@ -22,21 +22,23 @@ import pandas as pd
 from etl.checks.amounts import FX_TO_CNY
 from graph.detection.gnn.hetero_graph import DECL, GraphTables
 
-__all__ = ["FeatureSpec", "staging_declaration_frame", "fit_spec", "transform"]
+__all__ = ["FeatureSpec", "staging_matrix", "frequent_checks", "fit_spec", "transform"]
 
 _FX = ("(SELECT * FROM (VALUES " + ", ".join(f"('{k}', {v})" for k, v in FX_TO_CNY.items())
        + ") fx(currency, rate))")
 
-# One row per declaration of the graph (joined on key): raw numbers and categories.
-_DECL_SQL = f"""
-SELECT n.invt_no AS decl_key,
-       n.total_value * coalesce(fx.rate, 1.0) AS value_cny,
-       n.gross_weight, n.net_weight, n.line_count, n.total_qty, n.tl_fail_count,
-       s.freight * coalesce(fx.rate, 1.0) AS freight_cny,
+# One row per declaration before the cut: the raw numbers, computed in DuckDB (string
+# parsing of 1M declarations in pandas cost more than the rest of the features together).
+_BASE_SQL = f"""
+SELECT n.invt_no AS decl_key, n.decl_time,
+       coalesce(n.total_value * coalesce(fx.rate, 1.0), 0) AS value_cny,
+       coalesce(n.gross_weight, 0) AS gross_weight, coalesce(n.net_weight, 0) AS net_weight,
+       greatest(coalesce(n.line_count, 1), 1) AS line_count,
+       coalesce(n.total_qty, 0) AS total_qty, coalesce(n.tl_fail_count, 0) AS tl_fail_count,
+       coalesce(s.freight * coalesce(fx.rate, 1.0), 0) AS freight_cny,
        n.channel, n.ie_flag, n.trade_mode, s.traf_mode,
-       coalesce(n.tl_failed, '') AS tl_failed, coalesce(n.brand_types, '') AS brand_types,
-       coalesce(n.brands, '') AS brands,
-       extract(hour FROM n.decl_time) + extract(minute FROM n.decl_time) / 60.0 AS hour
+       '|' || coalesce(n.tl_failed, '') || '|' AS tl_failed,
+       coalesce(n.brand_types, '') AS brand_types, coalesce(n.brands, '') AS brands
 FROM node_Declaration n
 LEFT JOIN stg_declarations s USING (invt_no)
 LEFT JOIN {_FX} fx ON upper(n.currency) = fx.currency
@@ -56,45 +58,55 @@ def _slog(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
 
-def staging_declaration_frame(con, g: GraphTables) -> pd.DataFrame:
-    """Raw staging numbers of the declarations of ``g``, in ``g``'s declaration order."""
-    df = con.execute(_DECL_SQL, {"cut": g.cut}).df().set_index("decl_key")
-    return df.reindex(pd.Index(g.keys[DECL], name="decl_key"))
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def _staging_matrix(df: pd.DataFrame, checks: list[str]) -> tuple[np.ndarray, list[str]]:
-    cols, names = [], []
-    for c in _NUMERIC_LOG:
-        cols.append(_slog(pd.to_numeric(df[c], errors="coerce").fillna(0).to_numpy(float)))
-        names.append(f"log_{c}")
-    value = pd.to_numeric(df["value_cny"], errors="coerce").fillna(0).to_numpy(float)
-    net = pd.to_numeric(df["net_weight"], errors="coerce").fillna(0).to_numpy(float)
-    gross = pd.to_numeric(df["gross_weight"], errors="coerce").fillna(0).to_numpy(float)
-    lines = np.maximum(pd.to_numeric(df["line_count"], errors="coerce").fillna(1), 1)
-    cols += [_slog(value / np.maximum(net, 0.01)), net / np.maximum(gross, 0.01),
-             ((value > 4500) & (value <= 5000)).astype(float),   # just under RMB 5,000/order
-             ((value > 900) & (value <= 1000)).astype(float)]    # just under RMB 1,000/parcel
-    names += ["log_value_per_kg", "net_gross_ratio", "near_5000", "near_1000"]
-    for c, values in _CATEGORIES.items():
-        s = df[c].astype("string")
-        for v in values:
-            cols.append((s == v).fillna(False).to_numpy(float))
-            names.append(f"{c}={v}")
-    bt = df["brand_types"].astype(str)
-    for v in "01234":
-        cols.append(bt.str.count(v).to_numpy(float) / lines.to_numpy(float))
-        names.append(f"brand_type_{v}_share")
-    named = df["brands"].astype(str).map(lambda s: len([b for b in s.split("|") if b]))
-    cols.append(named.to_numpy(float) / lines.to_numpy(float))
-    names.append("brand_named_share")
-    hour = pd.to_numeric(df["hour"], errors="coerce").fillna(12).to_numpy(float)
-    cols += [np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)]
-    names += ["hour_sin", "hour_cos"]
-    failed = df["tl_failed"].astype(str)
-    for chk in checks:
-        cols.append(failed.str.contains(chk, regex=False).to_numpy(float))
-        names.append(f"failed_{chk}")
-    return np.column_stack(cols), names
+def _columns(checks: list[str]) -> list[tuple[str, str]]:
+    """(name, SQL expression over ``_BASE_SQL``) of every staging feature column."""
+    cols = [(f"log_{c}", c) for c in _NUMERIC_LOG]
+    cols += [("log_value_per_kg", "value_cny / greatest(net_weight, 0.01)"),
+             ("net_gross_ratio", "net_weight / greatest(gross_weight, 0.01)"),
+             ("near_5000", "value_cny > 4500 AND value_cny <= 5000"),  # RMB 5,000 per order
+             ("near_1000", "value_cny > 900 AND value_cny <= 1000")]   # RMB 1,000 per parcel
+    cols += [(f"{c}={v}", f"coalesce({c} = {_q(v)}, false)")
+             for c, values in _CATEGORIES.items() for v in values]
+    cols += [(f"brand_type_{v}_share",   # brand types are one digit per line: count the digit
+              f"(length(brand_types) - length(replace(brand_types, '{v}', ''))) / line_count")
+             for v in "01234"]
+    cols.append(("brand_named_share", "CASE WHEN brands = '' THEN 0 ELSE (length(brands) - "
+                 "length(replace(brands, '|', '')) + 1) / line_count END"))
+    hour = "(extract(hour FROM decl_time) + extract(minute FROM decl_time) / 60.0)"
+    cols += [("hour_sin", f"sin(2 * pi() * {hour} / 24)"),
+             ("hour_cos", f"cos(2 * pi() * {hour} / 24)")]
+    cols += [(f"failed_{c}", f"contains(tl_failed, {_q('|' + c + '|')})") for c in checks]
+    return cols
+
+
+def frequent_checks(con, cut) -> list[str]:
+    """The three-list checks most often failed before ``cut`` (indicator columns)."""
+    rows = con.execute(
+        "SELECT c, count(*) AS n FROM (SELECT unnest(string_split(tl_failed, '|')) AS c "
+        "FROM node_Declaration WHERE decl_time < $cut AND tl_failed IS NOT NULL) "
+        "WHERE c <> '' GROUP BY c ORDER BY n DESC, c LIMIT $k",
+        {"cut": cut, "k": _MAX_CHECKS}).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def staging_matrix(con, g: GraphTables, checks: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Staging features of the declarations of ``g`` (in ``g``'s order) and their names."""
+    cols = _columns(checks)
+    select = ", ".join(f"CAST({e} AS DOUBLE) AS c{i}" for i, (_, e) in enumerate(cols))
+    res = con.execute(f"SELECT decl_key, {select} FROM ({_BASE_SQL}) ORDER BY decl_key",
+                      {"cut": g.cut}).fetchnumpy()
+    m = np.column_stack([np.nan_to_num(np.asarray(res[f"c{i}"], dtype=float))
+                         for i in range(len(cols))]) if len(cols) else np.zeros((0, 0))
+    keys = np.asarray(res["decl_key"], dtype=object)
+    if not np.array_equal(keys, g.keys[DECL]):   # same filter and order: a safety net only
+        m = pd.DataFrame(m, index=keys).reindex(g.keys[DECL]).fillna(0).to_numpy()
+    for j in range(len(_NUMERIC_LOG) + 1):        # amounts and value per kg
+        m[:, j] = _slog(m[:, j])
+    return m, [n for n, _ in cols]
 
 
 def _table_matrix(features: pd.DataFrame, keys: np.ndarray, columns: list[str]) -> np.ndarray:
@@ -148,7 +160,7 @@ def _raw(con, g: GraphTables, spec: FeatureSpec, features: pd.DataFrame | None
                              "features (a DataFrame indexed by decl_key) to score with it")
         out[DECL] = _table_matrix(features, g.keys[DECL], spec.table_columns)
     else:
-        out[DECL], _ = _staging_matrix(staging_declaration_frame(con, g), spec.checks)
+        out[DECL], _ = staging_matrix(con, g, spec.checks)
     return out
 
 
@@ -161,15 +173,11 @@ def fit_spec(con, g: GraphTables, features: pd.DataFrame | None) -> FeatureSpec:
             raise ValueError("features: no numeric column to use as declaration features")
         spec = FeatureSpec(source="table", table_columns=[str(c) for c in num])
     else:
-        failed = staging_declaration_frame(con, g)["tl_failed"].astype(str)
-        counts = failed.str.split("|").explode().value_counts()
-        checks = sorted(c for c in counts.index[:_MAX_CHECKS] if c)
-        spec = FeatureSpec(source="staging", checks=checks)
+        spec = FeatureSpec(source="staging", checks=frequent_checks(con, g.cut))
     raw = _raw(con, g, spec, features)
     names = {t: n for t, (_, n) in _degree_features(g).items()}
     names[DECL] = (spec.table_columns if spec.source == "table"
-                   else _staging_matrix(staging_declaration_frame(con, g).iloc[:0],
-                                        spec.checks)[1])
+                   else [n for n, _ in _columns(spec.checks)])
     spec.names = names
     for t, m in raw.items():
         mu = m.mean(axis=0) if len(m) else np.zeros(m.shape[1])
