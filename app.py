@@ -13,7 +13,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `streamlit run` from anywhere
 
-from ui.components.data import backend_name  # noqa: E402
+from ui.components.data import backend_name, favicon  # noqa: E402
 
 # (section, page module, title, icon): the page registry
 PAGES: list[tuple[str, str, str, str]] = [
@@ -25,8 +25,8 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Analyse", "ui/pages/query.py", "Query", ":material/terminal:"),
 ]
 
-st.set_page_config(page_title="cbec-graph investigator", page_icon=":material/hub:",
-                   layout="wide")
+# The favicon is drawn here: a ":material/...:" or emoji icon is fetched from a CDN.
+st.set_page_config(page_title="cbec-graph investigator", page_icon=favicon(), layout="wide")
 root = Path(__file__).resolve().parent
 sections: dict[str, list] = {}
 for section, module, title, icon in PAGES:

@@ -146,15 +146,15 @@ def read_query(store, query: str, params: dict | None = None, *, limit: int = 10
 
 def node_refs(result: ReadResult, schema) -> list:
     """The nodes among a result's values (node objects returned by the query, in lists and
-    paths too) as ``NodeRef`` s, for drawing: a dict with a ``_label`` of the schema and
-    that label's key property."""
+    paths too) as ``NodeRef`` s, for drawing: a dict with a ``_label`` (``_LABEL`` on
+    Ladybug) of the schema and that label's key property."""
     from graph.store.base import NodeRef
 
     out: dict = {}
 
     def visit(v):
         if isinstance(v, dict):
-            label = v.get("_label")
+            label = v.get("_label", v.get("_LABEL"))  # Neo4j rows (ours), Ladybug
             if label in schema.nodes:
                 key = v.get(schema.node(label).key)
                 if key is not None:

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 __all__ = ["workspace", "backend_name", "get_store", "StagingBusy", "StagingMissing",
-           "staging_frames", "staging_mtime", "STORE_HELP", "read_staging"]
+           "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon"]
 
 WORKSPACE_ENV = "CBEC_WORKSPACE"
 STORE_HELP = ("Load a world first: `cbec generate --out world` then "
@@ -113,3 +113,17 @@ def _cached_staging(ws: str, mtime: float, queries: tuple[tuple[str, str], ...])
 def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
     """:func:`read_staging`, cached (bounded) until the staging file changes."""
     return _cached_staging(str(ws), staging_mtime(ws), tuple(sorted(queries.items())))
+
+
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """A small drawn icon (three linked nodes): no icon font or CDN needed."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    pts = [(7, 24), (25, 24), (16, 7)]
+    d.line(pts + [pts[0]], fill=(90, 90, 90, 255), width=2)
+    for (x, y), c in zip(pts, [(31, 119, 180), (214, 39, 40), (44, 160, 44)], strict=True):
+        d.ellipse((x - 5, y - 5, x + 5, y + 5), fill=c + (255,))
+    return img

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui.components import queries
 from ui.components.detection import risk_of_drawn
-from ui.components.network import DRAW_MAX, filter_labels, merge
+from ui.components.network import DRAW_MAX, filter_labels, merge, node_id
 from ui.components.widgets import (
     entity_picker,
     focus,
@@ -29,7 +29,7 @@ state = st.session_state.setdefault(STATE, {"graph": None, "seeds": [], "path": 
 with st.sidebar:
     st.subheader("Drawing")
     hops = st.slider("Hops", 1, 3, 2, key="ex_hops")
-    limit = st.slider("Node limit", 25, DRAW_MAX, 300, step=25, key="ex_limit",
+    limit = st.slider("Node limit", 25, DRAW_MAX, 150, step=25, key="ex_limit",
                       help="Walks stop at this many nodes (hubs are not expanded).")
     windowed = st.checkbox("Only a time window", key="ex_windowed",
                            help="Dated nodes (orders, payments, waybills, declarations) "
@@ -60,11 +60,17 @@ if sg is None:
             "expand them, or find the shortest path to another entity.")
     st.stop()
 
-drawn = list(sg.nodes)
-names = {r: ref_label(r, p) for r, p in sg.nodes.items()}
+def _ids(g):
+    """Drawn nodes as ``Label:key`` strings (widget options), with their captions."""
+    return {node_id(r): r for r in g.nodes}, {node_id(r): ref_label(r, p)
+                                            for r, p in g.nodes.items()}
+
+
+by_id, names = _ids(sg)
 
 with st.expander("Expand picked nodes", expanded=True):
-    picked = st.multiselect("Nodes to expand", drawn, format_func=names.get, key="ex_pick")
+    picked = [by_id[i] for i in st.multiselect("Nodes to expand", list(by_id),
+                                                format_func=names.get, key="ex_pick")]
     k = st.slider("by k hops", 1, 3, 1, key="ex_k")
     with_hubs = st.checkbox("Expand hubs too (lockers, platforms, countries: thousands of "
                             "edges)", key="ex_hubs")
@@ -77,12 +83,11 @@ with st.expander("Expand picked nodes", expanded=True):
         state.update(graph=sg, seeds=list(dict.fromkeys(state["seeds"] + picked)))
         if skipped:
             st.warning(f"Not expanded (hubs; tick 'Expand hubs too' to expand them): "
-                       f"{', '.join(names[r] for r in skipped)}")
-        drawn = list(sg.nodes)
-        names = {r: ref_label(r, p) for r, p in sg.nodes.items()}
+                       f"{', '.join(names[node_id(r)] for r in skipped)}")
+        by_id, names = _ids(sg)
 
 with st.expander("Shortest path", expanded=True):
-    a = st.selectbox("From", drawn, format_func=names.get, key="ex_from")
+    a = by_id[st.selectbox("From", list(by_id), format_func=names.get, key="ex_from")]
     b = entity_picker("ex_to", label="To (search any entity)")
     if st.button("Find path", disabled=b is None, key="ex_path"):
         res = queries.shortest_path(ws(), (a.label, a.key), (b.label, b.key))
@@ -94,15 +99,16 @@ with st.expander("Shortest path", expanded=True):
         else:
             sg = merge(sg, queries.subgraph(ws(), tuple((r.label, r.key) for r in res.nodes)))
             state.update(graph=sg, path=res.nodes)
+            by_id, names = _ids(sg)
     if state["path"]:
         p = state["path"]
-        st.success(f"Path of {len(p) - 1} hops: " + " → ".join(names.get(r, r.key)
-                                                               for r in p if r in sg.nodes))
+        st.success(f"Path of {len(p) - 1} hops: "
+                   + " → ".join(names.get(node_id(r), r.key) for r in p))
 
 view = filter_labels(sg, shown, keep=state["seeds"] + state["path"])
 network_panel(view, key="ex", risk=risk_of_drawn(store, view), path=state["path"],
               focus_refs=state["seeds"])
-if state["seeds"] and st.button("Open the profile of " + names[state["seeds"][0]],
+if state["seeds"] and st.button("Open the profile of " + names[node_id(state["seeds"][0])],
                                 key="ex_profile"):
     set_focus(state["seeds"][0])
     st.switch_page("ui/pages/profile.py")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui.components import queries
 from ui.components.detection import HOW_TO_SCORE, all_rings, ring_refs, rings_frame
+from ui.components.network import node_id
 from ui.components.widgets import network_panel, ref_label, set_focus, store_or_stop, ws
 
 st.title("Fraud rings")
@@ -47,9 +48,15 @@ sel = st.dataframe(
                    "value_rmb": st.column_config.NumberColumn(format="%.0f"),
                    "duty_at_stake_rmb": st.column_config.NumberColumn(format="%.0f")})
 rows = sel.selection.rows if sel and sel.selection else []
-if not rows:
+labels = {r.ring_id: f"#{r.rank} {r.typology} score {r.score:.2f} ({len(r.members)} members)"
+          for r in keep}
+picked = st.selectbox("Ring card", list(labels), format_func=labels.get, key="rg_pick",
+                      index=None, placeholder="Pick a ring (or click a row above)")
+if rows:
+    picked = view.iloc[rows[0]]["ring_id"]
+if picked is None:
     st.stop()
-ring = by_id[view.iloc[rows[0]]["ring_id"]]
+ring = by_id[picked]
 
 st.header(f"Ring #{ring.rank} — {ring.typology}, score {ring.score:.2f}")
 m1, m2, m3, m4 = st.columns(4)
@@ -84,8 +91,10 @@ refs = ring_refs(ring)
 sg = queries.subgraph(ws(), tuple((r.label, r.key) for r in refs))
 risk = {m["ref"]: float(m["risk"]) for m in ring.members if m.get("risk") is not None}
 network_panel(sg, key="rg", risk=risk, focus_refs=[m["ref"] for m in ring.members])
-member = st.selectbox("Member", [m["ref"] for m in ring.members],
-                      format_func=lambda r: ref_label(r, sg.nodes.get(r)), key="rg_member")
+members = {node_id(m["ref"]): m["ref"] for m in ring.members}
+member = members[st.selectbox("Member", list(members), key="rg_member",
+                              format_func=lambda i: ref_label(members[i],
+                                                              sg.nodes.get(members[i])))]
 b1, b2 = st.columns(2)
 if b1.button("Explore this member's network", key="rg_explore"):
     set_focus(member)
