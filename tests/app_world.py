@@ -4,7 +4,7 @@ detection service can write them, and the entities the tests search and join by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -60,7 +60,7 @@ def _write_rings(ws: Path, seller: NodeRef) -> tuple[bool, str]:
         pivots: dict[NodeRef, list[NodeRef]] = {}
         for o, _, p in shared:
             pivots.setdefault(p, [seller]).append(o)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rings = [Ring(ring_id=f"ring-{i}", rank=i + 1, score=s, typology=t,
                       members=members[: len(members) - i],
                       shared=[{"identifier": p, "members": m} for p, m in pivots.items()],

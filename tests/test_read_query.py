@@ -60,9 +60,9 @@ def test_the_connection_itself_is_read_only(ro_store):
 
 
 def test_timeout_stops_a_runaway_query(ro_store):
-    from graph.store.cypher_base import GraphQueryError
-
     import time
+
+    from graph.store.cypher_base import GraphQueryError
 
     t0 = time.perf_counter()
     with pytest.raises(GraphQueryError, match="Interrupted"):  # ~1 s of work unbounded
