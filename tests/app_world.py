@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from graph.store import NodeRef, open_store
+from ui.browser_check import pick_entities
 
 __all__ = ["AppWorld", "build_app_world"]
 
@@ -25,23 +24,6 @@ class AppWorld:
     person_name: str  # a buyer of that seller: a path of a few hops away
     rings_written: bool
     rings_reason: str
-
-
-def _pick(ws: Path) -> tuple[NodeRef, str, str]:
-    con = duckdb.connect(str(ws / "staging.duckdb"), read_only=True)
-    try:
-        code, name = con.execute(
-            "SELECT e.code, e.name FROM node_Enterprise e JOIN edge_SOLD_BY s "
-            "ON s.to_key = e.code JOIN edge_BUYER b ON b.from_key = s.from_key "
-            "WHERE e.name IS NOT NULL GROUP BY ALL "
-            "ORDER BY count(*) DESC, e.code LIMIT 1 OFFSET 2").fetchone()
-        person = con.execute(
-            "SELECT p.name FROM edge_SOLD_BY s JOIN edge_BUYER b ON b.from_key = s.from_key "
-            "JOIN node_Person p ON p.person_key = b.to_key WHERE s.to_key = ? "
-            "AND p.name IS NOT NULL ORDER BY p.name LIMIT 1", [code]).fetchone()[0]
-    finally:
-        con.close()
-    return NodeRef("Enterprise", code), name, person
 
 
 def _write_rings(ws: Path, seller: NodeRef) -> tuple[bool, str]:
@@ -85,6 +67,7 @@ def build_app_world(root: Path) -> AppWorld:
     generate(GenConfig(declarations=DECLARATIONS, seed=SEED), root / "world")
     ws = root / "ws"
     load(root / "world", ws, say=lambda m: None)
-    seller, name, person = _pick(ws)
+    code, name, person = pick_entities(ws)[0]
+    seller = NodeRef("Enterprise", code)
     written, reason = _write_rings(ws, seller)
     return AppWorld(ws, seller, name, person, written, reason)

@@ -44,6 +44,7 @@ STYLE: dict[str, tuple[str, str]] = {
     "HsCode": ("#aaaaaa", "text"),
     "Product": ("#bbbbbb", "text"),
     "Country": ("#637939", "star"),
+    "Ring": ("#d62728", "hexagon"),
 }
 _CAPTION_PROPS = ("name", "address", "phone", "email", "holder_name", "masked", "invt_no",
                   "order_no", "logistics_no", "check_id", "outcome", "gcode", "iso2")
