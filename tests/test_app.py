@@ -101,6 +101,13 @@ def test_explorer_filters_by_entity_type(app, world):
     at.multiselect(key="ex_labels").select("Phone").run()
     labels = set(at.dataframe[0].value["label"])
     assert labels <= {"Phone", "Enterprise"}, labels  # the searched seller stays
+    n_all = len(at.dataframe[0].value)
+    at.checkbox(key="ex_windowed").check().run()
+    d0, d1 = at.date_input(key="ex_window").value
+    at.date_input(key="ex_window").set_value((d1, d1)).run()  # one day only
+    at.button(key="ex_draw").click().run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) <= n_all
 
 
 def test_profile_shows_declarations_checks_and_links(app, world):

@@ -21,7 +21,8 @@ import pandas as pd
 import streamlit as st
 
 __all__ = ["workspace", "backend_name", "get_store", "StagingBusy", "StagingMissing",
-           "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon"]
+           "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon",
+           "data_window"]
 
 WORKSPACE_ENV = "CBEC_WORKSPACE"
 STORE_HELP = ("Load a world first: `cbec generate --out world` then "
@@ -127,3 +128,19 @@ def favicon():
     for (x, y), c in zip(pts, [(31, 119, 180), (214, 39, 40), (44, 160, 44)], strict=True):
         d.ellipse((x - 5, y - 5, x + 5, y + 5), fill=c + (255,))
     return img
+
+
+def data_window(ws: str | Path):
+    """First and last declaration dates in staging (the time filter's default), or the
+    last 180 days when staging cannot be read now."""
+    from datetime import date, timedelta
+
+    try:
+        f = staging_frames(ws, {"w": "SELECT min(decl_time) AS a, max(decl_time) AS b "
+                                     "FROM node_Declaration"})["w"]
+        if not f.empty and f["a"].notna().all():
+            return f["a"].iloc[0].date(), f["b"].iloc[0].date()
+    except (StagingBusy, StagingMissing):
+        pass
+    today = date.today()
+    return today - timedelta(days=180), today

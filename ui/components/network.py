@@ -6,7 +6,7 @@ tags are stripped here, and :func:`remote_references` lets tests prove none is l
 
 Large drawings would freeze the browser while vis-network's physics settles, so:
 up to :data:`PHYSICS_MAX` nodes the physics runs a bounded stabilisation and is then
-switched off; above it the layout is computed here (networkx spring layout, seeded) and
+switched off; above it the layout is computed here (rings by hop distance, O(n)) and
 physics is off; above :data:`DRAW_MAX` nothing is drawn and the caller shows a message.
 """
 

@@ -8,6 +8,7 @@ from datetime import datetime, time
 import streamlit as st
 
 from ui.components import queries
+from ui.components.data import data_window
 from ui.components.detection import risk_of_drawn
 from ui.components.network import DRAW_MAX, filter_labels, merge, node_id
 from ui.components.widgets import (
@@ -36,8 +37,8 @@ with st.sidebar:
                                 "outside the window are left out and not expanded.")
     since = until = None
     if windowed:
-        d0, d1 = st.date_input("Window", value=(datetime(2025, 4, 1), datetime(2025, 9, 30)),
-                               key="ex_window")
+        first, last = data_window(ws())
+        d0, d1 = st.date_input("Window", value=(first, last), key="ex_window")
         since, until = datetime.combine(d0, time.min), datetime.combine(d1, time.max)
     labels = sorted(store.schema.nodes)
     shown = st.multiselect("Entity types shown", labels, default=[], key="ex_labels",
