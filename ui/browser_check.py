@@ -247,7 +247,10 @@ class Walk:
         no_rings = p.get_by_text("No rings have been scored")
         # the first load after start opens the store and builds its index: minutes at 1M
         # declarations on a busy machine
-        no_rings.or_(p.get_by_text("Rings shown")).first.wait_for(timeout=900_000)
+        failed = p.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
+        no_rings.or_(p.get_by_text("Rings shown")).or_(failed).first.wait_for(timeout=900_000)
+        if failed.count():
+            raise RuntimeError(f"the app failed to open: {failed.first.inner_text()[:500]}")
         self.idle(180)
         self.timings["open the app"] = time.perf_counter() - t0
         self.shot("rings")
