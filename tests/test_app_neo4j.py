@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
+from conftest import _wipe  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from conftest import _wipe  # noqa: E402
 from graph.store.neo4j_store import Neo4jStore  # noqa: E402
 from ui.browser_check import pick_entities  # noqa: E402
 

@@ -225,6 +225,12 @@ class Walk:
 
     def shot(self, name: str) -> None:
         if self.shots is not None:
+            try:  # charts draw after the run ends: wait for each to have its canvas or svg
+                self.page.wait_for_function(
+                    "() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
+                    ".every(c => c.querySelector('canvas, svg'))", timeout=15_000)
+            except Exception:  # noqa: BLE001 - a screenshot with a chart still drawing
+                pass
             self.shots.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
 
@@ -269,11 +275,11 @@ class Walk:
                    lambda t: self.drawn("neighbourhood", t))
         self.shot("explorer")
         if expand:
-            self.timed("pick a node to expand", lambda: self._pick_first("Nodes to expand"),
+            self.timed("pick a node to expand", lambda: self._pick("Nodes to expand", -1),
                        lambda t: None)
             self.timed("expand it by 1 hop",
                        lambda: p.get_by_role("button", name="Expand", exact=True).click(),
-                       lambda t: self.drawn("expanded", t))
+                       self._expanded)
         self.timed("search the path's end", lambda: self.fill("To (search any entity)",
                                                               path_to), lambda t: None)
         self.timed("draw the shortest path",
@@ -297,8 +303,32 @@ class Walk:
         self.shot("query")
 
     def _pick_first(self, label: str) -> None:
-        """Open a select/multiselect by its label and choose its first option."""
+        self._pick(label, 0)
+
+    def _pick(self, label: str, index: int) -> None:
+        """Open a select/multiselect by its label and choose its option ``index`` (-1: the
+        last one: in the explorer, a node far from the searched one, whose expansion adds
+        nodes)."""
         box = self.page.get_by_label(label).first
         box.click()
-        self.page.get_by_role("option").first.click()
-        self.page.keyboard.press("Escape")
+        options = self.page.get_by_role("option")
+        options.first.wait_for()
+        n = options.count()
+        for _ in range(n - 1 if index == -1 else index):
+            self.page.keyboard.press("ArrowDown")
+        self.page.keyboard.press("Enter")
+        if self.page.get_by_role("option").count():  # a multiselect stays open
+            self.page.keyboard.press("Escape")
+
+    def _expanded(self, timeout: float) -> None:
+        """The expansion's message, then the new drawing when it added nodes."""
+        import re
+
+        msg = self.page.get_by_text("new nodes drawn").first
+        msg.wait_for(timeout=timeout * 1000)
+        added = int(re.search(r"([\d,]+) new nodes", msg.inner_text()).group(1)
+                    .replace(",", ""))
+        if added:
+            self.drawn("expanded", timeout)
+        else:
+            self.notes.append("the expansion added no node (all already drawn)")

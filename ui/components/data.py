@@ -15,6 +15,8 @@ every staging read opens, reads and closes; a read that meets a load's lock rais
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +24,7 @@ import streamlit as st
 
 __all__ = ["workspace", "backend_name", "get_store", "StagingBusy", "StagingMissing",
            "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon",
-           "data_window"]
+           "data_window", "warm_up"]
 
 WORKSPACE_ENV = "CBEC_WORKSPACE"
 STORE_HELP = ("Load a world first: `cbec generate --out world` then "
@@ -58,6 +60,7 @@ def get_store(ws: str):
     from graph.store import open_store
 
     store = open_store(ws, read_only=True)
+    warm_up(ws)  # statistics in the background while the index builds
     store.use_adjacency()
     return store
 
@@ -106,14 +109,44 @@ def read_staging(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFr
         con.close()
 
 
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def _cached_staging(ws: str, mtime: float, queries: tuple[tuple[str, str], ...]):
-    return read_staging(ws, dict(queries))
+_CACHE: OrderedDict = OrderedDict()  # (ws, mtime, queries) -> frames; bounded, LRU
+_CACHE_MAX = 32
+_LOCK = threading.Lock()
 
 
 def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """:func:`read_staging`, cached (bounded) until the staging file changes."""
-    return _cached_staging(str(ws), staging_mtime(ws), tuple(sorted(queries.items())))
+    """:func:`read_staging`, cached (the last :data:`_CACHE_MAX` sets) until the staging
+    file changes. A process-wide cache rather than ``st.cache_data`` so that the warm-up
+    thread started with the store (:func:`warm_up`) fills it too."""
+    key = (str(ws), staging_mtime(ws), tuple(sorted(queries.items())))
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    frames = read_staging(ws, queries)
+    with _LOCK:
+        _CACHE[key] = frames
+        while len(_CACHE) > _CACHE_MAX:
+            _CACHE.popitem(last=False)
+    return frames
+
+
+def warm_up(ws: str | Path) -> threading.Thread:
+    """Compute the statistics and data-quality figures in the background, once the store
+    is open: aggregating 1M declarations takes seconds, and the first visit to those pages
+    should not wait for it. Errors (a load holding the lock) are left for the page to say."""
+    from ui.components.stats_sql import DATA_QUALITY, STATISTICS, quarantine_sample
+
+    def run():
+        for queries in (STATISTICS, {**DATA_QUALITY, **quarantine_sample()}):
+            try:
+                staging_frames(ws, queries)
+            except Exception:  # noqa: BLE001 - the page shows it when visited
+                return
+
+    t = threading.Thread(target=run, name="cbec-staging-warm-up", daemon=True)
+    t.start()
+    return t
 
 
 @st.cache_resource(show_spinner=False)

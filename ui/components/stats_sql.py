@@ -60,12 +60,29 @@ DATA_QUALITY: dict[str, str] = {
     "quarantine_reasons": """SELECT table_name, field,
         regexp_replace(reason, '[0-9]+(\\.[0-9]+)?', 'N', 'g') AS reason, count(*) AS rows
         FROM quarantine GROUP BY ALL ORDER BY rows DESC""",
-    "check_rates": """SELECT r.check_id, strftime(d.decl_time, '%Y-%m') AS month,
-        count(*) AS checked, count(*) FILTER (WHERE r.status = 'fail') AS failed,
-        count(*) FILTER (WHERE r.status = 'risk') AS risk
-        FROM stg_check_results r JOIN stg_declarations d USING (invt_no)
-        GROUP BY ALL ORDER BY r.check_id, month""",
+    # Failure rates per check and month: non-passing results over the month's declarations
+    # of the check's direction. From the projection's tl_failed (1M rows) rather than by
+    # joining the 11M rows of stg_check_results to the declarations (20 s at 1M, loaded).
+    "check_rates": f"""WITH fails AS (SELECT check_id, month, count(*) AS failed FROM (
+          SELECT unnest(string_split(tl_failed, '|')) AS check_id, month FROM {_DECL}
+          WHERE tl_failed IS NOT NULL AND tl_failed <> '') GROUP BY ALL),
+        per_month AS (SELECT month, ie_flag, count(*) AS n FROM {_DECL} GROUP BY ALL),
+        scope AS (SELECT * FROM (VALUES {{scopes}}) s(check_id, ie_flag))
+        SELECT s.check_id, p.month, sum(p.n) AS in_scope,
+               coalesce(max(f.failed), 0) AS failed
+        FROM scope s JOIN per_month p USING (ie_flag)
+        LEFT JOIN fails f ON f.check_id = s.check_id AND f.month = p.month
+        GROUP BY ALL ORDER BY s.check_id, p.month""",
 }
+
+
+def _scopes() -> str:
+    from etl.three_list import CHECKS
+
+    return ", ".join(f"('{c.id}', '{f}')" for c in CHECKS for f in c.ie_flags)
+
+
+DATA_QUALITY["check_rates"] = DATA_QUALITY["check_rates"].replace("{scopes}", _scopes())
 
 
 def quarantine_sample(limit: int = 200) -> dict[str, str]:

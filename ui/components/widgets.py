@@ -27,8 +27,10 @@ def store_or_stop():
         return get_store(ws())
     except FileNotFoundError as exc:
         st.error(f"{exc}\n\n{STORE_HELP}")
-    except RuntimeError as exc:  # lock held by a writer, Neo4j unreachable
-        st.error(f"Cannot open the graph ({backend_name()}): {exc}")
+    except RuntimeError as exc:  # lock held by a writer, Neo4j unreachable, old schema
+        hint = ("\n\nThe workspace was loaded by an older version (a table is missing): "
+                "run `cbec load` on it again." if "does not exist" in str(exc) else "")
+        st.error(f"Cannot open the graph ({backend_name()}): {exc}{hint}")
     st.stop()
 
 

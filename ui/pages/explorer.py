@@ -80,8 +80,11 @@ with st.expander("Expand picked nodes", expanded=True):
         skipped = [r for r in picked if r in hubs and not with_hubs]
         grown = [queries.neighbourhood(ws(), (r.label, r.key), k, limit, since, until)
                  for r in picked if r not in skipped]
+        before = len(sg.nodes)
         sg = merge(sg, *grown)
         state.update(graph=sg, seeds=list(dict.fromkeys(state["seeds"] + picked)))
+        st.caption(f"Expanded {len(grown)} node(s) by {k} hop(s): "
+                   f"{len(sg.nodes) - before:,} new nodes drawn.")
         if skipped:
             st.warning(f"Not expanded (hubs; tick 'Expand hubs too' to expand them): "
                        f"{', '.join(names[node_id(r)] for r in skipped)}")

@@ -43,15 +43,17 @@ else:
     st.dataframe(f["quarantine_sample"], hide_index=True, width="stretch")
 
 st.subheader("Three-list failure rates by check and month")
+st.caption("Declarations that did not pass (fail or risk) over the month's declarations of "
+           "the check's direction (import, export or both).")
 cr = f["check_rates"]
 if cr.empty:
     st.caption("No three-list results in staging.")
 else:
-    cr["rate"] = (cr["failed"] + cr["risk"]) / cr["checked"]
+    cr["rate"] = cr["failed"] / cr["in_scope"]
     cr["check"] = [f"{c} {check_words(c)[0]}" for c in cr["check_id"]]
     st.altair_chart(alt.Chart(cr).mark_rect().encode(
         x=alt.X("month:O", title=None), y=alt.Y("check:N", title=None),
         color=alt.Color("rate:Q", scale=alt.Scale(scheme="orangered"), legend=alt.Legend(
             format="%")),
-        tooltip=["check", "month", "checked", "failed", "risk",
+        tooltip=["check", "month", "in_scope", "failed",
                  alt.Tooltip("rate:Q", format=".2%")]), width="stretch")
