@@ -6,7 +6,9 @@ Pages live in ``ui/pages/``, one module each, UI only. To add a page, add one li
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -35,4 +37,10 @@ for section, module, title, icon in PAGES:
 nav = st.navigation(sections)
 with st.sidebar:
     st.caption(f"cbec-graph · {backend_name()}")
-nav.run()
+t0 = time.perf_counter()
+try:
+    nav.run()
+finally:  # the benchmark separates the server's share of an interaction from the browser's
+    if os.environ.get("CBEC_APP_TIMING"):
+        print(f"cbec-app-timing {time.perf_counter() - t0:.4f} {nav.title}", file=sys.stderr,
+              flush=True)

@@ -94,7 +94,8 @@ def serve(workspace: str | Path, port: int | None = None, log: Path | None = Non
     """``streamlit run app.py`` over ``workspace`` on 127.0.0.1; yields the base URL and
     stops the server (its process only) on exit."""
     port = port or free_port()
-    env = {**os.environ, "CBEC_WORKSPACE": str(Path(workspace).resolve())}
+    env = {**os.environ, "CBEC_WORKSPACE": str(Path(workspace).resolve()),
+           "CBEC_APP_TIMING": "1"}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(streamlit_command(port), env=env, stdout=out,
                             stderr=subprocess.STDOUT)
@@ -136,6 +137,8 @@ class Walk:
     outside_requests: list[str] = field(default_factory=list)
     drawn_pixels: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    server_log: Path | None = None  # serve()'s log: the app's own run times are read from it
+    server_s: dict[str, float] = field(default_factory=dict)  # script run time per step
 
     @classmethod
     @contextmanager
@@ -180,11 +183,18 @@ class Walk:
     def timed(self, name: str, action, until, timeout: float = 60.0) -> float:
         """Run ``action``, wait for ``until()`` (the result on screen) and the run's end;
         record and return the seconds."""
+        mark = self.server_log.stat().st_size if self.server_log else 0
         t0 = time.perf_counter()
         action()
         until(timeout)
         self.idle(timeout)
         self.timings[name] = dt = time.perf_counter() - t0
+        if self.server_log:
+            with open(self.server_log, "rb") as f:
+                f.seek(mark)
+                runs = [float(line.split()[1]) for line in f.read().decode(errors="replace")
+                        .splitlines() if line.startswith("cbec-app-timing ")]
+            self.server_s[name] = sum(runs)
         return dt
 
     def text(self, text: str):
