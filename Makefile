@@ -24,6 +24,9 @@ demo: setup
 	$(CBEC) rings --top 10 --workspace $(WORKSPACE)
 	@echo
 	@echo "Explore the graph: $(CBEC) search 'Li Na'   (then: neighbours, shared, path; see README)"
+	@echo "Serving the investigator app on http://127.0.0.1:8501 over $(WORKSPACE): Ctrl+C stops it"
+	@echo "(start it again later with: $(CBEC) app --workspace $(WORKSPACE))"
+	$(CBEC) app --workspace $(WORKSPACE) --port 8501
 
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=10
