@@ -20,7 +20,7 @@ from investigations.context import CaseWorkspace, now_iso, put_node
 from investigations.roles import User, require
 
 __all__ = ["record_event", "verify_chain", "verify_audit", "list_audit", "AuditReport",
-           "write_anchor", "GENESIS"]
+           "GENESIS"]
 
 GENESIS = "0" * 64
 LABEL = "AuditRecord"
@@ -61,11 +61,11 @@ def record_event(ws: CaseWorkspace, actor: User | str, action: str, *, case_id: 
     rec["hash"] = _hash(rec)
     put_node(ws.store, LABEL, rec)
     if anchor or seq % ws.anchor_every == 0:
-        write_anchor(ws, seq, rec["hash"])
+        _write_anchor(ws, seq, rec["hash"])
     return rec
 
 
-def write_anchor(ws: CaseWorkspace, seq: int, digest: str) -> None:
+def _write_anchor(ws: CaseWorkspace, seq: int, digest: str) -> None:
     """Append (seq, hash, time) to the anchor file outside the store."""
     ws.anchor_dir.mkdir(parents=True, exist_ok=True)
     with (ws.anchor_dir / ANCHOR_FILE).open("a", encoding="utf-8") as fh:

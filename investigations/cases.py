@@ -166,7 +166,7 @@ def _member_view(ws: CaseWorkspace, m: dict, redactor: Redactor | None) -> dict[
             "tier": redactor.tier(ref.label, ref.key)}
 
 
-def case_redactor(members: list[dict], key: bytes | None = None, suspect_fields=None
+def _case_redactor(members: list[dict], key: bytes | None = None, suspect_fields=None
                   ) -> Redactor:
     """The redactor for a case: its tier-2 persons are its suspects and facilitators."""
     tier2 = frozenset(m["node_key"] for m in members
@@ -184,14 +184,14 @@ def get_case(ws: CaseWorkspace, actor: User, case_id: str) -> dict[str, Any]:
     case = _case(ws, case_id)
     members = _members(ws, case_id)
     redacted = sees_redacted(actor)
-    red = case_redactor(members) if redacted else None
+    red = _case_redactor(members) if redacted else None
     view = {"case": case, "members": [_member_view(ws, m, red) for m in members],
             "deadlines": _deadlines(case), "redacted": redacted}
-    from investigations.evidence import evidence_rows
-    from investigations.exports import export_rows
+    from investigations.evidence import _evidence_rows
+    from investigations.exports import _export_rows
 
-    view["evidence"] = evidence_rows(ws, case_id, shareable_only=redacted)
-    view["exports"] = export_rows(ws, case_id)
+    view["evidence"] = _evidence_rows(ws, case_id, shareable_only=redacted)
+    view["exports"] = _export_rows(ws, case_id)
     if redacted:
         view["case"] = {k: v for k, v in case.items() if k not in ("summary", "status_reason")}
         view["notes"] = []
@@ -371,4 +371,4 @@ def case_network(ws: CaseWorkspace, actor: User, case_id: str):
         return sg
     from investigations.exports import redact_subgraph
 
-    return redact_subgraph(sg, case_redactor(members))
+    return redact_subgraph(sg, _case_redactor(members))

@@ -20,7 +20,7 @@ from investigations.context import CaseWorkspace, NotFound, get_props, now_iso, 
 from investigations.roles import User, require
 
 __all__ = ["EVIDENCE_KINDS", "add_evidence", "list_evidence", "read_evidence",
-           "EvidenceCorrupted", "evidence_rows", "blob_path"]
+           "EvidenceCorrupted", "blob_path"]
 
 EVIDENCE_KINDS = ("document", "photo", "xray", "image_analysis", "other")
 MAX_EVIDENCE_BYTES = 200 * 1024**2
@@ -84,7 +84,7 @@ def add_evidence(ws: CaseWorkspace, actor: User, case_id: str, data: bytes | str
     return sha
 
 
-def evidence_rows(ws: CaseWorkspace, case_id: str, *, shareable_only: bool = False
+def _evidence_rows(ws: CaseWorkspace, case_id: str, *, shareable_only: bool = False
                   ) -> list[dict[str, Any]]:
     """Evidence metadata of a case (labels parsed); only shareable items, without the free
     text description, when ``shareable_only``. Internal: the services check roles."""
@@ -105,7 +105,7 @@ def list_evidence(ws: CaseWorkspace, actor: User, case_id: str) -> list[dict[str
     from investigations.roles import sees_redacted
 
     get_props(ws.store, "Case", case_id)
-    return evidence_rows(ws, case_id, shareable_only=sees_redacted(actor))
+    return _evidence_rows(ws, case_id, shareable_only=sees_redacted(actor))
 
 
 def read_evidence(ws: CaseWorkspace, actor: User, case_id: str, sha256: str) -> bytes:

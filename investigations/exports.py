@@ -34,7 +34,7 @@ from investigations.context import CaseWorkspace, NotFound, get_props, new_id, n
 from investigations.roles import User, require
 
 __all__ = ["request_export", "approve_export", "export_case", "list_exports", "ExportResult",
-           "ExportRefused", "redact_subgraph", "export_rows", "SIGNATURE_FILE",
+           "ExportRefused", "redact_subgraph", "SIGNATURE_FILE",
            "DEFAULT_CAVEATS", "FORMAT"]
 
 SIGNATURE_FILE = "signature.ed25519"
@@ -115,7 +115,7 @@ def approve_export(ws: CaseWorkspace, actor: User, export_id: str, *, approve: b
                  case_id=r["case_id"], target=export_id, detail={"reason": reason})
 
 
-def export_rows(ws: CaseWorkspace, case_id: str) -> list[dict[str, Any]]:
+def _export_rows(ws: CaseWorkspace, case_id: str) -> list[dict[str, Any]]:
     """The case's export requests (no header text). Internal: callers check roles."""
     rows = []
     for r in ws.store.find_nodes("ExportRequest", {"case_id": case_id}):
@@ -131,7 +131,7 @@ def list_exports(ws: CaseWorkspace, actor: User, *, status: str | None = None
     require(actor, "export.read")
     rows = []
     for r in ws.store.find_nodes("ExportRequest", {"status": status} if status else None):
-        rows.extend(x for x in export_rows(ws, r["case_id"]) if x["export_id"] == r["export_id"])
+        rows.extend(x for x in _export_rows(ws, r["case_id"]) if x["export_id"] == r["export_id"])
     return sorted(rows, key=lambda r: r.get("requested_at") or "", reverse=True)
 
 
@@ -206,10 +206,9 @@ def export_case(ws: CaseWorkspace, actor: User, export_id: str, *, key_name: str
     """Write the approved export ``export_id`` as a signed bag (and a zip of it)."""
     require(actor, "export.write")
     import bagit
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: F401
 
-    from investigations.cases import _case, _members, case_redactor
-    from investigations.evidence import _read_checked, evidence_rows
+    from investigations.cases import _case, _case_redactor, _members
+    from investigations.evidence import _evidence_rows, _read_checked
     from investigations.ftm import entity_id, to_ftm, validate_ftm_lines
     from investigations.keys import fingerprint, load_private_key
     from investigations.report import network_png, timeline_rows, write_html, write_pdf
@@ -225,7 +224,7 @@ def export_case(ws: CaseWorkspace, actor: User, export_id: str, *, key_name: str
     case_id = r["case_id"]
     case = _case(ws, case_id)
     members = _members(ws, case_id)
-    red = case_redactor(members, suspect_fields=header.get("suspect_fields"))
+    red = _case_redactor(members, suspect_fields=header.get("suspect_fields"))
     raw = ws.store.subgraph([NodeRef(m["label"], m["node_key"]) for m in members])
     role_of = {NodeRef(m["label"], m["node_key"]): m["role"] for m in members}
     sg = redact_subgraph(raw, red)
@@ -284,7 +283,7 @@ def export_case(ws: CaseWorkspace, actor: User, export_id: str, *, key_name: str
             case_events.append({"time": case[k], "event": what, "detail": ""})
     timeline = timeline_rows(sg.nodes, case_events)
     _csv(data / "tables" / "timeline.csv", timeline, ["time", "event", "detail"])
-    evidence = evidence_rows(ws, case_id, shareable_only=True)
+    evidence = _evidence_rows(ws, case_id, shareable_only=True)
     ev_rows = [{**e, "labels": "; ".join(f"{x['label']} ({x.get('confidence', '')})"
                                          for x in e["labels"])} for e in evidence]
     _csv(data / "tables" / "evidence.csv", ev_rows,

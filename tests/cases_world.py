@@ -39,8 +39,9 @@ def make_world(store, root: Path) -> World:
     inv, ipr = mk("ivan", "investigator"), mk("iris", "ipr_officer")
     sup, lia = mk("sue", "supervisor"), mk("lia", "partner_liaison")
     keys.generate_key(ws, admin, "default")
-    members = [(NodeRef("Enterprise", "S1"), "suspect"), (NodeRef("Enterprise", "S2"), "suspect"),
-               (NodeRef("Phone", PHONE), "linked"), (NodeRef("Address", "addr-nanshan-1"), "linked"),
+    members = [(NodeRef("Enterprise", "S1"), "suspect"),
+               (NodeRef("Enterprise", "S2"), "suspect"), (NodeRef("Phone", PHONE), "linked"),
+               (NodeRef("Address", "addr-nanshan-1"), "linked"),
                (NodeRef("Person", "id:" + P1_ID), "suspect"),
                (NodeRef("Person", "nm:lina"), "identity_theft_victim"),
                (NodeRef("Person", "nm:wangfang"), "witness"),
