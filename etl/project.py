@@ -64,9 +64,10 @@ def _country_names(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_coverage(schema: GraphSchema) -> None:
     """Fail early, naming the gap, if the schema gained a type this module cannot build."""
-    missing = [f"node {n}" for n in schema.nodes if n not in NODE_SQL]
-    missing += [f"edge {e}" for e in schema.edges
-                if e not in EDGE_SQL and e not in RESOLUTION_EDGES]
+    missing = [f"node {n}" for n, spec in schema.nodes.items()
+               if n not in NODE_SQL and not spec.derived]  # derived: written by detection
+    missing += [f"edge {e}" for e, spec in schema.edges.items()
+                if e not in EDGE_SQL and e not in RESOLUTION_EDGES and not spec.derived]
     if missing:
         raise RuntimeError(f"graph/schema.yaml declares {', '.join(missing)} but "
                            f"etl/project_sql.py has no SQL for it: add a block there")
@@ -146,9 +147,11 @@ def _build_raw_edges(con: duckdb.DuckDBPyConnection, schema: GraphSchema) -> Non
 def _build_nodes(con: duckdb.DuckDBPyConnection, schema: GraphSchema, load_id: str,
                  changed: dict[str, int]) -> None:
     for label, spec in schema.nodes.items():
-        props = list(spec.properties)
+        if spec.derived:  # written by detection, not projected
+            continue
+        props = list(spec.etl_properties)
         cast = ", ".join(f"CAST({p} AS {SQL_TYPES[t]}) AS {p}"
-                         for p, t in spec.properties.items())
+                         for p, t in spec.etl_properties.items())
         select = f"SELECT {cast} FROM ({NODE_SQL[label]}) WHERE {spec.key} IS NOT NULL"
         table = node_table(label)
         changed[table] = _replace_keeping_lineage(con, table, select, props, spec.key, load_id)

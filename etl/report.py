@@ -114,7 +114,7 @@ def graph_table(projected: dict[str, int] | None, sent: dict[str, int] | None):
     retracted = getattr(sent, "retracted", {})
     schema = load_schema()
     tables = []
-    for kind, names in (("node", schema.nodes), ("edge", schema.edges)):
+    for kind, names in (("node", schema.projected_nodes), ("edge", schema.projected_edges)):
         t = Table(title=f"Graph {kind}s (projected / sent / retracted)", title_justify="left")
         for c in ("node label" if kind == "node" else "edge type", "projected", "sent",
                   "retracted"):

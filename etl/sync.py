@@ -202,7 +202,7 @@ def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, lo
     writes go through ``writer`` (in order, before any edge write submitted later).
     """
     spec = schema.node(label)
-    props = list(spec.properties)
+    props = list(spec.etl_properties)  # risk properties are detection's: left as they are
     others = [p for p in props if p != spec.key] or [spec.key]
     cols = ", ".join(f"n.{p}" for p in props)
     h = f"hash({', '.join(f'n.{p}' for p in others)})"

@@ -88,6 +88,15 @@ class NodeType:
     properties: dict[str, str]
     index: tuple[str, ...] = ()
     pivot: bool = False
+    # Written by detection (``cbec score``), never by the ETL: a whole label (``derived:
+    # true``, e.g. Ring) or the risk properties the ``derived:`` section adds to a label.
+    derived: bool = False
+    derived_properties: tuple[str, ...] = ()
+
+    @property
+    def etl_properties(self) -> dict[str, str]:
+        """The properties the ETL projects and sends (all but the derived ones)."""
+        return {p: t for p, t in self.properties.items() if p not in self.derived_properties}
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ class EdgeType:
     name: str
     pairs: tuple[tuple[str, str], ...]
     properties: dict[str, str] = field(default_factory=dict)
+    derived: bool = False  # written by detection, never by the ETL (e.g. RING_MEMBER)
 
     def all_properties(self) -> dict[str, str]:
         """Declared properties plus the implicit ``_batch STRING``."""
@@ -129,6 +139,16 @@ class GraphSchema:
         except (KeyError, TypeError):
             raise SchemaError(f"unknown edge type {name!r}; known: "
                               f"{', '.join(sorted(self.edges))}") from None
+
+    @property
+    def projected_nodes(self) -> dict[str, NodeType]:
+        """The labels the ETL projects and sends (all but detection's derived ones)."""
+        return {k: n for k, n in self.nodes.items() if not n.derived}
+
+    @property
+    def projected_edges(self) -> dict[str, EdgeType]:
+        """The edge types the ETL projects (resolution's included), not detection's."""
+        return {k: e for k, e in self.edges.items() if not e.derived}
 
     def pivots(self) -> list[str]:
         """Labels of the shared-identifier nodes (phone, address, account, ID, e-mail)."""
@@ -170,7 +190,8 @@ class GraphSchema:
 def _merge_sections(doc: dict, source: str) -> dict:
     """``nodes``/``edges`` plus any ``<part>_nodes``/``<part>_edges`` sections (a package's
     own labels, e.g. ``investigation_nodes``), so packages add types without editing the
-    core lists; a name declared twice is an error."""
+    core lists; a name declared twice is an error. Such types are never projected by the
+    ETL (``derived: true`` unless the section says otherwise): their package writes them."""
     merged = dict(doc)
     for kind in ("nodes", "edges"):
         together = dict(doc.get(kind) or {})
@@ -178,7 +199,7 @@ def _merge_sections(doc: dict, source: str) -> dict:
             for name, spec in (doc[section] or {}).items():
                 if name in together:
                     raise SchemaError(f"{source}: {section}.{name} is declared twice")
-                together[name] = spec
+                together[name] = {"derived": True, **(spec or {})}
         merged[kind] = together
     return merged
 
@@ -203,7 +224,9 @@ def _parse(doc: dict, source: str) -> GraphSchema:
         for p in index:
             if p not in props:
                 raise SchemaError(f"{source}: nodes.{label}: index {p!r} is not a property")
-        nodes[label] = NodeType(label, key, props, index, bool(spec.get("pivot", False)))
+        nodes[label] = NodeType(label, key, props, index, bool(spec.get("pivot", False)),
+                                derived=bool(spec.get("derived", False)))
+    nodes = _with_derived_properties(doc.get("derived_properties"), nodes, source)
     edges: dict[str, EdgeType] = {}
     for name, spec in doc["edges"].items():
         check_identifier(name, f"{source}: edge type")
@@ -221,8 +244,31 @@ def _parse(doc: dict, source: str) -> GraphSchema:
                 raise SchemaError(f"{source}: edges.{name}.{p} has type {t!r}")
         if BATCH_PROPERTY in props:
             raise SchemaError(f"{source}: edges.{name}: {BATCH_PROPERTY!r} is implicit; remove it")
-        edges[name] = EdgeType(name, pairs, props)
+        edges[name] = EdgeType(name, pairs, props, derived=bool(spec.get("derived", False)))
     return GraphSchema(int(doc.get("version", 1)), nodes, edges)
+
+
+def _with_derived_properties(spec: dict | None, nodes: dict[str, NodeType],
+                             source: str) -> dict[str, NodeType]:
+    """Add the ``derived_properties`` section (``labels`` and ``properties``) to those labels."""
+    if not spec:
+        return nodes
+    props = dict(spec.get("properties") or {})
+    for p, t in props.items():
+        check_identifier(p, f"{source}: derived_properties property")
+        if t not in TYPES:
+            raise SchemaError(f"{source}: derived_properties.{p} has type {t!r}")
+    out = dict(nodes)
+    for label in spec.get("labels") or ():
+        if label not in nodes:
+            raise SchemaError(f"{source}: derived_properties names unknown label {label!r}")
+        n = nodes[label]
+        clash = set(props) & set(n.properties)
+        if clash:
+            raise SchemaError(f"{source}: derived_properties {sorted(clash)} already on {label}")
+        out[label] = NodeType(n.label, n.key, {**n.properties, **props}, n.index, n.pivot,
+                              n.derived, tuple(props))
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -245,6 +291,9 @@ def ladybug_ddl(schema: GraphSchema) -> list[str]:
     """
     out = [f"CREATE NODE TABLE IF NOT EXISTS {ident(n.label)}({_columns(n.properties)}, "
            f"PRIMARY KEY({ident(n.key)}))" for n in schema.nodes.values()]
+    # A graph created before detection's properties existed gains them in place.
+    out += [f"ALTER TABLE {ident(n.label)} ADD IF NOT EXISTS {ident(p)} {n.properties[p]}"
+            for n in schema.nodes.values() for p in n.derived_properties]
     for e in schema.edges.values():
         pairs = ", ".join(f"FROM {ident(f)} TO {ident(t)}" for f, t in e.pairs)
         out.append(f"CREATE REL TABLE IF NOT EXISTS {ident(e.name)}({pairs}, "

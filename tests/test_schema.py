@@ -24,7 +24,7 @@ def test_packaged_schema_loads_with_pivots():
     assert ("Payment", "Phone") in s.edge("CONTACT").pairs
     assert "_batch" not in s.edge("CONTACT").properties
     assert s.edge("CONTACT").all_properties()[BATCH_PROPERTY] == "STRING"
-    assert s.neighbour_labels("IdNumber") == ["Person"]
+    assert s.neighbour_labels("IdNumber") == ["Person", "Ring"]  # Ring: detection's
     assert s.far_labels("Order", outgoing=False) == ["Declaration", "Payment"]
 
 
@@ -71,7 +71,8 @@ def test_ladybug_ddl_executes_and_is_idempotent(tmp_path):
 
     s = load_schema()
     ddl = ladybug_ddl(s)
-    assert len(ddl) == len(s.nodes) + len(s.edges)
+    derived = sum(len(n.derived_properties) for n in s.nodes.values())  # ALTER ... ADD
+    assert len(ddl) == len(s.nodes) + len(s.edges) + derived
     db = ladybug.Database(str(tmp_path / "g"), buffer_pool_size=64 * 1024**2)
     conn = ladybug.Connection(db)
     for _ in range(2):

@@ -44,22 +44,24 @@ def ws(tmp_path):
 def graph_tables(con) -> dict[str, list[tuple]]:
     """Every node_/edge_ table's rows without lineage, sorted."""
     s = load_schema()
-    names = [f"node_{n}" for n in s.nodes] + [f"edge_{e}" for e in s.edges]
+    names = [f"node_{n}" for n in s.projected_nodes] + [f"edge_{e}" for e in s.projected_edges]
     return {t: con.execute(f"SELECT * EXCLUDE (_load_id) FROM {t} ORDER BY ALL").fetchall()
             for t in names}
 
 
 def table_counts(con) -> tuple[dict[str, int], dict[str, int]]:
     s = load_schema()
-    nodes = {n: con.execute(f"SELECT count(*) FROM node_{n}").fetchall()[0][0] for n in s.nodes}
-    edges = {e: con.execute(f"SELECT count(*) FROM edge_{e}").fetchall()[0][0] for e in s.edges}
+    nodes = {n: con.execute(f"SELECT count(*) FROM node_{n}").fetchall()[0][0]
+             for n in s.projected_nodes}
+    edges = {e: con.execute(f"SELECT count(*) FROM edge_{e}").fetchall()[0][0]
+             for e in s.projected_edges}
     return nodes, edges
 
 
 def store_counts(store) -> tuple[dict[str, int], dict[str, int]]:
     s = load_schema()
-    return ({n: store.count_nodes(n) for n in s.nodes},
-            {e: store.count_edges(e) for e in s.edges})
+    return ({n: store.count_nodes(n) for n in s.projected_nodes},
+            {e: store.count_edges(e) for e in s.projected_edges})
 
 
 def test_push_sends_the_graph_once_then_nothing(ws):

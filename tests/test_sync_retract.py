@@ -105,16 +105,18 @@ def _same_as(store, key: str) -> int:
 def _projection_counts(ws: Path) -> tuple[dict[str, int], dict[str, int]]:
     s = load_schema()
     con = duckdb.connect(str(ws / "staging.duckdb"), read_only=True)
-    nodes = {n: con.execute(f"SELECT count(*) FROM node_{n}").fetchall()[0][0] for n in s.nodes}
-    edges = {e: con.execute(f"SELECT count(*) FROM edge_{e}").fetchall()[0][0] for e in s.edges}
+    nodes = {n: con.execute(f"SELECT count(*) FROM node_{n}").fetchall()[0][0]
+             for n in s.projected_nodes}
+    edges = {e: con.execute(f"SELECT count(*) FROM edge_{e}").fetchall()[0][0]
+             for e in s.projected_edges}
     con.close()
     return nodes, edges
 
 
 def _store_counts(store) -> tuple[dict[str, int], dict[str, int]]:
     s = load_schema()
-    return ({n: store.count_nodes(n) for n in s.nodes},
-            {e: store.count_edges(e) for e in s.edges})
+    return ({n: store.count_nodes(n) for n in s.projected_nodes},
+            {e: store.count_edges(e) for e in s.projected_edges})
 
 
 @pytest.fixture(scope="module")

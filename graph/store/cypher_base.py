@@ -35,7 +35,8 @@ from graph.store.search import SearchMixin
 
 __all__ = ["CypherStore", "GraphQueryError", "HUB_LABELS", "MAX_DEGREE", "PATH_MAX_DEGREE"]
 
-HUB_LABELS = ("Country", "HsCode")  # never expanded: every declaration links to them
+HUB_LABELS = ("Country", "HsCode", "Ring")  # never expanded: every declaration links to the
+# first two; a detected ring joins its members, which is no evidence that they are linked
 MAX_DEGREE = 5000  # nodes with more edges are hubs: shown but not expanded
 PATH_MAX_DEGREE = 1000  # nodes with more edges are left off paths ("bought from the same
 # big shop" links everyone; it also keeps the search's frontiers small)
@@ -425,7 +426,8 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
         out: set[tuple[NodeRef, str, NodeRef]] = set()
         for row in self._expand(ref, None, False, 10_000, non_pivots, directed=False):
             p = row["b"]
-            for r in self._expand(p, None, False, limit, pivots, directed=False):
+            derived = {lab for lab, n in self.schema.nodes.items() if n.derived}  # rings
+            for r in self._expand(p, None, False, limit, pivots | derived, directed=False):
                 if r["b"] != ref:
                     out.add((r["b"], r["type"], p))
         return sorted(out)
