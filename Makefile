@@ -7,7 +7,7 @@ DEMO_DIR ?= demo-world
 DEMO_N   ?= 20000
 WORKSPACE ?= workspace
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean neo4j neo4j-stop neo4j-jars
 
 setup: $(VENV)/.installed
 
@@ -31,3 +31,15 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) $(DEMO_DIR) .pytest_cache
+
+# A local Neo4j 5.26 Community server (Java 17 + Maven; jars from Maven Central, cached in ~/.m2):
+# `make neo4j` starts it on 127.0.0.1:7687 and prints the NEO4J_* settings (also in
+# .neo4j-local/env); `make neo4j-stop` stops it. The tests start their own (see docs/neo4j.md).
+neo4j-jars: setup
+	$(PY) -m graph.store.neo4j_local_server prepare
+
+neo4j: setup
+	$(PY) -m graph.store.neo4j_local_server start
+
+neo4j-stop: setup
+	$(PY) -m graph.store.neo4j_local_server stop

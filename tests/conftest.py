@@ -2,8 +2,11 @@
 
 ``store`` runs each test on the embedded Ladybug store (in ``tmp_path``), again on it with
 its adjacency index (``ladybug-index``: traversals walk the index, rebuilt after every
-write) and, when ``NEO4J_URI`` is set, on Neo4j too. The Neo4j database is emptied before
-and after each test, so point ``NEO4J_*`` at a throwaway database.
+write) and on Neo4j: the server ``NEO4J_URI`` names, else a local Neo4j 5.26 server that
+``neo4j_env`` starts for the session (one per test worker) when Java and its jars are there
+(``make neo4j-jars``). Without either the Neo4j half is skipped, unless
+``CBEC_REQUIRE_NEO4J=1`` (CI), which turns that skip into a failure. The Neo4j database is
+emptied before and after each test, so point ``NEO4J_*`` at a throwaway database.
 """
 
 from __future__ import annotations
@@ -21,8 +24,15 @@ STORES = ["ladybug", "ladybug-index", "neo4j"]
 SMALL_POOL = 64 * 1024**2  # Ladybug buffer pool for tests: the tiny ring needs little
 
 
+# Each wipe of the (one per worker) Neo4j database bumps this, so fixtures that left data
+# there can tell whether a later test emptied it under them (see ``ring_store``).
+NEO4J_WIPES = {"count": 0}
+
+
 def _wipe(store) -> None:
     store.query("MATCH (n) DETACH DELETE n")
+    if store.dialect.name == "neo4j":
+        NEO4J_WIPES["count"] += 1
 
 
 def _auto_indexed():
@@ -43,22 +53,67 @@ def _auto_indexed():
     return AutoIndexed
 
 
-def make_store(kind: str, tmp_path):
-    """A fresh, empty store with its schema; the caller closes it."""
+# -- Neo4j: the server NEO4J_URI names, or a local one per test session (worker) ---------
+REQUIRE_NEO4J = os.environ.get("CBEC_REQUIRE_NEO4J") == "1"
+# the machine is shared: a small heap and page cache per worker hold the test worlds
+TEST_HEAP = os.environ.get("CBEC_TEST_NEO4J_HEAP", "768m")
+TEST_PAGE_CACHE_MB = int(os.environ.get("CBEC_TEST_NEO4J_PAGECACHE_MB", "128"))
+
+
+def _no_neo4j(why: str):
+    if REQUIRE_NEO4J:
+        pytest.fail(f"CBEC_REQUIRE_NEO4J=1 but {why}", pytrace=False)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def neo4j_env(tmp_path_factory):
+    """The ``NEO4J_*`` settings of the Neo4j the tests use: ``NEO4J_URI``'s server when set,
+    else a local Neo4j 5.26 started here (and stopped at the end of the session)."""
+    from graph.store.neo4j_store import ENV_VARS
+
+    if os.environ.get("NEO4J_URI"):
+        yield {k: os.environ[k] for k in ENV_VARS if os.environ.get(k)}
+        return
+    from graph.store import neo4j_local_server as local
+
+    if not local.jars_ready():
+        missing = local.tools_missing()
+        if missing:
+            _no_neo4j(f"the local Neo4j server needs {', '.join(missing)} (Java 17 and Maven)")
+        if not REQUIRE_NEO4J:
+            _no_neo4j("no NEO4J_URI and the local server's jars are not fetched: run "
+                      "`make neo4j-jars` once (or set NEO4J_URI)")
+    try:
+        server = local.start(tmp_path_factory.mktemp("neo4j-server"), heap=TEST_HEAP,
+                             page_cache_mb=TEST_PAGE_CACHE_MB, log=lambda _m: None)
+    except local.LocalServerError as exc:
+        _no_neo4j(str(exc))
+    print(f"\nlocal Neo4j {local.NEO4J_VERSION} up in {server.started_s:.1f} s at {server.uri}")
+    yield server.env
+    server.stop()
+
+
+def make_store(kind: str, tmp_path, neo4j_env: dict[str, str] | None = None):
+    """A fresh, empty store with its schema; the caller closes it. ``neo4j_env``: the
+    ``neo4j_env`` fixture's settings (required for ``kind="neo4j"``)."""
     if kind in ("ladybug", "ladybug-index"):
         from graph.store.ladybug_store import LadybugStore
 
         cls = LadybugStore if kind == "ladybug" else _auto_indexed()
         store = cls(tmp_path / "graph", buffer_pool_bytes=SMALL_POOL)
     else:
-        if not os.environ.get("NEO4J_URI"):
-            pytest.skip("Neo4j contract tests need NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)")
         from graph.store.neo4j_store import Neo4jStore
 
-        store = Neo4jStore.from_env()
+        store = Neo4jStore.from_env(neo4j_env)
         _wipe(store)
     store.ensure_schema()
     return store
+
+
+def _env_for(request) -> dict[str, str] | None:
+    """The Neo4j settings when this parametrisation is the Neo4j one (starts the server)."""
+    return request.getfixturevalue("neo4j_env") if request.param == "neo4j" else None
 
 
 def _close(kind: str, store) -> None:
@@ -69,19 +124,33 @@ def _close(kind: str, store) -> None:
 
 @pytest.fixture(params=STORES)
 def store(request, tmp_path):
-    """An empty store with its schema, one per backend (Neo4j skipped without NEO4J_URI)."""
-    s = make_store(request.param, tmp_path)
+    """An empty store with its schema, one per backend (see ``neo4j_env`` for Neo4j)."""
+    s = make_store(request.param, tmp_path, _env_for(request))
     yield s
     _close(request.param, s)
 
 
 @pytest.fixture(params=STORES, scope="module")
-def ring_store(request, tmp_path_factory):
-    """A store holding :func:`write_tiny_ring`, shared by a module's read-only tests."""
-    s = make_store(request.param, tmp_path_factory.mktemp(request.param))
+def _ring_store_module(request, tmp_path_factory):
+    s = make_store(request.param, tmp_path_factory.mktemp(request.param), _env_for(request))
     write_tiny_ring(s)
+    s.ring_written_at = NEO4J_WIPES["count"]
     yield s
     _close(request.param, s)
+
+
+@pytest.fixture
+def ring_store(_ring_store_module):
+    """A store holding :func:`write_tiny_ring`, shared by a module's read-only tests. On
+    Neo4j, one database serves a worker's every test: the ring is written again when a
+    ``store`` test emptied it in between."""
+    s = _ring_store_module
+    if s.dialect.name == "neo4j" and s.ring_written_at != NEO4J_WIPES["count"]:
+        _wipe(s)
+        s.ensure_schema()
+        write_tiny_ring(s)
+        s.ring_written_at = NEO4J_WIPES["count"]
+    return s
 
 
 # -- the tiny ring ---------------------------------------------------------------------

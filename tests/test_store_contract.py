@@ -125,8 +125,10 @@ def test_write_edges_rejects_bad_input(store):
 
 
 def test_errors_name_the_query_and_parameter_keys(store):
+    # a syntax error, which both reject (Neo4j, having no fixed schema, answers an unknown
+    # label with no rows and a warning where Ladybug's binder fails)
     with pytest.raises(GraphQueryError) as err:
-        store.query("MATCH (n:NoSuchLabel) WHERE n.x = $value RETURN n", {"value": 1})
+        store.query("MATCH (n:NoSuchLabel) WHERE n.x = $value RETURNS n", {"value": 1})
     assert "NoSuchLabel" in str(err.value) and "['value']" in str(err.value)
 
 
@@ -256,9 +258,10 @@ def test_shortest_path_says_when_it_gave_up(ring_store, monkeypatch):
     import graph.store.index_walks as iw
     import graph.store.paths as paths
 
-    if ring_store.dialect.name == "neo4j":
-        pytest.skip("the server's shortestPath has no bound on the work")
     a, b = ref("Person", CHAIN[0]), ref("Person", CHAIN[6])
+    if ring_store.dialect.name == "neo4j":  # the server's shortestPath has no work bound
+        assert ring_store.shortest_path(a, b).hops == 6
+        return
     monkeypatch.setattr(paths.bidirectional_bfs, "__defaults__", (2,))
     monkeypatch.setattr(iw.shortest_path_ids, "__kwdefaults__",
                         {"max_expanded": 2, "max_entries": iw.PATH_MAX_ENTRIES})

@@ -231,8 +231,11 @@ def _connect(uri: str, user: str, password: str, timeout: float):
     import neo4j.exceptions as ne
 
     try:
-        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password),
-                                            connection_timeout=timeout)
+        # notifications off: the server's hints (e.g. "label does not exist" on an empty
+        # database) would be logged as warnings on every such query, and cost it work
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=(user, password), connection_timeout=timeout,
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF)
     except (ne.ConfigurationError, ValueError) as exc:
         raise Neo4jConfigError(f"NEO4J_URI={uri!r} is not a valid Neo4j URI ({exc}); use e.g. "
                                f"bolt://host:7687 or neo4j+s://host") from None
