@@ -51,11 +51,11 @@ def _receiver_holdings(store) -> None:
 
 
 @pytest.mark.parametrize("kind", ["ladybug", "neo4j"])
-def test_round_trip(kind, tmp_path):
-    store = make_store(kind, tmp_path / "sender")
+def test_round_trip(kind, tmp_path, request):
+    env = request.getfixturevalue("neo4j_env") if kind == "neo4j" else None
+    store = make_store(kind, tmp_path / "sender", env)
     w = make_world(store, tmp_path / "ws-sender")
     try:
-        pytest.importorskip("graph.detection.results")
         _ring(store)
         case_id = cases.create_case_from_ring(w.ws, w.investigator, "ring-test-1")
         view = cases.get_case(w.ws, w.investigator, case_id)
@@ -78,7 +78,7 @@ def test_round_trip(kind, tmp_path):
             store.query("MATCH (n) DETACH DELETE n")  # the second workspace starts empty
         store.close()
     # the second workspace: another store of the same kind
-    store2 = make_store(kind, tmp_path / "receiver")
+    store2 = make_store(kind, tmp_path / "receiver", env)
     try:
         _receiver_holdings(store2)
         ws2 = CaseWorkspace(store2, tmp_path / "ws-receiver")
