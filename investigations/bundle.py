@@ -96,7 +96,8 @@ def _unzip(archive: Path, dest: Path, limits: BundleLimits) -> Path:
             mode = i.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise BundleRefused(f"archive entry {i.filename!r} is a symbolic link")
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # many zip writers set no file type at all; a type other than file/dir is refused
+            if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise BundleRefused(f"archive entry {i.filename!r} is not a regular file")
             if i.filename in seen:
                 raise BundleRefused(f"archive entry {i.filename!r} appears twice")
