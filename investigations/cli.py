@@ -380,7 +380,8 @@ def keys_list(workspace: Workspace = Path("workspace"), user: UserOpt = ""):
     from investigations.keys import list_keys
 
     with _session(workspace, user) as (ws, actor):
-        _table(list_keys(ws, actor), ["kind", "name", "fingerprint"])
+        for k in list_keys(ws, actor):  # plain lines: fingerprints must never be cut
+            typer.echo(f"{k['kind']:<9} {k['name']:<20} {k['fingerprint']}")
 
 
 @keys_app.command("register")
