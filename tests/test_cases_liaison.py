@@ -70,7 +70,7 @@ def world(tmp_path_factory):
 
 def test_liaison_reads_nothing_unredacted_through_any_service(world):
     w, tmp = world
-    from investigations import alerts, bundle, evidence
+    from investigations import alerts, evidence
 
     eid = approved_export(w)
     other = exports.export_case(w.ws, w.investigator, approved_export(w, "EU-DE-Customs"))

@@ -31,9 +31,9 @@ from typer.testing import CliRunner
 
 from graph.schema import load_schema
 from graph.store.base import NodeRef
-from graph.store.paths import PathSearchGaveUp
 from graph.store.ladybug_store import LadybugStore
 from graph.store.neo4j_store import ENV_VARS, Neo4jStore
+from graph.store.paths import PathSearchGaveUp
 
 pytestmark = [pytest.mark.slow, pytest.mark.neo4j]
 ROOT = Path(__file__).resolve().parents[1]
