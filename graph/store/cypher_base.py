@@ -84,6 +84,14 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
             raise GraphQueryError(f"{self.dialect.name} query failed: {exc}\n  query: {short}"
                                   f"\n  parameters: {sorted(params)}") from exc
 
+    def read_query(self, query: str, params: dict[str, Any] | None = None, *,
+                   limit: int = 1000, timeout_s: float = 10.0):
+        """An analyst's read-only statement with a row limit and a timeout, in a read-only
+        connection or session: see :func:`graph.store.read_query.read_query`."""
+        from graph.store.read_query import read_query
+
+        return read_query(self, query, params, limit=limit, timeout_s=timeout_s)
+
     def query_df(self, query: str, params: dict[str, Any] | None = None):
         """:meth:`query` as a ``pandas.DataFrame``."""
         import pandas as pd

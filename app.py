@@ -1,0 +1,38 @@
+"""The investigator app: ``streamlit run app.py`` (or ``cbec app --workspace W``).
+
+Pages live in ``ui/pages/``, one module each, UI only. To add a page, add one line to
+``PAGES`` (section, module path, title, icon).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `streamlit run` from anywhere
+
+from ui.components.data import backend_name, favicon  # noqa: E402
+
+# (section, page module, title, icon): the page registry
+PAGES: list[tuple[str, str, str, str]] = [
+    ("Investigate", "ui/pages/rings.py", "Rings", ":material/hub:"),
+    ("Investigate", "ui/pages/explorer.py", "Network explorer", ":material/share:"),
+    ("Investigate", "ui/pages/profile.py", "Entity profile", ":material/badge:"),
+    ("Monitor", "ui/pages/statistics.py", "Statistics", ":material/bar_chart:"),
+    ("Monitor", "ui/pages/quality.py", "Data quality", ":material/fact_check:"),
+    ("Analyse", "ui/pages/query.py", "Query", ":material/terminal:"),
+]
+
+# The favicon is drawn here: a ":material/...:" or emoji icon is fetched from a CDN.
+st.set_page_config(page_title="cbec-graph investigator", page_icon=favicon(), layout="wide")
+root = Path(__file__).resolve().parent
+sections: dict[str, list] = {}
+for section, module, title, icon in PAGES:
+    sections.setdefault(section, []).append(st.Page(str(root / module), title=title,
+                                                    icon=icon))
+nav = st.navigation(sections)
+with st.sidebar:
+    st.caption(f"cbec-graph · {backend_name()}")
+nav.run()

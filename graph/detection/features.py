@@ -1,0 +1,209 @@
+"""Declaration features as of a point in time: tabular ones and graph ones, kept apart so the
+graph's contribution is measured (trees with and without ``GRAPH_COLUMNS``).
+
+``build_features(con, until, since=..., label_end=...)`` reads only declarations before
+``until`` and labels (inspection outcomes) known before ``label_end``, and returns one row
+per declaration declared in ``[since, until)``. A month's features are therefore the same
+whether or not later months have been loaded (``tests/test_detection_features.py``).
+
+Families (issue 10): shared-identifier counts with hub-aware weighting, component and
+Leiden-community size and risk mix, personalised PageRank from labelled-bad entities,
+destination concentration and surge, channel mix, value per kg and against the reference
+price, brand omission and generic names, weight-implied quantity, three-list failures,
+newness, bursts and dormancy, closeness to the value thresholds.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from graph.detection.base import TL_FLAGS, build_base
+from graph.detection.entity_stats import ENTITY_COLUMNS, build_entity_stats, near_threshold_sql
+from graph.detection.idgraph import IdGraph, build_idgraph
+from graph.detection.labels import training_labels
+
+__all__ = ["FeatureSet", "build_features", "TABULAR_COLUMNS", "GRAPH_COLUMNS", "CATEGORICAL",
+           "META_COLUMNS", "node_features"]
+
+OWN = ["is_export", "ch_express", "ch_postal", "ch_cbec", "value_cny", "gross_weight",
+       "net_weight", "n_lines", "total_qty", "brand_omit_share", "generic_share",
+       "max_brand_type", "min_price_ratio", "implied_qty_ratio", "value_per_kg", "n_hs",
+       "near_thr", "tl_fail_count", *[f"tl_{c.replace('-', '').lower()}" for c in TL_FLAGS]]
+CATEGORICAL = ["trade_mode", "country"]
+SELLER = [f"seller_{c}" for c in ENTITY_COLUMNS]
+BUYER = ["buyer_n_decl", "buyer_value_sum", "buyer_near_thr_share", "buyer_age_days",
+         "agent_n_decl", "agent_n_sellers", "carrier_n_decl", "carrier_n_sellers"]
+TABULAR_COLUMNS = OWN + CATEGORICAL + SELLER + BUYER
+GRAPH_COLUMNS = [
+    "addr_n_persons", "addr_n_sellers", "addr_n_decl", "phone_n_persons", "phone_n_sellers",
+    "acct_n_persons", "acct_n_sellers", "payee_n_persons", "id_n_addresses", "id_n_sellers",
+    "pivot_hub", "pivot_weight", "comp_size", "comp_persons", "comp_enterprises",
+    "comp_pos_rate", "comp_labelled", "comm_size", "comm_pos_rate", "ppr_max", "seller_ppr",
+    "seller_linked", "seller_comp_pos_rate"]
+META_COLUMNS = ["decl_time", "month", "seller", "ie_flag", "channel", "country", "value_cny",
+                "in_window"]
+
+
+@dataclass
+class FeatureSet:
+    """Features (index ``decl_key``), meta columns, the graph and its node features."""
+
+    X: pd.DataFrame
+    meta: pd.DataFrame
+    graph: IdGraph
+    nodes: pd.DataFrame  # graph.nodes plus comp, comm, ppr, pos, labelled, n_decl...
+    until: datetime
+    label_end: datetime
+    timings: dict = field(default_factory=dict)
+
+
+def _entity_role_stats(con, role: str, label: str, cols: list[str], prefix: str) -> pd.DataFrame:
+    """Per declaration, the max of ``cols`` of its entities of ``role``."""
+    sel = ", ".join(f"max(e.{c}) AS {prefix}_{c}" for c in cols)
+    return con.execute(f"""
+        SELECT l.decl_key, {sel} FROM det_links l
+        JOIN det_ent e ON e.label = l.label AND e.key = l.key
+        WHERE l.role = '{role}' AND l.label = '{label}' AND l.decl_key IN
+              (SELECT decl_key FROM det_decl WHERE in_window)
+        GROUP BY 1
+    """).df().set_index("decl_key")
+
+
+def node_features(con, g: IdGraph, label_end: datetime, seed: int = 7) -> pd.DataFrame:
+    """Per graph node: component, Leiden community, personalised PageRank from entities
+    of seized/amended declarations known before ``label_end``, and label counts."""
+    import igraph as ig
+
+    nodes = g.nodes.copy()
+    lab = training_labels(con, label_end)
+    con.register("det_lab", lab[["decl_key", "label"]])
+    counts = con.execute("""
+        SELECT l.label, l.key, count(*) AS labelled, sum(b.label) AS pos
+        FROM det_links l JOIN det_lab b USING (decl_key) GROUP BY 1, 2
+    """).df()
+    con.unregister("det_lab")
+    nodes = nodes.merge(counts.rename(columns={"label": "label"}), on=["label", "key"],
+                        how="left")
+    nodes[["labelled", "pos"]] = nodes[["labelled", "pos"]].fillna(0)
+    gi = g.igraph(without_hubs=True)
+    nodes["comp"] = np.asarray(gi.connected_components().membership)
+    random.seed(seed)
+    ig.set_random_number_generator(random)  # Leiden is randomised: fixed seed, same result
+    nodes["comm"] = np.asarray(gi.community_leiden(objective_function="modularity",
+                                                   n_iterations=2).membership)
+    seeds = np.flatnonzero((nodes.pos.to_numpy() > 0) & ~nodes.hub.to_numpy())
+    if len(seeds) and gi.ecount():
+        ppr = np.asarray(gi.personalized_pagerank(reset_vertices=seeds.tolist(), damping=0.85))
+        nodes["ppr"] = ppr * len(nodes)  # 1.0 = the average node's share
+    else:
+        nodes["ppr"] = 0.0
+    nodes.loc[nodes.hub, "ppr"] = 0.0
+    for by, pre in (("comp", "comp"), ("comm", "comm")):
+        agg = nodes.groupby(by).agg(size=("key", "size"),
+                                    persons=("label", lambda s: int((s == "Person").sum())),
+                                    enterprises=("label",
+                                                 lambda s: int((s == "Enterprise").sum())),
+                                    pos=("pos", "sum"), labelled=("labelled", "sum"))
+        agg["pos_rate"] = np.where(agg.labelled > 0, agg.pos / agg.labelled.clip(lower=1),
+                                   np.nan)
+        nodes = nodes.join(agg.add_prefix(f"{pre}_"), on=by)
+    nodes.loc[nodes.hub, ["comp_size", "comm_size"]] = 1
+    return nodes
+
+
+def build_features(con, until: datetime, *, since: datetime | None = None,
+                   label_end: datetime | None = None, seed: int = 7) -> FeatureSet:
+    """Features of the declarations declared in ``[since, until)`` (see module doc)."""
+    import time
+
+    t0 = time.perf_counter()
+    label_end = label_end or until
+    build_base(con, until, since=since)
+    build_entity_stats(con, until)
+    t1 = time.perf_counter()
+    near = near_threshold_sql("value_cny")
+    decl = con.execute(f"""
+        SELECT decl_key, decl_time, month, seller, ie_flag, channel, country, trade_mode,
+               in_window, value_cny,
+               CAST(ie_flag = 'E' AS INTEGER) AS is_export,
+               CAST(channel = 'express' AS INTEGER) AS ch_express,
+               CAST(channel = 'postal' AS INTEGER) AS ch_postal,
+               CAST(channel = 'cbec' AS INTEGER) AS ch_cbec,
+               gross_weight, net_weight, n_lines, total_qty, brand_omit_share, generic_share,
+               max_brand_type, min_price_ratio, implied_qty_ratio, value_per_kg, n_hs,
+               CAST({near} AS INTEGER) AS near_thr, coalesce(tl_fail_count, 0) AS tl_fail_count,
+               {", ".join(f"coalesce(tl_{c.replace('-', '').lower()}, 0) AS "
+                          f"tl_{c.replace('-', '').lower()}" for c in TL_FLAGS)}
+        FROM det_decl WHERE in_window ORDER BY decl_time, decl_key
+    """).df().set_index("decl_key")
+    parts = [decl,
+             _entity_role_stats(con, "seller", "Enterprise", ENTITY_COLUMNS, "seller"),
+             _entity_role_stats(con, "buyer", "Person", ["n_decl", "value_sum", "near_thr_share",
+                                                         "age_days"], "buyer"),
+             _entity_role_stats(con, "agent", "Enterprise", ["n_decl", "n_sellers"], "agent"),
+             _entity_role_stats(con, "carrier", "Enterprise", ["n_decl", "n_sellers"],
+                                "carrier")]
+    for role, label, pre in (("address", "Address", "addr"), ("phone", "Phone", "phone"),
+                             ("account", "PaymentAccount", "acct"),
+                             ("payee", "PaymentAccount", "payee"), ("id", "IdNumber", "id")):
+        parts.append(_entity_role_stats(con, role, label,
+                                        ["n_persons", "n_sellers", "n_decl", "n_addresses"],
+                                        pre))
+    X = pd.concat(parts, axis=1, join="outer").loc[decl.index]
+    t2 = time.perf_counter()
+    g = build_idgraph(con)
+    nodes = node_features(con, g, label_end, seed)
+    t3 = time.perf_counter()
+    X = X.join(_graph_columns(con, nodes, X))
+    for c in CATEGORICAL:
+        X[c] = X[c].astype("category")
+    for c in TABULAR_COLUMNS + GRAPH_COLUMNS:
+        if c not in X:
+            X[c] = np.nan
+    meta = X[META_COLUMNS].copy()
+    X = X[TABULAR_COLUMNS + GRAPH_COLUMNS]
+    num = [c for c in X.columns if c not in CATEGORICAL]
+    X[num] = X[num].astype("float64")
+    return FeatureSet(X, meta, g, nodes, until, label_end,
+                      {"base_s": t1 - t0, "tabular_s": t2 - t1, "graph_s": t3 - t2,
+                       "join_s": time.perf_counter() - t3})
+
+
+def _graph_columns(con, nodes: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+    """Per declaration: the graph features of the entities it involves."""
+    nf = nodes[["label", "key", "hub", "comp", "comp_size", "comp_persons", "comp_enterprises",
+                "comp_pos_rate", "comp_labelled", "comm_size", "comm_pos_rate", "ppr"]]
+    con.register("det_nodes", nf)
+    g = con.execute("""
+        SELECT l.decl_key,
+               max(CASE WHEN n.hub THEN 1 ELSE 0 END) AS pivot_hub,
+               -- hub-aware weight: an identifier shared by few people weighs most
+               max(CASE WHEN l.role IN ('address', 'phone', 'account', 'payee', 'id')
+                        THEN 1.0 / ln(2 + coalesce(e.n_persons, 0)) END) AS pivot_weight,
+               max(CASE WHEN NOT n.hub AND l.role NOT IN ('agent', 'carrier', 'owner')
+                        THEN n.comp_size END) AS comp_size,
+               max(CASE WHEN NOT n.hub THEN n.comp_persons END) AS comp_persons,
+               max(CASE WHEN NOT n.hub THEN n.comp_enterprises END) AS comp_enterprises,
+               max(CASE WHEN NOT n.hub THEN n.comp_pos_rate END) AS comp_pos_rate,
+               max(CASE WHEN NOT n.hub THEN n.comp_labelled END) AS comp_labelled,
+               max(CASE WHEN NOT n.hub THEN n.comm_size END) AS comm_size,
+               max(CASE WHEN NOT n.hub THEN n.comm_pos_rate END) AS comm_pos_rate,
+               max(CASE WHEN l.role NOT IN ('agent', 'carrier', 'owner') THEN n.ppr END)
+                   AS ppr_max,
+               max(CASE WHEN l.role = 'seller' THEN n.ppr END) AS seller_ppr,
+               max(CASE WHEN l.role = 'seller' THEN n.comp_enterprises - 1 END)
+                   AS seller_linked,
+               max(CASE WHEN l.role = 'seller' THEN n.comp_pos_rate END)
+                   AS seller_comp_pos_rate
+        FROM det_links l JOIN det_nodes n ON n.label = l.label AND n.key = l.key
+        LEFT JOIN det_ent e ON e.label = l.label AND e.key = l.key
+        WHERE l.decl_key IN (SELECT decl_key FROM det_decl WHERE in_window)
+        GROUP BY 1
+    """).df().set_index("decl_key")
+    con.unregister("det_nodes")
+    return g.reindex(X.index)

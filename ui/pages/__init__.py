@@ -1,0 +1,1 @@
+"""One module per page of the investigator app (UI only; data comes from ``ui.components``)."""
