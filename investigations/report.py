@@ -153,7 +153,7 @@ def write_pdf(path: Path, header: dict, members: list[dict], timeline: list[dict
     pdf.set_font(font, "B", 15)
     h = header
     pdf.multi_cell(0, 8, f"Case {h['case_reference']}: {h.get('case_title', '')}",
-                   new_x="LMARGIN", new_y="NEXT")
+                   new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(font, "", 9)
     pdf.set_fill_color(255, 243, 205)
     pdf.multi_cell(0, 5, h["handling_caveats"], fill=True, new_x="LMARGIN", new_y="NEXT")
