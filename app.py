@@ -25,6 +25,11 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Monitor", "ui/pages/statistics.py", "Statistics", ":material/bar_chart:"),
     ("Monitor", "ui/pages/quality.py", "Data quality", ":material/fact_check:"),
     ("Analyse", "ui/pages/query.py", "Query", ":material/terminal:"),
+    ("Cases", "ui/pages/cases_list.py", "Cases", ":material/folder_open:"),
+    ("Cases", "ui/pages/cases_case.py", "Case", ":material/gavel:"),
+    ("Cases", "ui/pages/cases_exports.py", "Approvals and exports", ":material/outbox:"),
+    ("Cases", "ui/pages/cases_bundles.py", "Partner bundles", ":material/move_to_inbox:"),
+    ("Cases", "ui/pages/cases_audit.py", "Audit trail", ":material/receipt_long:"),
 ]
 
 # The favicon is drawn here: a ":material/...:" or emoji icon is fetched from a CDN.

@@ -187,9 +187,27 @@ class GraphSchema:
         return sorted(out)
 
 
+def _merge_sections(doc: dict, source: str) -> dict:
+    """``nodes``/``edges`` plus any ``<part>_nodes``/``<part>_edges`` sections (a package's
+    own labels, e.g. ``investigation_nodes``), so packages add types without editing the
+    core lists; a name declared twice is an error. Such types are never projected by the
+    ETL (``derived: true`` unless the section says otherwise): their package writes them."""
+    merged = dict(doc)
+    for kind in ("nodes", "edges"):
+        together = dict(doc.get(kind) or {})
+        for section in sorted(k for k in doc if isinstance(k, str) and k.endswith(f"_{kind}")):
+            for name, spec in (doc[section] or {}).items():
+                if name in together:
+                    raise SchemaError(f"{source}: {section}.{name} is declared twice")
+                together[name] = {"derived": True, **(spec or {})}
+        merged[kind] = together
+    return merged
+
+
 def _parse(doc: dict, source: str) -> GraphSchema:
     if not isinstance(doc, dict) or "nodes" not in doc or "edges" not in doc:
         raise SchemaError(f"{source}: expected top-level 'nodes' and 'edges' mappings")
+    doc = _merge_sections(doc, source)
     nodes: dict[str, NodeType] = {}
     for label, spec in doc["nodes"].items():
         check_identifier(label, f"{source}: node label")

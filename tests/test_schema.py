@@ -24,8 +24,8 @@ def test_packaged_schema_loads_with_pivots():
     assert ("Payment", "Phone") in s.edge("CONTACT").pairs
     assert "_batch" not in s.edge("CONTACT").properties
     assert s.edge("CONTACT").all_properties()[BATCH_PROPERTY] == "STRING"
-    assert s.neighbour_labels("IdNumber") == ["Person", "Ring"]  # Ring: detection's
-    assert s.far_labels("Order", outgoing=False) == ["Declaration", "Payment"]
+    assert s.neighbour_labels("IdNumber") == ["Case", "Person", "Ring"]  # Case, Ring: derived
+    assert s.far_labels("Order", outgoing=False) == ["Declaration", "PartnerEntity", "Payment"]
 
 
 def test_unknown_names_are_rejected():

@@ -127,6 +127,11 @@ class GraphStore(Protocol):
     # -- query API (used by the app and the CLI) -----------------------------------------
     def get_node(self, ref: NodeRef) -> dict[str, Any] | None: ...
 
+    def find_nodes(self, label: str, equals: dict[str, Any] | None = None
+                   ) -> list[dict[str, Any]]:
+        """Nodes of ``label`` whose properties equal ``equals`` (all when None), in key
+        order; a scan for small labels such as cases and audit records."""
+
     def search(self, text: str, labels: list[str] | None = None, limit: int = 20,
                fuzzy: bool = True) -> list[EntityHit]:
         """Find entities by name, phone, ID number or address; fuzzy by default."""

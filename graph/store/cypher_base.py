@@ -130,6 +130,14 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
         rows = self._q(self.q.get_node(ref.label, ref.key))
         return self._node_props(ref.label, rows[0]["props"]) if rows else None
 
+    def find_nodes(self, label: str, equals: dict[str, Any] | None = None
+                   ) -> list[dict[str, Any]]:
+        """The nodes of ``label`` whose properties equal ``equals`` (every node of the label
+        when None), as property dicts in key order. A scan: meant for small labels (cases,
+        alerts, audit records), not for declarations."""
+        rows = self._q(self.q.find_nodes(label, equals or {}))
+        return [self._node_props(label, r["props"]) for r in rows]
+
     # -- neighbourhood -------------------------------------------------------------------
     def _in_window(self, label: str, props: dict, since, until) -> bool:
         prop = TIME_PROPERTIES.get(label)

@@ -108,6 +108,21 @@ class Q:
         return (f"MATCH (n:{lab}) WHERE n.{k} = $key RETURN n.{k} AS key, "
                 f"properties(n) AS props", {"key": key})
 
+    def find_nodes(self, label: str, equals: dict[str, Any]) -> tuple[str, dict]:
+        """Nodes of ``label`` whose properties equal ``equals`` (all nodes if empty), by key."""
+        lab, k = self._lk(label)
+        props = self.schema.node(label).properties
+        conds = []
+        params: dict[str, Any] = {}
+        for i, (p, v) in enumerate(sorted(equals.items())):
+            if p not in props:
+                raise ValueError(f"find_nodes({label}): {p!r} is not a property of {label}")
+            conds.append(f"n.{ident(p)} = $v{i}")
+            params[f"v{i}"] = v
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        return (f"MATCH (n:{lab}){where} RETURN n.{k} AS key, properties(n) AS props "
+                f"ORDER BY key", params)
+
     def degree(self, label: str, key: str,
                edge_types: list[str] | None = None) -> tuple[str, dict]:
         lab, k = self._lk(label)

@@ -1,0 +1,66 @@
+"""Cases: the list with deadlines, and opening a case from a ring or a selection."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from graph.store import NodeRef
+from investigations import cases
+from investigations.app_session import require_login
+from investigations.roles import PermissionDenied, can
+
+st.title("Cases")
+ws, user = require_login()
+try:
+    rows = cases.list_cases(ws, user)
+except PermissionDenied as exc:
+    st.error(str(exc))
+    st.stop()
+status = st.multiselect("Status", cases.STATUSES, default=["open", "investigating", "referred"])
+df = pd.DataFrame([r for r in rows if r["status"] in status])
+st.metric("Cases shown", f"{len(df):,} of {len(rows):,}")
+if len(df):
+    st.dataframe(df, hide_index=True, use_container_width=True)
+    pick = st.selectbox("Open a case", df["case_id"], index=None, key="cl_pick")
+    if pick:
+        st.session_state["cbec_case"] = pick
+        st.page_link("ui/pages/cases_case.py", label=f"Go to case {pick}")
+else:
+    st.info("No case yet.")
+
+if can(user, "case.write"):
+    st.subheader("New case")
+    tab_ring, tab_sel = st.tabs(["From a ring", "From a selection"])
+    with tab_ring:
+        try:
+            from graph.detection.results import list_rings
+
+            rings = list_rings(ws.store, top=200)
+        except Exception:  # noqa: BLE001 - no scoring yet
+            rings = []
+        if not rings:
+            st.caption("No rings scored yet (`cbec score`).")
+        else:
+            opts = {r.ring_id: f"#{r.rank} {r.typology} score {r.score:.2f} "
+                               f"({len(r.members)} members)" for r in rings}
+            rid = st.selectbox("Ring", list(opts), format_func=opts.get, key="cl_ring")
+            if st.button("Open a case from this ring"):
+                st.session_state["cbec_case"] = cases.create_case_from_ring(ws, user, rid)
+                st.success(f"Case {st.session_state['cbec_case']} opened.")
+    with tab_sel:
+        title = st.text_input("Title", key="cl_title")
+        text = st.text_area("Members, one per line: Label:key:role", key="cl_members")
+        if st.button("Open the case") and title:
+            members = []
+            for line in text.splitlines():
+                ref, _, role = line.strip().rpartition(":")
+                lab, _, key = ref.partition(":")
+                if lab and key:
+                    members.append((NodeRef(lab, key), role))
+            try:
+                st.session_state["cbec_case"] = cases.create_case(ws, user, title,
+                                                                  members=members)
+                st.success(f"Case {st.session_state['cbec_case']} opened.")
+            except (ValueError, LookupError) as exc:
+                st.error(str(exc))
