@@ -425,8 +425,16 @@ def _column_kinds(X: pd.DataFrame) -> dict[str, str]:
             kinds[c] = "num"
         else:
             nun = s.nunique(dropna=True)
-            kinds[c] = "cat" if nun <= 300 else "skip"
-    return {k: v for k, v in kinds.items() if v != "skip"}
+            kinds[c] = "cat" if nun <= 300 else "wide"
+    return kinds
+
+
+def _top_values(s: pd.Series, k: int = 300) -> pd.Series:
+    """A wide column's k most frequent values, the rest as one "<other>" value: a value
+    frequent enough to give a typology away is among them."""
+    s = s.astype("string")
+    top = s.value_counts().index[:k]
+    return s.where(s.isin(top) | s.isna(), "<other>")
 
 
 def _value_table(codes: np.ndarray, labels: np.ndarray, mal: np.ndarray, typ_idx: np.ndarray,
@@ -451,7 +459,11 @@ def audit(world: Path, *, model: bool = True, progress: bool = True) -> Audit:
     typs = sorted({x for x in typ if x}, key=lambda s: int(s[1:]))
     res = Audit(n=len(X), typologies=typs,
                 counts={k: int((typ == k).sum()) for k in typs} | {"malicious": int(mal.sum())})
-    kinds = _column_kinds(X)
+    all_kinds = _column_kinds(X)
+    # wide columns (barcodes, item names) are too many-valued for an AUC or the model, but a
+    # single frequent value of theirs can still be a giveaway: searched in _best_values only
+    wide = [c for c, k in all_kinds.items() if k == "wide"]
+    kinds = {c: k for c, k in all_kinds.items() if k != "wide"}
     if progress:
         print(f"audit: {len(X):,} declarations, {mal.sum():,} malicious, "
               f"{len(kinds)} columns", file=sys.stderr)
@@ -473,6 +485,9 @@ def audit(world: Path, *, model: bool = True, progress: bool = True) -> Audit:
             if a > best_auc[g][1]:
                 best_auc[g] = (c, round(a, 4))
         _best_values(c, s, kind, codes, mal, typ, groups, best_val)
+    for c in wide:
+        s = _top_values(X[c])
+        _best_values(c, s, "cat", _codes(s, False), mal, typ, groups, best_val)
     res.best_auc = best_auc
     res.top_malicious = sorted(mal_aucs, key=lambda x: -x[1])[:12]
     res.best_value = best_val
