@@ -397,7 +397,7 @@ def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake)
     assert q.startswith("MATCH (a:Person {person_key: $a})\nMATCH (b:Person {person_key: $b})\n"
                         "MATCH p = shortestPath((a)-[*..4]-(b))\n"
                         "WHERE all(n IN nodes(p) WHERE n = a OR n = b OR (NOT n:Country AND "
-                        "NOT n:HsCode AND COUNT { (n)--() } <= $max_degree))\n")
+                        "NOT n:HsCode AND NOT n:Ring AND COUNT { (n)--() } <= $max_degree))\n")
     assert "WHEN 'Phone' THEN n.phone" in q and "[r IN relationships(p) | type(r)] AS types" in q
 
 
