@@ -58,7 +58,7 @@ class World:
         return key
 
     def firm(self, code: str, name: str, phone: str | None = None, address: str | None = None,
-             uscc: str | None = None) -> str:
+             uscc: str | None = None, rep: str | None = None) -> str:
         self.firms.append({"code": code, "name": name, "name_norm": normalise_name(name),
                            "uscc": uscc, "country": "CN", "customs_district": "2901",
                            "_load_id": "L1"})
@@ -67,6 +67,8 @@ class World:
         if address:
             self._edge("LOCATED_AT", "Enterprise", code, "Address",
                        self.address(address, "office"), "L1")
+        if rep:
+            self._edge("REPRESENTED_BY", "Enterprise", code, "Person", rep, "L1")
         return code
 
     def _edge(self, typ, fl, fk, tl, tk, load):
@@ -161,13 +163,25 @@ def test_lockers_with_different_numbers_stay_apart():
 def test_firm_registered_again_with_a_new_credit_code_is_linked_on_enough_evidence():
     w = World()
     office = "Floor 12, Jianguo Tower, 18 Jianguo Rd, Chaoyang District, Beijing"
-    a = w.firm("1101960001", "Beijing Bright Toys Co., Ltd.", "+861085551234", office, "U1")
-    b = w.firm("1101960002", "BEIJING BRIGHT TOYS CO., LTD.", "+861085551234", office, "U2")
+    rep = "id:110105196410271410"
+    a = w.firm("1101960001", "Beijing Bright Toys Co., Ltd.", "+861085551234", office, "U1", rep)
+    b = w.firm("1101960002", "BEIJING BRIGHT TOYS CO., LTD.", "+861085551234", office, "U2", rep)
     w.firm("1101960003", "Beijing Bright Toys Co., Ltd.", "+861099990000", None, "U3")
     con, _ = run(w)
     assert same_as(con) == {frozenset((a, b))}
     method = con.execute("SELECT method FROM edge_SAME_AS").fetchall()[0][0]
     assert "uscc_differs" in method
+
+
+def test_successor_firm_at_the_same_desk_without_the_same_representative_stays_apart():
+    # name, phone and office alone do not outweigh a second credit code: a successor or
+    # sister firm keeps them (the graph still joins the two through those pivots)
+    w = World()
+    office = "Floor 12, Jianguo Tower, 18 Jianguo Rd, Chaoyang District, Beijing"
+    w.firm("1101960001", "Beijing Bright Toys Co., Ltd.", "+861085551234", office, "U1")
+    w.firm("1101960002", "BEIJING BRIGHT TOYS CO., LTD.", "+861085551234", office, "U2")
+    con, _ = run(w)
+    assert same_as(con) == set()
 
 
 def test_firm_suffix_variants_sharing_a_phone_are_linked():

@@ -22,7 +22,10 @@ __all__ = ["THRESHOLD", "EVIDENCE", "score_pairs", "to_score"]
 
 THRESHOLD = 6.0
 VETO = -100.0
-USCC_DIFFERS = 2.0
+# Two credit codes are two legal persons unless more than name, phone and address say one
+# firm re-registered: a successor at the same desk (T8 cycling, a sister firm) keeps those
+# three, so only a shared legal representative on top outweighs the difference.
+USCC_DIFFERS = 3.5
 PHONES_DIFFER = 2.0
 
 # Points for each shared identifier kind (blocks that are hubs never reach scoring).
