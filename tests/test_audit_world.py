@@ -3,8 +3,9 @@
 Thresholds are issue 7's, loosened for a 12,000-declaration world (few rows per typology
 make single values and the model noisier): no column separates "malicious" at ROC-AUC
 above 0.9, no single value covers 40 % of a typology (of at least 30 rows) at precision
-0.95, the row-only model stays at ROC-AUC 0.92 or below. A planted giveaway (one barcode on
-every malicious line, as the generator once wrote T6) must be reported.
+0.95, the row-only model stays at ROC-AUC 0.92 or below. A planted giveaway (one barcode that
+no honest line carries, on every malicious line, as the generator once wrote T6) must be
+reported.
 """
 
 from __future__ import annotations
@@ -60,16 +61,23 @@ def test_labels_follow_suspicion_not_truth(result):
     assert result.labels["seizures_benign"] > 0
 
 
+PLANTED = "2000000000015"   # an in-store GTIN: no catalogue item carries it
+
+
 def test_the_audit_reports_a_planted_barcode(small_world, tmp_path):
     w = tmp_path / "w"
     shutil.copytree(small_world, w)
+    # the genuine items' GTINs are on counterfeit and honest lines alike (issue 7), so the
+    # planted value must be one the world does not hold already
+    lines = pq.read_table(w / "declaration_lines")
+    assert not pc.any(pc.equal(lines["bar_code"], PLANTED)).as_py()
     truth = pq.read_table(w / "ground_truth" / "declarations.parquet")
     bad = set(truth.filter(pc.field("is_malicious"))["invt_no"].to_pylist())
     for f in (w / "declaration_lines").glob("*.parquet"):
         t = pq.read_table(f)
         hit = pc.is_in(t["invt_no"], pa.array(sorted(bad)))
-        col = pc.if_else(hit, "6970002692463", t["bar_code"])
+        col = pc.if_else(hit, PLANTED, t["bar_code"])
         pq.write_table(t.set_column(t.column_names.index("bar_code"), "bar_code", col), f)
     a = audit_world.audit(w, model=False, progress=False)
     found = audit_world.violations(a)
-    assert any("line.bar_code = 6970002692463" in b for b in found), found
+    assert any(f"line.bar_code = {PLANTED}" in b for b in found), found
