@@ -405,8 +405,8 @@ def test_neighbourhood_is_one_walk_statement_and_one_property_look_up(store, fak
     walk, props = fake.calls
     assert walk.read and props.read
     assert walk.params == {"key": "P1", "limit": 10, "fetch": store.max_degree + 1,
-                           "max_degree": store.max_degree}
-    assert "P1" not in walk.query and "WITH DISTINCT m LIMIT $limit" in walk.query
+                           "max_degree": store.max_degree, "budget": 40}
+    assert "P1" not in walk.query and "WHERE size(xs) < $limit - 1" in walk.query
     assert sorted(props.params["ids"]) == ["e2", "e3"]
 
 

@@ -53,8 +53,9 @@ class Prefetched:
     a node's rows from here and asks the store only for nodes missing."""
 
     start: dict[str, Any] | None  # the start's properties; None: no such node
-    rows: dict[NodeRef, list[dict[str, Any]]]  # walk rows, as _walk returns them
-    deeper: Callable[[list[NodeRef]], None]  # read ahead the rows of a deeper frontier
+    rows: dict[NodeRef, list[dict[str, Any]] | None]  # walk rows, as _walk returns them
+    # (None: the server did not find the node; the loop walks it itself)
+    deeper: Callable[[list[NodeRef]], None]  # read the rows of frontier nodes not read yet
     fill_props: Callable[[dict[NodeRef, dict]], None]  # as CypherStore._fill_props
 
 
@@ -315,9 +316,11 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
             nxt: list[NodeRef] = []
             batch: dict | None = None
             slice_end = 0
-            if pre is not None and depth > 0:
-                pre.deeper([m for m in frontier if m not in pre.rows])
             for i, m in enumerate(frontier):
+                if pre is not None and depth > 0 and m not in pre.rows:
+                    # not read ahead: this node and the next ones, a slice at a time (the
+                    # limit usually stops the walk within the first)
+                    pre.deeper([x for x in frontier[i:i + FRONTIER_CHUNK] if x not in pre.rows])
                 if len(sg.nodes) >= limit:
                     sg.truncated = True
                     break
@@ -337,7 +340,7 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
                 # Other nodes have at most max_degree edges (checked); only a hub start
                 # needs a LIMIT.
                 fetch = 2 * limit + 50 if depth == 0 and start_hub else None
-                if pre is not None and m in pre.rows:
+                if pre is not None and pre.rows.get(m) is not None:
                     rows = pre.rows[m][:fetch]
                 elif batch is not None and m in batch:
                     rows = batch[m]

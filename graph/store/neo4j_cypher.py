@@ -218,8 +218,8 @@ def _expand_levels(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
 def neighbourhood_query(q: Any, label: str, hops: int, edge_types: list[str] | None,
                         hub_labels: tuple[str, ...] | list[str], windowed: bool) -> str:
     """The edges a breadth-first neighbourhood walks on its first two levels, in one
-    statement. One row per node expanded: the start (``d`` 0) and, when ``hops`` > 1, its
-    first ``$limit`` distinct neighbours that may be expanded (``d`` 1: not of
+    statement. One row per node expanded: the start (``d`` 0) and, when ``hops`` > 1 and its
+    neighbours do not fill ``$limit`` already, those the walk expands next (``d`` 1: not of
     ``hub_labels``; with ``windowed``, not dated outside ``$since``/``$until``).
 
     Columns: ``d``, ``mid`` (element id), ``mlabel``, ``mkey``, ``deg`` (edges of the walked
@@ -228,16 +228,26 @@ def neighbourhood_query(q: Any, label: str, hops: int, edge_types: list[str] | N
     (limit, hubs, window) to these rows, as to those of one node at a time.
     """
     lab, k = q._lk(label)
+    t = _types(edge_types)
     level1 = ""
     if hops > 1:
         not_hub = " AND ".join(f"NOT m:{ident(h)}" for h in hub_labels) or "true"
-        window = ""
+        x = "x"
         if windowed:
-            tm = _time_of(q, "m")
-            window = (f" AND ($since IS NULL OR coalesce({tm} >= $since, true))"
-                      f" AND ($until IS NULL OR coalesce({tm} <= $until, true))")
-        level1 = (f"  UNION\n  WITH n0\n  MATCH (n0)-[{_types(edge_types)}]-(m) "
-                  f"WHERE {not_hub}{window}\n  WITH DISTINCT m LIMIT $limit\n"
+            tx = _time_of(q, "x")
+            x = (f"CASE WHEN ($since IS NULL OR coalesce({tx} >= $since, true)) AND "
+                 f"($until IS NULL OR coalesce({tx} <= $until, true)) THEN x END")
+        # The start's neighbours as the walk keeps them (the same first $fetch edges, in
+        # the window); when they fill the limit, level 1 is never walked: nothing to read.
+        # Else those the walk expands, in its order, while the edges of the ones before
+        # come to less than $budget: the walk stops at the limit, and asks for more itself.
+        level1 = (f"  UNION\n  WITH n0\n  MATCH (n0)-[{t}]-(x)\n  WITH x LIMIT $fetch\n"
+                  f"  WITH collect(DISTINCT {x}) AS xs WHERE size(xs) < $limit - 1\n"
+                  f"  UNWIND xs AS m\n  WITH m WHERE {not_hub}\n"
+                  f"  WITH collect([m, COUNT {{ (m)-[{t}]-() }}]) AS md\n"
+                  f"  UNWIND range(0, size(md) - 1) AS i\n"
+                  f"  WITH md[i][0] AS m, reduce(n = 0, j IN range(0, i - 1) | n + md[j][1]) "
+                  f"AS before WHERE before < $budget\n"
                   f"  RETURN m, 1 AS d\n")
     return (f"MATCH (n0:{lab}) WHERE n0.{k} = $key\n"
             f"CALL {{\n  WITH n0\n  RETURN n0 AS m, 0 AS d\n{level1}}}\n"

@@ -59,6 +59,9 @@ class Neo4jQueryError(GraphQueryError):
         super().__init__(msg)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
 def to_python(value: Any) -> Any:
     """Convert driver values to plain Python: ``neo4j.time`` types to ``datetime``/``date``,
     nodes and relationships to their property dicts, paths to lists; recursively.
@@ -70,6 +73,15 @@ def to_python(value: Any) -> Any:
     >>> to_python({"t": t, "xs": [neo4j.time.Date(2024, 5, 1)]})
     {'t': datetime.datetime(2024, 5, 1, 12, 30), 'xs': [datetime.date(2024, 5, 1)]}
     """
+    # Exact-type fast paths first: a neighbourhood's rows hold tens of thousands of plain
+    # values, and the isinstance chain below cost 40 % of its client time.
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list:
+        return [v if type(v) in _PLAIN else to_python(v) for v in value]
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else to_python(v) for k, v in value.items()}
     if value is None or isinstance(value, str | int | float | bool | dt.date | dt.datetime):
         return value
     import neo4j.graph

@@ -199,7 +199,7 @@ class Neo4jStore(CypherStore):
         if ref.label not in self.hub_labels:
             fetch = max(fetch, self.max_degree + 1)
         params: dict[str, Any] = {"key": ref.key, "limit": limit, "fetch": fetch,
-                                  "max_degree": self.max_degree}
+                                  "max_degree": self.max_degree, "budget": 4 * limit}
         if windowed:
             params.update(since=since, until=until)
         ids: dict[NodeRef, str] = {}
@@ -227,6 +227,8 @@ class Neo4jStore(CypherStore):
             if known:
                 take(self.query(frontier_by_id_query(self.q, edge_types, windowed),
                                 {"ids": known, "fetch": 0, "max_degree": self.max_degree}))
+            for m in frontier:  # not found: walked one at a time by the loop
+                out.setdefault(m, None)
 
         def fill_props(nodes: dict[NodeRef, dict]) -> None:
             by_id = {ids[r]: r for r in nodes if r in ids}
