@@ -215,6 +215,15 @@ def _expand_levels(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
             f"first + rest AS rows")
 
 
+def _within_budget(indent: str, t: str) -> str:
+    """From rows ``m`` (in the walk's order): those while the edges of the ones before come
+    to less than ``$budget`` (at least the first)."""
+    return (f"{indent}WITH collect([m, COUNT {{ (m)-[{t}]-() }}]) AS md\n"
+            f"{indent}UNWIND range(0, size(md) - 1) AS i\n"
+            f"{indent}WITH md[i][0] AS m, reduce(n = 0, j IN range(0, i - 1) | n + md[j][1]) "
+            f"AS before WHERE before < $budget\n")
+
+
 def neighbourhood_query(q: Any, label: str, hops: int, edge_types: list[str] | None,
                         hub_labels: tuple[str, ...] | list[str], windowed: bool) -> str:
     """The edges a breadth-first neighbourhood walks on its first two levels, in one
@@ -244,11 +253,7 @@ def neighbourhood_query(q: Any, label: str, hops: int, edge_types: list[str] | N
         level1 = (f"  UNION\n  WITH n0\n  MATCH (n0)-[{t}]-(x)\n  WITH x LIMIT $fetch\n"
                   f"  WITH collect(DISTINCT {x}) AS xs WHERE size(xs) < $limit - 1\n"
                   f"  UNWIND xs AS m\n  WITH m WHERE {not_hub}\n"
-                  f"  WITH collect([m, COUNT {{ (m)-[{t}]-() }}]) AS md\n"
-                  f"  UNWIND range(0, size(md) - 1) AS i\n"
-                  f"  WITH md[i][0] AS m, reduce(n = 0, j IN range(0, i - 1) | n + md[j][1]) "
-                  f"AS before WHERE before < $budget\n"
-                  f"  RETURN m, 1 AS d\n")
+                  f"{_within_budget('  ', t)}  RETURN m, 1 AS d\n")
     return (f"MATCH (n0:{lab}) WHERE n0.{k} = $key\n"
             f"CALL {{\n  WITH n0\n  RETURN n0 AS m, 0 AS d\n{level1}}}\n"
             f"{_expand_levels(q, edge_types, windowed)}")
@@ -256,8 +261,9 @@ def neighbourhood_query(q: Any, label: str, hops: int, edge_types: list[str] | N
 
 def frontier_by_id_query(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
     """:func:`neighbourhood_query`'s rows (``d`` 1) for the nodes whose element ids are
-    ``$ids``: a deeper level of the walk in one statement."""
+    ``$ids``, in that order, under the same ``$budget``: the walk's next nodes."""
     return (f"UNWIND $ids AS id MATCH (m) WHERE elementId(m) = id\n"
+            f"{_within_budget('', _types(edge_types))}"
             f"WITH m, 1 AS d\n{_expand_levels(q, edge_types, windowed)}")
 
 

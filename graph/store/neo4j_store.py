@@ -226,9 +226,10 @@ class Neo4jStore(CypherStore):
             known = [ids[m] for m in frontier if m in ids]
             if known:
                 take(self.query(frontier_by_id_query(self.q, edge_types, windowed),
-                                {"ids": known, "fetch": 0, "max_degree": self.max_degree}))
-            for m in frontier:  # not found: walked one at a time by the loop
-                out.setdefault(m, None)
+                                {"ids": known, "fetch": 0, "max_degree": self.max_degree,
+                                 "budget": params["budget"]}))
+            if frontier[0] not in out:  # not found: walked by the loop itself
+                out[frontier[0]] = None
 
         def fill_props(nodes: dict[NodeRef, dict]) -> None:
             by_id = {ids[r]: r for r in nodes if r in ids}
