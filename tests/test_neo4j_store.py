@@ -420,7 +420,7 @@ def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake)
                                NodeRef("Person", "P2")], ["HAS_PHONE", "HAS_PHONE"])
     (call,) = fake.matching("shortestPath")
     assert call.params == {"a": "P1", "b": "P2", "max_degree": store.path_max_degree}
-    assert call.read is True
+    assert call.read is True and call.timeout == store.path_timeout_s
     q = _plain(call.query)
     assert q.startswith("MATCH (a:Person {person_key: $a})\nMATCH (b:Person {person_key: $b})\n"
                         "WITH a, b WHERE COUNT { (a)--() } <= $max_degree "
@@ -441,6 +441,20 @@ def test_shortest_path_may_end_at_one_hub_not_two(store, fake):
     assert "WITH a, b WHERE false\n" in both
     assert "WITH a, b WHERE COUNT { (a)--() } <= $max_degree\n" in one
     assert len(fake.calls) == 2  # no look-ups or degree queries besides
+
+
+def test_a_path_search_the_server_stops_at_its_time_bound_gave_up(store, fake):
+    from graph.store.neo4j_runner import Neo4jQueryError
+    from graph.store.paths import PathSearchGaveUp
+
+    a, b = NodeRef("Person", "P1"), NodeRef("Person", "P2")
+    code = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
+    fake.respond("shortestPath", Neo4jQueryError("timed out", "q", {}, code=code), times=1)
+    with pytest.raises(PathSearchGaveUp, match="2,000 ms of the server's search"):
+        store.shortest_path(a, b)
+    fake.respond("shortestPath", Neo4jQueryError("syntax", "q", {}, code="Neo.X"), times=1)
+    with pytest.raises(Neo4jQueryError):  # any other failure is not a bound reached
+        store.shortest_path(a, b)
 
 
 def test_shortest_path_edge_cases(store, fake):

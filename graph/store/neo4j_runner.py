@@ -140,12 +140,13 @@ class QueryRunner:
         self.database = database
 
     def run(self, query: str, params: dict[str, Any] | None = None, *,
-            read: bool = False) -> list[dict[str, Any]]:
+            read: bool = False, timeout: float | None = None) -> list[dict[str, Any]]:
         """Run one statement in its own transaction; rows as dicts of native values.
 
-        ``read=True`` routes to a reader in a cluster. Raises :class:`Neo4jQueryError`.
+        ``read=True`` routes to a reader in a cluster; ``timeout`` (seconds) makes the
+        server abort the transaction after that long. Raises :class:`Neo4jQueryError`.
         """
-        records, keys = self._execute(query, params, read)
+        records, keys = self._execute(query, params, read, timeout)
         return [{k: to_python(r[k]) for k in keys} for r in records]
 
     def run_df(self, query: str, params: dict[str, Any] | None = None, *,
@@ -156,14 +157,16 @@ class QueryRunner:
         records, keys = self._execute(query, params, read)
         return pd.DataFrame([[to_python(r[k]) for k in keys] for r in records], columns=keys)
 
-    def _execute(self, query: str, params: dict[str, Any] | None,
-                 read: bool) -> tuple[list[Any], list[str]]:
+    def _execute(self, query: str, params: dict[str, Any] | None, read: bool,
+                 timeout: float | None = None) -> tuple[list[Any], list[str]]:
         import neo4j
 
         routing = neo4j.RoutingControl.READ if read else neo4j.RoutingControl.WRITE
+        statement = neo4j.Query(query, timeout=timeout) if timeout else query
         try:
             records, _summary, keys = self.driver.execute_query(
-                query, parameters_=params or {}, routing_=routing, database_=self.database)
+                statement, parameters_=params or {}, routing_=routing,
+                database_=self.database)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             reason, hint, code = _classify(exc)
             raise Neo4jQueryError(reason, query, params, hint, code) from exc

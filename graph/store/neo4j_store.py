@@ -50,6 +50,7 @@ from graph.store.neo4j_cypher import (
     to_neo4j_value,
 )
 from graph.store.neo4j_runner import Neo4jQueryError, QueryRunner
+from graph.store.paths import PathSearchGaveUp
 from graph.store.queries import NEO4J
 from graph.store.rows import check_rows, distinct_keys
 
@@ -62,6 +63,9 @@ _CLEAR_QUERY = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS
 # Rows per write transaction from from_env: 20,000 cost the server about half the CPU per
 # row of 5,000 (fewer commits and plan look-ups), measured on the local 5.26 server.
 LOAD_BATCH = 20_000
+# The server's shortestPath has no bound on its work: a search between two ends that no
+# short path joins may explore for seconds. Past this it is stopped: PathSearchGaveUp.
+PATH_TIMEOUT_S = 2.0
 _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|LOAD\s+CSV)\b", re.I)
 
 
@@ -90,6 +94,7 @@ class Neo4jStore(CypherStore):
     """
 
     dialect = NEO4J
+    path_timeout_s: float = PATH_TIMEOUT_S
 
     def __init__(self, runner: Any, schema: GraphSchema | None = None, *,
                  batch_size: int = 5000, parallel: int = 1) -> None:
@@ -263,7 +268,14 @@ class Neo4jStore(CypherStore):
         na, nb = self.schema.node(a.label), self.schema.node(b.label)
         query = shortest_path_query(na.label, na.key, nb.label, nb.key, max_hops,
                                     self.hub_labels, self.q.key_of("n", list(self.schema.nodes)))
-        rows = self.query(query, {"a": a.key, "b": b.key, "max_degree": self.path_max_degree})
+        params = {"a": a.key, "b": b.key, "max_degree": self.path_max_degree}
+        try:  # no work bound in shortestPath: a time bound instead (Ladybug's: PATH_MAX_*)
+            rows = self.runner.run(query, params, read=True, timeout=self.path_timeout_s)
+        except Neo4jQueryError as exc:
+            if "TransactionTimedOut" in (exc.code or ""):
+                ms = int(self.path_timeout_s * 1000)
+                raise PathSearchGaveUp(ms, ms, "ms of the server's search") from None
+            raise
         if not rows or rows[0]["nodes"] is None:
             return None
         nodes = [NodeRef(label, str(key)) for label, key in rows[0]["nodes"]]
