@@ -217,11 +217,13 @@ def _expand_levels(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
 
 def _within_budget(indent: str, t: str) -> str:
     """From rows ``m`` (in the walk's order): those while the edges of the ones before come
-    to less than ``$budget`` (at least the first)."""
+    to less than ``$budget`` (at least the first); a hub's (more than ``$max_degree``) are
+    not read, so do not count."""
     return (f"{indent}WITH collect([m, COUNT {{ (m)-[{t}]-() }}]) AS md\n"
             f"{indent}UNWIND range(0, size(md) - 1) AS i\n"
-            f"{indent}WITH md[i][0] AS m, reduce(n = 0, j IN range(0, i - 1) | n + md[j][1]) "
-            f"AS before WHERE before < $budget\n")
+            f"{indent}WITH md[i][0] AS m, reduce(n = 0, j IN range(0, i - 1) | n + "
+            f"CASE WHEN md[j][1] > $max_degree THEN 0 ELSE md[j][1] END) AS before "
+            f"WHERE before < $budget\n")
 
 
 def neighbourhood_query(q: Any, label: str, hops: int, edge_types: list[str] | None,
