@@ -405,7 +405,7 @@ def test_neighbourhood_is_one_walk_statement_and_one_property_look_up(store, fak
     walk, props = fake.calls
     assert walk.read and props.read
     assert walk.params == {"key": "P1", "limit": 10, "fetch": store.max_degree + 1,
-                           "max_degree": store.max_degree, "budget": 40}
+                           "max_degree": store.max_degree, "budget": 40, "cap": 70}
     assert "P1" not in walk.query and "WHERE size(xs) < $limit - 1" in walk.query
     assert sorted(props.params["ids"]) == ["e2", "e3"]
 

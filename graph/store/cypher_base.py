@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from graph.schema import (
@@ -56,6 +57,8 @@ class Prefetched:
     rows: dict[NodeRef, list[dict[str, Any]] | None]  # walk rows, as _walk returns them
     # (None: the server did not find the node; the loop walks it itself)
     deeper: Callable[[list[NodeRef]], None]  # read the rows of frontier nodes not read yet
+    # nodes whose rows were read up to a cap: the rest is walked only if the limit leaves room
+    capped: set[NodeRef]
     fill_props: Callable[[dict[NodeRef, dict]], None]  # as CypherStore._fill_props
 
 
@@ -301,6 +304,11 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
         if start is None:
             return sg
         sg.nodes[ref] = start
+
+        def rest(m: NodeRef):  # runs only once the rows before it are used up
+            if len(sg.nodes) < limit:
+                yield from self._walk(m, edge_types, None, windowed)
+
         start_hub = self._is_hub(ref, self.degree(ref, edge_types))
         if start_hub:
             sg.hubs.append(ref)  # expanded all the same (it is what was asked), up to limit
@@ -342,6 +350,8 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
                 fetch = 2 * limit + 50 if depth == 0 and start_hub else None
                 if pre is not None and pre.rows.get(m) is not None:
                     rows = pre.rows[m][:fetch]
+                    if m in pre.capped:  # read ahead up to a cap: the rest if there is room
+                        rows = chain(rows, rest(m))
                 elif batch is not None and m in batch:
                     rows = batch[m]
                 else:

@@ -199,7 +199,8 @@ def _time_of(q: Any, var: str) -> str:
 
 def _expand_levels(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
     """From rows ``m``, ``d``: each node's degree and its edges (the start's, ``d`` 0, up to
-    ``$fetch``; others' unless they have more than ``$max_degree``), one row per node."""
+    ``$fetch``; others' up to ``$cap``, none if they have more than ``$max_degree``), one
+    row per node."""
     t = _types(edge_types)
     names = list(q.schema.nodes)
     row = (f"[startNode(e) = m, type(e), properties(e), labels(b)[0], {q.key_of('b', names)}, "
@@ -209,7 +210,7 @@ def _expand_levels(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
             f"  WITH m, e, b LIMIT $fetch\n  RETURN collect({row}) AS first\n}}\n"
             f"CALL {{\n  WITH m, d, deg\n"
             f"  MATCH (m)-[e{t}]-(b) WHERE d > 0 AND deg <= $max_degree\n"
-            f"  RETURN collect({row}) AS rest\n}}\n"
+            f"  WITH m, e, b LIMIT $cap\n  RETURN collect({row}) AS rest\n}}\n"
             f"RETURN d, elementId(m) AS mid, labels(m)[0] AS mlabel, {q.key_of('m', names)} "
             f"AS mkey, deg, CASE WHEN d = 0 THEN properties(m) END AS props, "
             f"first + rest AS rows")
@@ -217,12 +218,13 @@ def _expand_levels(q: Any, edge_types: list[str] | None, windowed: bool) -> str:
 
 def _within_budget(indent: str, t: str) -> str:
     """From rows ``m`` (in the walk's order): those while the edges of the ones before come
-    to less than ``$budget`` (at least the first); a hub's (more than ``$max_degree``) are
-    not read, so do not count."""
+    to less than ``$budget`` (at least the first): as many as are read (a hub's, more than
+    ``$max_degree``, none; others' up to ``$cap``)."""
     return (f"{indent}WITH collect([m, COUNT {{ (m)-[{t}]-() }}]) AS md\n"
             f"{indent}UNWIND range(0, size(md) - 1) AS i\n"
             f"{indent}WITH md[i][0] AS m, reduce(n = 0, j IN range(0, i - 1) | n + "
-            f"CASE WHEN md[j][1] > $max_degree THEN 0 ELSE md[j][1] END) AS before "
+            f"CASE WHEN md[j][1] > $max_degree THEN 0 WHEN md[j][1] > $cap THEN $cap "
+            f"ELSE md[j][1] END) AS before "
             f"WHERE before < $budget\n")
 
 

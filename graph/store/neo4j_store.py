@@ -203,12 +203,17 @@ class Neo4jStore(CypherStore):
         fetch = 2 * limit + 50
         if ref.label not in self.hub_labels:
             fetch = max(fetch, self.max_degree + 1)
+        # Each further node's edges up to a cap: a busy seller's first edges fill the limit
+        # (the loop walks the rest itself when they do not).
+        cap = 2 * limit + 50
         params: dict[str, Any] = {"key": ref.key, "limit": limit, "fetch": fetch,
-                                  "max_degree": self.max_degree, "budget": 4 * limit}
+                                  "max_degree": self.max_degree, "budget": 4 * limit,
+                                  "cap": cap}
         if windowed:
             params.update(since=since, until=until)
         ids: dict[NodeRef, str] = {}
-        out: dict[NodeRef, list[dict[str, Any]]] = {}
+        out: dict[NodeRef, list[dict[str, Any]] | None] = {}
+        capped: set[NodeRef] = set()
         found: dict[str, Any] = {"start": None}
         types = tuple(edge_types or ())
         cache = self.__dict__.setdefault("_degrees", {})
@@ -221,7 +226,9 @@ class Neo4jStore(CypherStore):
                 if m in out:
                     continue  # met on two levels: the walk expands it once
                 ids[m] = r["mid"]
-                cache[(m, types)] = int(r["deg"])
+                cache[(m, types)] = deg = int(r["deg"])
+                if r["d"] > 0 and cap < deg <= self.max_degree:
+                    capped.add(m)
                 walked = [dict(zip(WALK_COLUMNS, x, strict=True)) for x in r["rows"]]
                 for w in walked:
                     ids[NodeRef(w["blabel"], str(w["bkey"]))] = w.pop("bid")
@@ -232,7 +239,7 @@ class Neo4jStore(CypherStore):
             if known:
                 take(self.query(frontier_by_id_query(self.q, edge_types, windowed),
                                 {"ids": known, "fetch": 0, "max_degree": self.max_degree,
-                                 "budget": params["budget"]}))
+                                 "budget": params["budget"], "cap": cap}))
             if frontier[0] not in out:  # not found: walked by the loop itself
                 out[frontier[0]] = None
 
@@ -250,7 +257,7 @@ class Neo4jStore(CypherStore):
         if len(cache) > DEGREE_CACHE:
             cache.clear()
         take(self.query(query, params))
-        return Prefetched(found["start"], out, deeper, fill_props)
+        return Prefetched(found["start"], out, deeper, capped=capped, fill_props=fill_props)
 
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
         """A shortest path of at most ``max_hops`` (1-6) edges in either direction, or None.
