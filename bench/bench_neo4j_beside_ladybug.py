@@ -122,7 +122,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--paths", type=int, default=100)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--ladybug-walks", choices=["index", "cypher"], default="index")
+    ap.add_argument("--warmup", action="store_true",
+                    help="run the query workload once with other starts (seed + 100), "
+                         "untimed, before the timed run: plans compiled, caches warm")
+    ap.add_argument("--queries-only", action="store_true",
+                    help="reuse --keep's loaded workspaces and Neo4j data: time the queries "
+                         "only (after a change to the query code)")
     args = ap.parse_args(argv)
+    if args.queries_only:
+        if args.keep is None:
+            ap.error("--queries-only needs --keep (the folder of an earlier run)")
+        return _queries_only(args)
     base = args.keep or Path(tempfile.mkdtemp(prefix="cbec-neo4j-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     console.print(f"before: {uptime()}")
@@ -169,6 +179,33 @@ def main(argv: list[str] | None = None) -> None:
             server.stop()
     console.print(f"after: {uptime()}")
     _print_loads(loads, jvm_after_load, jvm_peak, jvm_load_cpu)
+    _print_queries(results)
+    if args.keep is None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _queries_only(args) -> None:
+    """The query half of a run, on the workspaces and Neo4j data ``--keep`` holds."""
+    from graph.store import neo4j_local_server as local
+
+    console.print(f"before: {uptime()}")
+    server = None
+    if os.environ.get("NEO4J_URI"):
+        neo4j_env = {k: os.environ[k] for k in ENV_VARS if os.environ.get(k)}
+    else:
+        server = local.start(args.keep / "neo4j-data", heap=args.heap,
+                             page_cache_mb=args.page_cache_mb, log=console.print)
+        neo4j_env = server.env
+    try:
+        results = _queries(args.keep / "ws-ladybug", neo4j_env, args)
+    finally:
+        if server is not None:
+            server.stop()
+    console.print(f"after: {uptime()}")
+    _print_queries(results)
+
+
+def _print_queries(results: dict[str, dict]) -> None:
     t = Table(title="queries (same starts and pairs on both)")
     for col in ("query", "store", "p50 ms", "p95 ms", "max ms", "notes"):
         t.add_column(col)
@@ -176,8 +213,10 @@ def main(argv: list[str] | None = None) -> None:
         for row in query_rows(name, res):
             t.add_row(*row)
     console.print(t)
-    if args.keep is None:
-        shutil.rmtree(base, ignore_errors=True)
+    lb, nj = (res["pair_hops"] for res in results.values())
+    differ = [(i, x, y) for i, (x, y) in enumerate(zip(lb, nj, strict=True)) if x != y]
+    console.print(f"shortest paths: {len(lb) - len(differ)} of {len(lb)} pairs of the same "
+                  f"length on both stores; differing (pair, Ladybug, Neo4j): {differ[:10]}")
 
 
 def _empty(env: dict[str, str]) -> None:
@@ -199,9 +238,13 @@ def _queries(ws_lb: Path, neo4j_env: dict[str, str], args) -> dict[str, dict]:
             lb.use_adjacency()
             name = f"Ladybug (index, built in {time.perf_counter() - t:.0f} s)"
         console.print(f"queries on {name} ...")
+        if args.warmup:
+            run_queries(lb, args.neighbourhoods, args.paths, args.seed + 100)
         results[name] = run_queries(lb, args.neighbourhoods, args.paths, args.seed)
     with Neo4jStore.from_env(neo4j_env) as nj:
         console.print("queries on Neo4j ...")
+        if args.warmup:  # the first statement of each shape is planned: up to seconds
+            run_queries(nj, args.neighbourhoods, args.paths, args.seed + 100)
         results["Neo4j"] = run_queries(nj, args.neighbourhoods, args.paths, args.seed)
     return results
 

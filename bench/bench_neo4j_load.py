@@ -30,7 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from graph.schema import GraphSchema, ident, load_schema
-from graph.store.neo4j_store import Neo4jStore
+from graph.store.neo4j_store import LOAD_BATCH, Neo4jStore
 from graph.store.testing import FakeRunner
 
 PREFIX = "bench-"
@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=20_000,
                     help="generated rows per node label and per edge-type pair")
     ap.add_argument("--staging", type=Path, help="load this staging.duckdb's projection instead")
-    ap.add_argument("--batch-size", type=int, default=5000, help="rows per transaction")
+    ap.add_argument("--batch-size", type=int, default=LOAD_BATCH,
+                    help="rows per transaction (default: what `cbec load` uses)")
     ap.add_argument("--dry-run", action="store_true", help="client side only, no server")
     ap.add_argument("--cleanup", action="store_true", help="delete bench-* nodes afterwards")
     args = ap.parse_args(argv)

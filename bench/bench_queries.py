@@ -179,7 +179,9 @@ def random_walk_end(store, start: NodeRef, steps: int, rnd: random.Random) -> No
     ``steps`` edges from ``start``: an entity at most ``steps`` hops away, or None."""
     node, found = start, None
     for _ in range(steps):
-        nb = store._neighbour_keys([node])
+        # sorted: stores return neighbours in their own order, and the walk must draw the
+        # same pairs on every store (unsorted, Ladybug and Neo4j timed different pairs)
+        nb = sorted(store._neighbour_keys([node]))
         if not nb:
             break
         node = rnd.choice(nb)[2]
@@ -199,7 +201,7 @@ def run_queries(store, n_nb: int, n_paths: int, seed: int) -> dict:
     pick = lambda lab: NodeRef(lab, rnd.choice(keys[lab]))  # noqa: E731
     labels = ["Person"] * 10 + ["Declaration"] * 5 + ["Enterprise"] * 2 + ["Address", "Phone"] * 2
     out: dict = {"nb_ms": [], "nb_nodes": [], "nb_truncated": 0, "path_ms": [], "found": 0,
-                 "gave_up": 0, "found_linked": 0, "hops": []}
+                 "gave_up": 0, "found_linked": 0, "hops": [], "pair_hops": []}
     with Progress(console=console) as bar:
         task = bar.add_task("2-hop neighbourhoods", total=n_nb)
         for _ in range(n_nb):
@@ -228,6 +230,7 @@ def run_queries(store, n_nb: int, n_paths: int, seed: int) -> dict:
             except PathSearchGaveUp:
                 p, out["gave_up"] = None, out["gave_up"] + 1
             out["path_ms"].append((time.perf_counter() - t) * 1000)
+            out["pair_hops"].append(p.hops if p is not None else None)  # compared across stores
             if p is not None:
                 out["found"] += 1
                 out["found_linked"] += i % 2 == 0

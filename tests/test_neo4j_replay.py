@@ -8,7 +8,7 @@ Neo4j side every read must be routed to readers and carry its values as paramete
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
 from conftest import P1_ID, PHONE, make_store, ref, write_tiny_ring
@@ -17,7 +17,6 @@ from graph.store.neo4j_store import Neo4jStore
 from graph.store.testing import ReplayRunner, record_answers
 
 P1, S1, S2 = ref("Person", "id:" + P1_ID), ref("Enterprise", "S1"), ref("Enterprise", "S2")
-CST = timezone(timedelta(hours=8))
 
 CALLS = {
     "get_node": lambda st: st.get_node(P1),
@@ -26,14 +25,11 @@ CALLS = {
     "search phone": lambda st: st.search("+86 138 0013 8000"),
     "search id": lambda st: st.search(P1_ID),
     "search address": lambda st: st.search("南山区科技园"),
-    "neighbourhood": lambda st: st.neighbourhood(S1, hops=3),
-    "neighbourhood dated": lambda st: st.neighbourhood(
-        P1, hops=2, since=datetime(2024, 3, 1, 8, tzinfo=CST), until=datetime(2024, 9, 1)),
-    "neighbourhood typed": lambda st: st.neighbourhood(S1, hops=2, edge_types=["HAS_PHONE"]),
     "sharing_identifier": lambda st: st.sharing_identifier(S1),
 }
-# subgraph is Neo4j's own (two statements instead of one per node): the contract suite and
-# tests/test_neo4j_server.py check it on the server.
+# subgraph and neighbourhood are Neo4j's own (a few statements instead of one per node):
+# the contract suite and tests/test_neo4j_server.py check them on the server, beside the
+# embedded store.
 
 
 @pytest.fixture(scope="module")

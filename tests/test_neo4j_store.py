@@ -382,6 +382,34 @@ def _existing(fake: FakeRunner) -> None:
     fake.respond("properties(n) AS props", [{"props": {"x": 1}}])
 
 
+def test_neighbourhood_is_one_walk_statement_and_one_property_look_up(store, fake):
+    # The server answers for the start P1 (d 0) and its neighbour +1 (d 1): the walk's rules
+    # (limit, hubs, window) apply in the shared loop, which sends nothing else but the
+    # kept nodes' properties by element id.
+    p1, phone, p2 = NodeRef("Person", "P1"), NodeRef("Phone", "+1"), NodeRef("Person", "P2")
+    fake.respond("RETURN n0 AS m, 0 AS d", [
+        {"d": 0, "mid": "e1", "mlabel": "Person", "mkey": "P1", "deg": 1,
+         "props": {"person_key": "P1"},
+         "rows": [[True, "HAS_PHONE", {}, "Phone", "+1", None, "e2"]]},
+        {"d": 1, "mid": "e2", "mlabel": "Phone", "mkey": "+1", "deg": 2, "props": None,
+         "rows": [[False, "HAS_PHONE", {}, "Person", "P1", None, "e1"],
+                  [False, "HAS_PHONE", {"_batch": "b"}, "Person", "P2", None, "e3"]]}])
+    fake.respond("elementId(n) = id", lambda q, p: [
+        {"id": i, "props": {"e2": {"phone": "+1"}, "e3": {"person_key": "P2"}}[i]}
+        for i in p["ids"]])
+    sg = store.neighbourhood(p1, hops=2, limit=10)
+    assert sg.nodes == {p1: {"person_key": "P1"}, phone: {"phone": "+1"},
+                        p2: {"person_key": "P2"}}
+    assert sorted(sg.edges) == [(p1, "HAS_PHONE", phone, {}), (p2, "HAS_PHONE", phone, {})]
+    assert not sg.truncated and sg.hubs == []
+    walk, props = fake.calls
+    assert walk.read and props.read
+    assert walk.params == {"key": "P1", "limit": 10, "fetch": store.max_degree + 1,
+                           "max_degree": store.max_degree, "budget": 40, "cap": 70}
+    assert "P1" not in walk.query and "WHERE size(xs) < $limit - 1" in walk.query
+    assert sorted(props.params["ids"]) == ["e2", "e3"]
+
+
 def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake):
     _existing(fake)
     fake.respond("shortestPath", [{"nodes": [["Person", "P1"], ["Phone", "+1"],
@@ -392,9 +420,11 @@ def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake)
                                NodeRef("Person", "P2")], ["HAS_PHONE", "HAS_PHONE"])
     (call,) = fake.matching("shortestPath")
     assert call.params == {"a": "P1", "b": "P2", "max_degree": store.path_max_degree}
-    assert call.read is True
+    assert call.read is True and call.timeout == store.path_timeout_s
     q = _plain(call.query)
     assert q.startswith("MATCH (a:Person {person_key: $a})\nMATCH (b:Person {person_key: $b})\n"
+                        "WITH a, b WHERE COUNT { (a)--() } <= $max_degree "
+                        "OR COUNT { (b)--() } <= $max_degree\n"
                         "MATCH p = shortestPath((a)-[*..4]-(b))\n"
                         "WHERE all(n IN nodes(p) WHERE n = a OR n = b OR (NOT n:Country AND "
                         "NOT n:HsCode AND NOT n:Ring AND COUNT { (n)--() } <= $max_degree))\n")
@@ -402,22 +432,35 @@ def test_shortest_path_uses_the_server_shortest_path_with_hub_rules(store, fake)
 
 
 def test_shortest_path_may_end_at_one_hub_not_two(store, fake):
-    _existing(fake)
+    # One statement: the server checks the ends' degrees; an end of a hub label is a hub
+    # whatever its degree, so only the other end's degree is checked, and two never meet.
     cn, us, p1 = NodeRef("Country", "CN"), NodeRef("Country", "US"), NodeRef("Person", "P1")
     assert store.shortest_path(cn, us) is None
-    assert fake.matching("shortestPath") == []
-    store.shortest_path(p1, cn)
-    assert len(fake.matching("shortestPath")) == 1
-    fake.respond("AS degree", [{"degree": store.path_max_degree + 1}])  # P1 now a hub too
-    store._forget_degrees()
-    assert store.shortest_path(p1, cn) is None
-    assert len(fake.matching("shortestPath")) == 1
+    assert store.shortest_path(p1, cn) is None  # the fake server found no path
+    both, one = (_plain(c.query) for c in fake.matching("shortestPath"))
+    assert "WITH a, b WHERE false\n" in both
+    assert "WITH a, b WHERE COUNT { (a)--() } <= $max_degree\n" in one
+    assert len(fake.calls) == 2  # no look-ups or degree queries besides
+
+
+def test_a_path_search_the_server_stops_at_its_time_bound_gave_up(store, fake):
+    from graph.store.neo4j_runner import Neo4jQueryError
+    from graph.store.paths import PathSearchGaveUp
+
+    a, b = NodeRef("Person", "P1"), NodeRef("Person", "P2")
+    code = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
+    fake.respond("shortestPath", Neo4jQueryError("timed out", "q", {}, code=code), times=1)
+    with pytest.raises(PathSearchGaveUp, match="2,000 ms of the server's search"):
+        store.shortest_path(a, b)
+    fake.respond("shortestPath", Neo4jQueryError("syntax", "q", {}, code="Neo.X"), times=1)
+    with pytest.raises(Neo4jQueryError):  # any other failure is not a bound reached
+        store.shortest_path(a, b)
 
 
 def test_shortest_path_edge_cases(store, fake):
     a, b = NodeRef("Person", "P1"), NodeRef("Person", "P2")
-    assert store.shortest_path(a, b) is None  # nodes missing: no path search at all
-    assert fake.matching("shortestPath") == []
+    assert store.shortest_path(a, b) is None  # nodes missing: the statement finds no ends
+    assert store.shortest_path(a, a) is None  # a missing node has no path to itself
     _existing(fake)
     assert store.shortest_path(a, a) == PathResult([a], [])
     assert store.shortest_path(a, b) is None  # the server found none

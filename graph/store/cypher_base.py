@@ -15,9 +15,11 @@ plus the writes (``ensure_schema``, ``write_nodes``, ``write_edges``) and ``clos
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from graph.schema import (
@@ -43,6 +45,21 @@ PATH_MAX_DEGREE = 1000  # nodes with more edges are left off paths ("bought from
 DEGREE_CACHE = 200_000  # cached node degrees before the cache starts afresh
 FRONTIER_BATCH = 16  # from this many start neighbours on, walk them in one query
 FRONTIER_CHUNK = 64  # start neighbours walked per query in a neighbourhood
+
+
+@dataclass
+class Prefetched:
+    """A neighbourhood's walk read ahead in few statements (see
+    :meth:`CypherStore._prefetch_walk`): the loop of :meth:`CypherStore.neighbourhood` takes
+    a node's rows from here and asks the store only for nodes missing."""
+
+    start: dict[str, Any] | None  # the start's properties; None: no such node
+    rows: dict[NodeRef, list[dict[str, Any]] | None]  # walk rows, as _walk returns them
+    # (None: the server did not find the node; the loop walks it itself)
+    deeper: Callable[[list[NodeRef]], None]  # read the rows of frontier nodes not read yet
+    # nodes whose rows were read up to a cap: the rest is walked only if the limit leaves room
+    capped: set[NodeRef]
+    fill_props: Callable[[dict[NodeRef, dict]], None]  # as CypherStore._fill_props
 
 
 class GraphQueryError(RuntimeError):
@@ -263,7 +280,8 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
                       edge_types: list[str] | None = None) -> Subgraph:
         """Nodes within ``hops`` (1-3) edges of ``ref``, at most ``limit`` of them.
 
-        Breadth first, one node at a time. Hubs (labels in ``hub_labels``, or more than
+        Breadth first, one node at a time (a server store reads the walk ahead in a few
+        statements: :meth:`_prefetch_walk`). Hubs (labels in ``hub_labels``, or more than
         ``max_degree`` edges) are included but not expanded; they are listed in
         ``Subgraph.hubs``. Nodes dated outside ``since``/``until`` are left out and not
         expanded. ``truncated`` is set when the limit or a hub cut the result short.
@@ -280,14 +298,20 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
             return self._indexed_neighbourhood(self.adjacency, ref, hops, limit, since, until,
                                                edge_types)
         sg = Subgraph()
-        start = self.get_node(ref)
+        windowed = since is not None or until is not None
+        pre = self._prefetch_walk(ref, hops, limit, edge_types, since, until)
+        start = self.get_node(ref) if pre is None else pre.start
         if start is None:
             return sg
         sg.nodes[ref] = start
+
+        def rest(m: NodeRef):  # runs only once the rows before it are used up
+            if len(sg.nodes) < limit:
+                yield from self._walk(m, edge_types, None, windowed)
+
         start_hub = self._is_hub(ref, self.degree(ref, edge_types))
         if start_hub:
             sg.hubs.append(ref)  # expanded all the same (it is what was asked), up to limit
-        windowed = since is not None or until is not None
         added: dict[NodeRef, dict] = {}  # nodes kept, properties filled in at the end
         seen_edges: set = set()
         frontier = [ref]
@@ -301,10 +325,14 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
             batch: dict | None = None
             slice_end = 0
             for i, m in enumerate(frontier):
+                if pre is not None and depth > 0 and m not in pre.rows:
+                    # not read ahead: this node and the next ones, a slice at a time (the
+                    # limit usually stops the walk within the first)
+                    pre.deeper([x for x in frontier[i:i + FRONTIER_CHUNK] if x not in pre.rows])
                 if len(sg.nodes) >= limit:
                     sg.truncated = True
                     break
-                if depth == 1 and not start_hub and i == slice_end:
+                if depth == 1 and not start_hub and i == slice_end and pre is None:
                     # The start's neighbours a slice at a time, each slice in one query from
                     # the start: a busy seller's first slice usually fills the limit, and
                     # the rest of its level 2 is never fetched. A short remainder joins the
@@ -320,8 +348,14 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
                 # Other nodes have at most max_degree edges (checked); only a hub start
                 # needs a LIMIT.
                 fetch = 2 * limit + 50 if depth == 0 and start_hub else None
-                rows = (batch[m] if batch is not None and m in batch
-                        else self._walk(m, edge_types, fetch, windowed))
+                if pre is not None and pre.rows.get(m) is not None:
+                    rows = pre.rows[m][:fetch]
+                    if m in pre.capped:  # read ahead up to a cap: the rest if there is room
+                        rows = chain(rows, rest(m))
+                elif batch is not None and m in batch:
+                    rows = batch[m]
+                else:
+                    rows = self._walk(m, edge_types, fetch, windowed)
                 sg.truncated |= fetch is not None and len(rows) >= fetch
                 for row in rows:
                     b = row["b"]
@@ -346,10 +380,17 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
                         seen_edges.add(ek)
                         sg.edges.append((row["src"], row["type"], row["dst"], eprops))
             frontier = nxt
-        self._fill_props(added)
+        (self._fill_props if pre is None else pre.fill_props)(added)
         sg.nodes.update(added)
         sg.truncated |= bool(sg.hubs)
         return sg
+
+    def _prefetch_walk(self, ref: NodeRef, hops: int, limit: int,
+                       edge_types: list[str] | None, since: datetime | None,
+                       until: datetime | None) -> Prefetched | None:
+        """A server store's read-ahead of the whole walk (Neo4j: one statement for the
+        first two levels), or None: walk node by node (Ladybug)."""
+        return None
 
     # -- paths, shared identifiers, subgraphs ---------------------------------------------
     def _path_hub(self, ref: NodeRef) -> bool:

@@ -59,6 +59,9 @@ class Neo4jQueryError(GraphQueryError):
         super().__init__(msg)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
 def to_python(value: Any) -> Any:
     """Convert driver values to plain Python: ``neo4j.time`` types to ``datetime``/``date``,
     nodes and relationships to their property dicts, paths to lists; recursively.
@@ -70,6 +73,15 @@ def to_python(value: Any) -> Any:
     >>> to_python({"t": t, "xs": [neo4j.time.Date(2024, 5, 1)]})
     {'t': datetime.datetime(2024, 5, 1, 12, 30), 'xs': [datetime.date(2024, 5, 1)]}
     """
+    # Exact-type fast paths first: a neighbourhood's rows hold tens of thousands of plain
+    # values, and the isinstance chain below cost 40 % of its client time.
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list:
+        return [v if type(v) in _PLAIN else to_python(v) for v in value]
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else to_python(v) for k, v in value.items()}
     if value is None or isinstance(value, str | int | float | bool | dt.date | dt.datetime):
         return value
     import neo4j.graph
@@ -128,12 +140,13 @@ class QueryRunner:
         self.database = database
 
     def run(self, query: str, params: dict[str, Any] | None = None, *,
-            read: bool = False) -> list[dict[str, Any]]:
+            read: bool = False, timeout: float | None = None) -> list[dict[str, Any]]:
         """Run one statement in its own transaction; rows as dicts of native values.
 
-        ``read=True`` routes to a reader in a cluster. Raises :class:`Neo4jQueryError`.
+        ``read=True`` routes to a reader in a cluster; ``timeout`` (seconds) makes the
+        server abort the transaction after that long. Raises :class:`Neo4jQueryError`.
         """
-        records, keys = self._execute(query, params, read)
+        records, keys = self._execute(query, params, read, timeout)
         return [{k: to_python(r[k]) for k in keys} for r in records]
 
     def run_df(self, query: str, params: dict[str, Any] | None = None, *,
@@ -144,14 +157,16 @@ class QueryRunner:
         records, keys = self._execute(query, params, read)
         return pd.DataFrame([[to_python(r[k]) for k in keys] for r in records], columns=keys)
 
-    def _execute(self, query: str, params: dict[str, Any] | None,
-                 read: bool) -> tuple[list[Any], list[str]]:
+    def _execute(self, query: str, params: dict[str, Any] | None, read: bool,
+                 timeout: float | None = None) -> tuple[list[Any], list[str]]:
         import neo4j
 
         routing = neo4j.RoutingControl.READ if read else neo4j.RoutingControl.WRITE
+        statement = neo4j.Query(query, timeout=timeout) if timeout else query
         try:
             records, _summary, keys = self.driver.execute_query(
-                query, parameters_=params or {}, routing_=routing, database_=self.database)
+                statement, parameters_=params or {}, routing_=routing,
+                database_=self.database)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             reason, hint, code = _classify(exc)
             raise Neo4jQueryError(reason, query, params, hint, code) from exc

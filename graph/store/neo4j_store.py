@@ -21,23 +21,28 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
 from graph.schema import GraphSchema, neo4j_constraints
 from graph.store.base import NodeRef, PathResult, Subgraph
-from graph.store.cypher_base import CypherStore
+from graph.store.cypher_base import DEGREE_CACHE, CypherStore, Prefetched
 from graph.store.indexed import edge_order
 from graph.store.neo4j_cypher import (
     EDGES_AMONG_QUERY,
+    PROPS_BY_ID_QUERY,
+    WALK_COLUMNS,
     cast_to_schema,
     create_edges_query,
     delete_batch_query,
     delete_nodes_query,
+    frontier_by_id_query,
     iter_row_batches,
     last_per_key,
     merge_nodes_query,
+    neighbourhood_query,
     nodes_by_keys_query,
     shortest_path_query,
     temporal_as_text,
@@ -45,6 +50,7 @@ from graph.store.neo4j_cypher import (
     to_neo4j_value,
 )
 from graph.store.neo4j_runner import Neo4jQueryError, QueryRunner
+from graph.store.paths import PathSearchGaveUp
 from graph.store.queries import NEO4J
 from graph.store.rows import check_rows, distinct_keys
 
@@ -54,6 +60,12 @@ ENV_VARS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 _REQUIRED = ENV_VARS[:3]  # NEO4J_DATABASE may be left out: the server's default database
 # A statement with none of these clauses is a read: routed to a reader in a cluster.
 _CLEAR_QUERY = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+# Rows per write transaction from from_env: 20,000 cost the server about half the CPU per
+# row of 5,000 (fewer commits and plan look-ups), measured on the local 5.26 server.
+LOAD_BATCH = 20_000
+# The server's shortestPath has no bound on its work: a search between two ends that no
+# short path joins may explore for seconds. Past this it is stopped: PathSearchGaveUp.
+PATH_TIMEOUT_S = 2.0
 _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|LOAD\s+CSV)\b", re.I)
 
 
@@ -82,6 +94,7 @@ class Neo4jStore(CypherStore):
     """
 
     dialect = NEO4J
+    path_timeout_s: float = PATH_TIMEOUT_S
 
     def __init__(self, runner: Any, schema: GraphSchema | None = None, *,
                  batch_size: int = 5000, parallel: int = 1) -> None:
@@ -147,7 +160,7 @@ class Neo4jStore(CypherStore):
             raise Neo4jConnectionError(
                 f"connected to {uri} but cannot use database {database or '(default)'}: "
                 f"{exc}") from exc
-        return cls(runner, **{"parallel": 2, **kwargs})
+        return cls(runner, **{"parallel": 2, "batch_size": LOAD_BATCH, **kwargs})
 
     def close(self) -> None:
         self.runner.close()
@@ -176,6 +189,76 @@ class Neo4jStore(CypherStore):
                 self.query(text_index_query(node.label, prop))
 
     # -- query API overrides ---------------------------------------------------------------
+    def _prefetch_walk(self, ref: NodeRef, hops: int, limit: int,
+                       edge_types: list[str] | None, since: datetime | None,
+                       until: datetime | None) -> Prefetched:
+        """The neighbourhood's first two levels in one statement (a Bolt round trip per node
+        walked made it seconds at 100k declarations); a third level in one more; the kept
+        nodes' properties in one, by element id."""
+        windowed = since is not None or until is not None
+        query = neighbourhood_query(self.q, ref.label, hops, edge_types, self.hub_labels,
+                                    windowed)
+        # A hub start is cut at what the walk keeps of it; any other has at most
+        # max_degree edges, all of them read.
+        fetch = 2 * limit + 50
+        if ref.label not in self.hub_labels:
+            fetch = max(fetch, self.max_degree + 1)
+        # Each further node's edges up to a cap: a busy seller's first edges fill the limit
+        # (the loop walks the rest itself when they do not).
+        cap = 2 * limit + 50
+        params: dict[str, Any] = {"key": ref.key, "limit": limit, "fetch": fetch,
+                                  "max_degree": self.max_degree, "budget": 4 * limit,
+                                  "cap": cap}
+        if windowed:
+            params.update(since=since, until=until)
+        ids: dict[NodeRef, str] = {}
+        out: dict[NodeRef, list[dict[str, Any]] | None] = {}
+        capped: set[NodeRef] = set()
+        found: dict[str, Any] = {"start": None}
+        types = tuple(edge_types or ())
+        cache = self.__dict__.setdefault("_degrees", {})
+
+        def take(rows: list[dict[str, Any]]) -> None:
+            for r in rows:
+                m = NodeRef(r["mlabel"], str(r["mkey"]))
+                if r["d"] == 0:
+                    found["start"] = self._node_props(ref.label, r["props"])
+                if m in out:
+                    continue  # met on two levels: the walk expands it once
+                ids[m] = r["mid"]
+                cache[(m, types)] = deg = int(r["deg"])
+                if r["d"] > 0 and cap < deg <= self.max_degree:
+                    capped.add(m)
+                walked = [dict(zip(WALK_COLUMNS, x, strict=True)) for x in r["rows"]]
+                for w in walked:
+                    ids[NodeRef(w["blabel"], str(w["bkey"]))] = w.pop("bid")
+                out[m] = self._walk_rows(m, walked)
+
+        def deeper(frontier: list[NodeRef]) -> None:
+            known = [ids[m] for m in frontier if m in ids]
+            if known:
+                take(self.query(frontier_by_id_query(self.q, edge_types, windowed),
+                                {"ids": known, "fetch": 0, "max_degree": self.max_degree,
+                                 "budget": params["budget"], "cap": cap}))
+            if frontier[0] not in out:  # not found: walked by the loop itself
+                out[frontier[0]] = None
+
+        def fill_props(nodes: dict[NodeRef, dict]) -> None:
+            by_id = {ids[r]: r for r in nodes if r in ids}
+            if by_id:
+                for row in self.query(PROPS_BY_ID_QUERY, {"ids": list(by_id)}):
+                    r = by_id[row["id"]]
+                    nodes[r] = self._node_props(r.label, row["props"])
+            rest = {r: v for r, v in nodes.items() if r not in ids}
+            if rest:
+                self._fill_props(rest)
+                nodes.update(rest)
+
+        if len(cache) > DEGREE_CACHE:
+            cache.clear()
+        take(self.query(query, params))
+        return Prefetched(found["start"], out, deeper, capped=capped, fill_props=fill_props)
+
     def shortest_path(self, a: NodeRef, b: NodeRef, max_hops: int = 6) -> PathResult | None:
         """A shortest path of at most ``max_hops`` (1-6) edges in either direction, or None.
 
@@ -185,16 +268,21 @@ class Neo4jStore(CypherStore):
         """
         if not 1 <= max_hops <= 6:
             raise ValueError(f"max_hops must be between 1 and 6, not {max_hops}")
-        if self.get_node(a) is None or self.get_node(b) is None:
-            return None
         if a == b:
-            return PathResult([a], [])
-        if self._path_hub(a) and self._path_hub(b):
-            return None  # as in the base class: neither end may be expanded
+            return PathResult([a], []) if self.get_node(a) is not None else None
+        # One statement: the ends' look-ups and hub checks are part of it (five round
+        # trips before, each a few ms on a busy machine).
         na, nb = self.schema.node(a.label), self.schema.node(b.label)
         query = shortest_path_query(na.label, na.key, nb.label, nb.key, max_hops,
                                     self.hub_labels, self.q.key_of("n", list(self.schema.nodes)))
-        rows = self.query(query, {"a": a.key, "b": b.key, "max_degree": self.path_max_degree})
+        params = {"a": a.key, "b": b.key, "max_degree": self.path_max_degree}
+        try:  # no work bound in shortestPath: a time bound instead (Ladybug's: PATH_MAX_*)
+            rows = self.runner.run(query, params, read=True, timeout=self.path_timeout_s)
+        except Neo4jQueryError as exc:
+            if "TransactionTimedOut" in (exc.code or ""):
+                ms = int(self.path_timeout_s * 1000)
+                raise PathSearchGaveUp(ms, ms, "ms of the server's search") from None
+            raise
         if not rows or rows[0]["nodes"] is None:
             return None
         nodes = [NodeRef(label, str(key)) for label, key in rows[0]["nodes"]]

@@ -33,6 +33,7 @@ class Call:
     query: str
     params: dict[str, Any]
     read: bool
+    timeout: float | None = None  # seconds, where the store bounds the statement
 
 
 @dataclass
@@ -65,10 +66,10 @@ class FakeRunner:
         self._rules.append(_Rule(compiled, response, times))
 
     def run(self, query: str, params: dict[str, Any] | None = None, *,
-            read: bool = False) -> Rows:
+            read: bool = False, timeout: float | None = None) -> Rows:
         """Record the statement and return the scripted rows."""
         params = dict(params or {})
-        self.calls.append(Call(query, params, read))
+        self.calls.append(Call(query, params, read, timeout))
         for rule in self._rules:
             if rule.times == 0 or not rule.pattern.search(query):
                 continue
@@ -113,8 +114,8 @@ class ReplayRunner(FakeRunner):
         self.answers = [list(rows) for rows in answers]
 
     def run(self, query: str, params: dict[str, Any] | None = None, *,
-            read: bool = False) -> Rows:
-        super().run(query, params, read=read)
+            read: bool = False, timeout: float | None = None) -> Rows:
+        super().run(query, params, read=read, timeout=timeout)
         return [dict(r) for r in self.answers.pop(0)] if self.answers else []
 
 
