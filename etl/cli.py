@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
         no_graph: Annotated[bool, typer.Option(
             "--no-graph", help="Stage and run the three-list checks only: try a new "
             "extract or mapping before it reaches the graph.")] = False,
+        no_alerts: Annotated[bool, typer.Option(
+            "--no-alerts", help="Do not run the saved alerts (cases) at the end.")] = False,
     ) -> None:
         """Load extracts: validate, quarantine, normalise, stage in DuckDB, push to the graph.
 
@@ -120,3 +122,7 @@ def register(app: typer.Typer) -> None:
                 console.print(note, highlight=False)
         console.print(f"done in {time.perf_counter() - t0:.1f} s. Explore: [bold]cbec search TEXT "
                       f"-w {escape(str(workspace))}[/], cbec neighbours, cbec path, cbec shared")
+        if not (no_graph or no_alerts):
+            from investigations.cli import alerts_after
+
+            alerts_after(workspace, "load")
