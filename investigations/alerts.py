@@ -182,8 +182,9 @@ def run_after(root: str | Path, trigger: str,
     A saved alert is a standing order of the user who saved it: it runs with that user's
     roles as they are now (an owner since deactivated, or no longer allowed to run alerts
     and open cases, runs nothing, and the console says so), and the audit trail names the
-    owner and the trigger. Takes the folder, not an open workspace: the caller's store is
-    closed by then, and this opens the case workspace only when alerts are saved.
+    owner and the trigger. Each alert runs on its own, so one that fails (its entity gone
+    from the graph) does not hide what the others did. Takes the folder, not an open
+    workspace: the load's or scoring's store is closed by then.
     """
     from investigations.users import _standing_user
 
@@ -198,17 +199,17 @@ def run_after(root: str | Path, trigger: str,
         outcomes = []
         for owner, ids in sorted(by_owner.items()):
             user = _standing_user(ws, owner)
-            try:
-                if user is None:
-                    raise PermissionDenied(f"its owner {owner!r} is no active user")
-                done = run_alerts(ws, user, alert_ids=ids, trigger=trigger)
-            except (PermissionDenied, NotFound, ValueError) as exc:
-                done = [{"alert": name, "action": "skipped", "case_id": None,
-                         "message": f"alert '{name}' ({i}) not run: {exc}"}
-                        for i, name in ids.items()]
-            for o in done:
-                say(o["message"])
-            outcomes += done
+            for alert_id, name in sorted(ids.items(), key=lambda kv: kv[1]):
+                try:
+                    if user is None:
+                        raise PermissionDenied(f"its owner {owner!r} is no active user")
+                    done = run_alerts(ws, user, alert_ids={alert_id}, trigger=trigger)
+                except (PermissionDenied, NotFound, ValueError) as exc:
+                    done = [{"alert": name, "action": "skipped", "case_id": None,
+                             "message": f"alert '{name}' ({alert_id}) not run: {exc}"}]
+                for o in done:
+                    say(o["message"])
+                outcomes += done
         return outcomes
     finally:
         ws.close()
