@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
         Rejected rows go to [bold]WORKSPACE/quarantine/LOAD_ID/TABLE.csv[/] with file, row,
         field and reason. Loading the same files again changes nothing and costs almost
         nothing; a load killed half-way and run again ends where an uninterrupted one does.
+        Then the saved alerts run and say which cases they opened or extended (docs/cases.md).
         """
         import os
         import time

@@ -38,7 +38,8 @@ def score_cmd(workspace: Workspace = Path("workspace"),
     rings into the graph store and <workspace>/detection/.
 
     The first run (or --full) scores everything and trains a model if `cbec train` has not
-    made one; later runs score only what was loaded since.
+    made one; later runs score only what was loaded since. Then the saved alerts run and
+    say which cases they opened or extended (docs/cases.md).
     """
     from graph.detection.scoring import score_workspace
 
