@@ -40,9 +40,11 @@ class ShortWriteStore:
         self.path, self.wait_s, self._kw = Path(path), wait_s, kw
         self._lock = threading.RLock()
         self._writer: LadybugStore | None = None
-        if not self.path.exists():  # a new workspace: create it and the schema once
+        try:  # a new workspace, or one from before a label was added: tables made once
             with self.writing() as w:
                 w.ensure_schema()
+        except WorkspaceBusy:
+            pass  # a load is writing: it makes every table of the schema itself
         self._reader = LadybugStore(self.path, read_only=True, **kw)
         self._stale = False
         self.schema = self._reader.schema
