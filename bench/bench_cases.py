@@ -1,7 +1,8 @@
 """Timings of the case services on the tiny ring (embedded store): export, verify, import,
-and the audit trail's append and verify as it grows.
+and the audit trail's append and verify as it grows; then the cost of one append on logs
+of each ``--log-sizes`` (prefilled in one write, so a 10k log takes seconds to build).
 
-    .venv/bin/python bench/bench_cases.py [--records 1000]
+    .venv/bin/python bench/bench_cases.py [--records 1000] [--log-sizes 1000,10000]
 
 Prints the figures and the load average (the machine is shared)."""
 
@@ -20,6 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=1000, help="audit records to append")
+    ap.add_argument("--log-sizes", default="1000,10000",
+                    help="audit log sizes to time appends on (comma-separated; empty: skip)")
+    ap.add_argument("--appends", type=int, default=20, help="timed appends per log size")
+    ap.add_argument("--only-growth", action="store_true",
+                    help="skip the export/import timings, time only the appends by log size")
     args = ap.parse_args()
     os.environ.setdefault("CBEC_PASSWORD_HASH", "cheapest")
     from investigations import audit, bundle, exports
@@ -29,6 +35,11 @@ def main() -> None:
     from tests.conftest import make_store
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-cases-"))
+    sizes = [int(x) for x in args.log_sizes.split(",") if x.strip()]
+    if args.only_growth:
+        append_by_log_size(tmp, sizes, args.appends)
+        print(f"load average: {os.getloadavg()}")
+        return
     store = make_store("ladybug", tmp / "a")
     t = time.perf_counter()
     w = make_world(store, tmp / "a")
@@ -62,9 +73,50 @@ def main() -> None:
     r = audit.verify_chain(w.ws)
     print(f"audit verify: {r.records} records, {r.anchors} anchors, ok={r.ok}: "
           f"{time.perf_counter() - t:.2f} s")
-    print(f"load average: {os.getloadavg()}")
     store.close()
     store2.close()
+    append_by_log_size(tmp, sizes, args.appends)
+    print(f"load average: {os.getloadavg()}")
+
+
+def _prefill(store, n: int) -> None:
+    """A valid chain of ``n`` records written in one go (as ``record_event`` would chain them)."""
+    import pyarrow as pa
+
+    from investigations import audit
+
+    rows, prev = [], audit.GENESIS
+    for seq in range(1, n + 1):
+        rec = {"record_id": f"{seq:012d}", "seq": seq, "at": "2026-12-01T00:00:00+00:00",
+               "actor": "bench", "action": "bench.fill", "case_id": None, "target": None,
+               "detail": "{}", "prev_hash": prev}
+        rec["hash"] = prev = audit._hash(rec)
+        rows.append(rec)
+    types = store.schema.node("AuditRecord").properties
+    store.write_nodes("AuditRecord", pa.table({
+        k: pa.array([r[k] for r in rows], pa.int64() if t == "INT64" else pa.string())
+        for k, t in types.items()}))
+
+
+def append_by_log_size(tmp: Path, sizes: list[int], appends: int) -> None:
+    """Time ``appends`` appends on a log of each size (after one untimed append)."""
+    from investigations import audit
+    from investigations.context import CaseWorkspace
+    from tests.conftest import make_store
+
+    for n in sizes:
+        store = make_store("ladybug", tmp / f"log{n}")
+        ws = CaseWorkspace(store, tmp / f"log{n}", anchor_every=10**9)
+        _prefill(store, n)
+        audit.record_event(ws, "bench", "bench.warm")
+        t = time.perf_counter()
+        for i in range(appends):
+            audit.record_event(ws, "bench", "bench", detail={"i": i})
+        el = time.perf_counter() - t
+        r = audit.verify_chain(ws)
+        print(f"audit append on a log of {n}: {el / appends * 1000:.1f} ms each "
+              f"({appends} appends); chain ok={r.ok} ({r.records} records)")
+        store.close()
 
 
 if __name__ == "__main__":

@@ -49,12 +49,15 @@ def register(app: typer.Typer) -> None:
         no_graph: Annotated[bool, typer.Option(
             "--no-graph", help="Stage and run the three-list checks only: try a new "
             "extract or mapping before it reaches the graph.")] = False,
+        no_alerts: Annotated[bool, typer.Option(
+            "--no-alerts", help="Do not run the saved alerts (cases) at the end.")] = False,
     ) -> None:
         """Load extracts: validate, quarantine, normalise, stage in DuckDB, push to the graph.
 
         Rejected rows go to [bold]WORKSPACE/quarantine/LOAD_ID/TABLE.csv[/] with file, row,
         field and reason. Loading the same files again changes nothing and costs almost
         nothing; a load killed half-way and run again ends where an uninterrupted one does.
+        Then the saved alerts run and say which cases they opened or extended (docs/cases.md).
         """
         import os
         import time
@@ -120,3 +123,7 @@ def register(app: typer.Typer) -> None:
                 console.print(note, highlight=False)
         console.print(f"done in {time.perf_counter() - t0:.1f} s. Explore: [bold]cbec search TEXT "
                       f"-w {escape(str(workspace))}[/], cbec neighbours, cbec path, cbec shared")
+        if not (no_graph or no_alerts):
+            from investigations.cli import alerts_after
+
+            alerts_after(workspace, "load")

@@ -300,6 +300,14 @@ def render_markdown(checks: list[Check] | None = None) -> str:
         "payments would pass for its site. As for the product references, a later load "
         "that teaches a platform's site does not by itself recheck earlier lists "
         "(`full=True` does).",
+        "- TL-19 learns shop-title padding ('official store', 'gift box') from all staged raw "
+        "payments whose title contains an ordered item's name (a word seen with >= 1/3 of "
+        ">= 6 distinct items): below 6 items nothing is padding and a genuine mismatch that "
+        "shares only a padding word passes; a product word that a third of the items carry "
+        "(a house brand on everything) would count as padding. On the 30k synthetic world "
+        "(seed 7) this took T5 lists flagged by TL-19 from 92.9 % to 100 % (the goods named "
+        "in 22 -> 25 of 28) with honest lists unchanged at 43.2 % (none of them for the goods; "
+        "the rest is fees and exchange rates, payees, missing records and item links).",
         "- TL-00 checks that the messages exist; the extracts carry no receipt time, so "
         "\"received before the declaration\" is judged on message times by TL-18.",
         "- TL-06 cannot tell whether the platform verified the buyer's identity (no such "

@@ -4,14 +4,17 @@ open a case or add to one, and say so. What an open case already holds raises no
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
 from graph.store import NodeRef
 from investigations.audit import record_event
 from investigations.context import CaseWorkspace, NotFound, get_props, new_id, now_iso, put_node
-from investigations.roles import User, require
+from investigations.roles import PermissionDenied, User, require
 
-__all__ = ["ALERT_KINDS", "create_alert", "list_alerts", "deactivate_alert", "run_alerts"]
+__all__ = ["ALERT_KINDS", "create_alert", "list_alerts", "deactivate_alert", "run_alerts",
+           "run_after"]
 
 ALERT_KINDS = ("score", "search", "shared")
 
@@ -105,14 +108,18 @@ def _add(ws, actor, case_id, members) -> int:
     return len(members)
 
 
-def run_alerts(ws: CaseWorkspace, actor: User) -> list[dict[str, Any]]:
-    """Run every active alert once; returns one outcome per alert (and ring) saying what was
-    opened or added (``action``: opened / added / none) with a sentence for people."""
+def run_alerts(ws: CaseWorkspace, actor: User, *, alert_ids: Collection[str] | None = None,
+               trigger: str = "manual") -> list[dict[str, Any]]:
+    """Run every active alert (or those of ``alert_ids``) once; returns one outcome per alert
+    (and ring) saying what was opened or added (``action``: opened / added / none) with a
+    sentence for people. ``trigger`` (manual, load, score) goes into the audit record."""
     require(actor, "alert.run")
     from investigations.cases import _ring_members, create_case, create_case_from_ring
 
     outcomes = []
     for a in ws.store.find_nodes("Alert", {"active": True}):
+        if alert_ids is not None and a["alert_id"] not in alert_ids:
+            continue
         spec, name = json.loads(a.get("spec") or "{}"), a["name"]
         held = _open_holdings(ws)
         if a["kind"] == "score":
@@ -161,7 +168,48 @@ def run_alerts(ws: CaseWorkspace, actor: User) -> list[dict[str, Any]]:
                                  f"{len(new)} hit(s)"})
         put_node(ws.store, "Alert", {"alert_id": a["alert_id"], "last_run": now_iso()})
     record_event(ws, actor, "alert.run", detail={
-        "alerts": len({o["alert"] for o in outcomes}),
+        "trigger": trigger, "alerts": len({o["alert"] for o in outcomes}),
         "opened": sum(o["action"] == "opened" for o in outcomes),
         "added": sum(o["action"] == "added" for o in outcomes)})
     return outcomes
+
+
+def run_after(root: str | Path, trigger: str,
+              say: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """Run the saved alerts of the workspace at ``root`` at the end of a load or scoring
+    (``trigger``: ``load`` or ``score``), saying what each opened or added.
+
+    A saved alert is a standing order of the user who saved it: it runs with that user's
+    roles as they are now (an owner since deactivated, or no longer allowed to run alerts
+    and open cases, runs nothing, and the console says so), and the audit trail names the
+    owner and the trigger. Each alert runs on its own, so one that fails (its entity gone
+    from the graph) does not hide what the others did. Takes the folder, not an open
+    workspace: the load's or scoring's store is closed by then.
+    """
+    from investigations.users import _standing_user
+
+    ws = CaseWorkspace.open(root)
+    try:
+        by_owner: dict[str, dict[str, str]] = {}  # owner -> alert id -> name
+        for a in ws.store.find_nodes("Alert", {"active": True}):
+            by_owner.setdefault(a.get("created_by") or "", {})[a["alert_id"]] = a["name"]
+        if not by_owner:
+            say("alerts: none saved (`cbec alerts add` saves one)")
+            return []
+        outcomes = []
+        for owner, ids in sorted(by_owner.items()):
+            user = _standing_user(ws, owner)
+            for alert_id, name in sorted(ids.items(), key=lambda kv: kv[1]):
+                try:
+                    if user is None:
+                        raise PermissionDenied(f"its owner {owner!r} is no active user")
+                    done = run_alerts(ws, user, alert_ids={alert_id}, trigger=trigger)
+                except (PermissionDenied, NotFound, ValueError) as exc:
+                    done = [{"alert": name, "action": "skipped", "case_id": None,
+                             "message": f"alert '{name}' ({alert_id}) not run: {exc}"}]
+                for o in done:
+                    say(o["message"])
+                outcomes += done
+        return outcomes
+    finally:
+        ws.close()

@@ -1,4 +1,5 @@
-"""What the app's case pages share: the writable case workspace (one per process) and the
+"""What the app's case pages share: the case workspace (one per process; on the embedded
+store read-only, writable only while a page writes, so `cbec load` runs beside the app) and the
 login (local argon2 passwords; an OIDC deployment puts the identity provider's user in
 ``st.session_state`` instead). Every service call made by a page passes the logged-in user,
 so roles are enforced by the services, whatever the page shows."""
@@ -17,10 +18,11 @@ USER_KEY = "cbec_case_user"
 
 @st.cache_resource(show_spinner="Opening the case workspace...")
 def case_workspace(root: str):
-    """The workspace with a writable store: cases, notes and the audit trail are written."""
+    """The workspace (:meth:`CaseWorkspace.open_shared`): cases, notes and the audit trail
+    are written through short write locks; pages put a change's writes in ``ws.writing()``."""
     from investigations.context import CaseWorkspace
 
-    return CaseWorkspace.open(Path(root))
+    return CaseWorkspace.open_shared(Path(root))
 
 
 def _root() -> str:
@@ -37,6 +39,7 @@ def login_box():
     from investigations.users import AuthenticationFailed, authenticate
 
     ws = case_workspace(_root())
+    ws.refresh()  # each page run sees what a load or another session wrote meanwhile
     user = current_user()
     with st.sidebar:
         if user:

@@ -7,12 +7,18 @@ export and import, the latest (seq, hash) is appended to an anchor file *outside
 anchors, so an edited, removed, inserted or reordered record is found, and the first bad
 one is named. Records after the last anchor are chained but could be cut off the end
 unseen; the report says how many there are.
+
+An append reads the newest record's (seq, hash) from one ``AuditHead`` node (a primary-key
+look-up) instead of scanning the log, so it costs the same on a log of any length. The head
+is a pointer, not a proof: verification checks that it names the last record, and the
+anchors outside the store remain what catches a rewritten or cut chain.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +30,7 @@ __all__ = ["record_event", "verify_chain", "verify_audit", "list_audit", "AuditR
 
 GENESIS = "0" * 64
 LABEL = "AuditRecord"
+HEAD_LABEL, HEAD_KEY = "AuditHead", "head"
 ANCHOR_FILE = "audit-anchors.jsonl"
 _HASHED = ("seq", "at", "actor", "action", "case_id", "target", "detail", "prev_hash")
 
@@ -51,18 +58,38 @@ def record_event(ws: CaseWorkspace, actor: User | str, action: str, *, case_id: 
     services call it for the user they act for.
     """
     name = actor.username if isinstance(actor, User) else str(actor)
-    existing = _records(ws)
-    last = max(existing, key=lambda r: int(r.get("seq") or 0), default=None)
-    seq = int(last["seq"]) + 1 if last else 1
-    rec = {"record_id": _record_id(seq), "seq": seq, "at": now_iso(), "actor": name,
-           "action": action, "case_id": case_id, "target": target,
-           "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str),
-           "prev_hash": last["hash"] if last else GENESIS}
-    rec["hash"] = _hash(rec)
-    put_node(ws.store, LABEL, rec)
+    with _APPEND_LOCK:  # the app serves several sessions from threads of one process
+        last_seq, last_hash = _head(ws)
+        seq = last_seq + 1
+        rec = {"record_id": _record_id(seq), "seq": seq, "at": now_iso(), "actor": name,
+               "action": action, "case_id": case_id, "target": target,
+               "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False,
+                                    default=str),
+               "prev_hash": last_hash}
+        rec["hash"] = _hash(rec)
+        put_node(ws.store, LABEL, rec)
+        put_node(ws.store, HEAD_LABEL, {"head_id": HEAD_KEY, "seq": seq, "hash": rec["hash"]})
     if anchor or seq % ws.anchor_every == 0:
         _write_anchor(ws, seq, rec["hash"])
     return rec
+
+
+_APPEND_LOCK = threading.Lock()
+
+
+def _head(ws: CaseWorkspace) -> tuple[int, str]:
+    """The newest record's (seq, hash): one look-up of the head node. A log written before
+    the head existed (or whose head was deleted) is scanned once; the next append writes
+    the head. A head whose next seq is taken already (another writer got there first) is
+    not trusted either: overwriting that record would lose it without breaking the chain."""
+    from graph.store import NodeRef
+
+    head = ws.store.get_node(NodeRef(HEAD_LABEL, HEAD_KEY))
+    if head is not None and ws.store.get_node(
+            NodeRef(LABEL, _record_id(int(head["seq"]) + 1))) is None:
+        return int(head["seq"]), str(head["hash"])
+    last = max(_records(ws), key=lambda r: int(r.get("seq") or 0), default=None)
+    return (int(last["seq"]), str(last["hash"])) if last else (0, GENESIS)
 
 
 def _write_anchor(ws: CaseWorkspace, seq: int, digest: str) -> None:
@@ -145,6 +172,7 @@ def verify_chain(ws: CaseWorkspace) -> AuditReport:
         elif rec.get("hash") != a["hash"]:
             problems.append((a["seq"], f"anchor line {a['line']}: record seq {a['seq']}'s hash "
                                        "differs from the anchored one (rewritten chain)"))
+    problems += _head_problems(ws, recs)
     last_anchor = max((a["seq"] for a in anchors), default=0)
     unanchored = max(0, len(recs) - last_anchor)
     if problems:
@@ -152,6 +180,26 @@ def verify_chain(ws: CaseWorkspace) -> AuditReport:
         return AuditReport(False, len(recs), len(anchors), first[0], first[1], unanchored,
                            [p[1] for p in problems])
     return AuditReport(True, len(recs), len(anchors), unanchored=unanchored)
+
+
+def _head_problems(ws: CaseWorkspace, recs: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Whether the head names the last record (a log from before the head has none)."""
+    from graph.store import NodeRef
+
+    head = ws.store.get_node(NodeRef(HEAD_LABEL, HEAD_KEY))
+    if head is None or not recs:
+        return []
+    h_seq, last = int(head.get("seq") or 0), recs[-1]
+    l_seq = int(last.get("seq") or 0)
+    if h_seq > l_seq:
+        return [(l_seq + 1, f"the head names record seq {h_seq} but the log ends at seq "
+                            f"{l_seq}: records {l_seq + 1}..{h_seq} are missing (cut tail)")]
+    if h_seq < l_seq:
+        return [(h_seq + 1, f"the log goes on past the head (seq {h_seq}) to seq {l_seq}: "
+                            f"records from seq {h_seq + 1} were added behind the trail's back")]
+    if head.get("hash") != last.get("hash"):
+        return [(l_seq, f"record seq {l_seq}'s hash differs from the head's (rewritten chain)")]
+    return []
 
 
 def verify_audit(ws: CaseWorkspace, actor: User) -> AuditReport:

@@ -337,6 +337,24 @@ def alerts_run(workspace: Workspace = Path("workspace"), user: UserOpt = ""):
             typer.echo("no active alert")
 
 
+def alerts_after(workspace: Path, trigger: str) -> None:
+    """The end of `cbec load` and `cbec score`: run the saved alerts and say what they
+    opened or added. A failure here is reported but does not undo or fail the finished
+    load or scoring; `cbec alerts run` repeats it."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from investigations.alerts import run_after
+
+    console = Console(emoji=False)
+    try:
+        run_after(workspace, trigger, say=lambda m: console.print(escape(m), highlight=False))
+    except Exception as exc:  # noqa: BLE001 - the load or scoring itself has succeeded
+        console.print(f"[bold yellow]alerts not run:[/] {escape(str(exc))}. Run them with "
+                      f"`cbec alerts run -w {escape(str(workspace))} --user NAME`.",
+                      highlight=False)
+
+
 # -- audit ---------------------------------------------------------------------------------
 @audit_app.command("verify")
 def audit_verify(workspace: Workspace = Path("workspace")):

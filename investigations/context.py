@@ -54,6 +54,31 @@ class CaseWorkspace:
         store.ensure_schema()
         return cls(store, Path(root), **kw)
 
+    @classmethod
+    def open_shared(cls, root: str | Path, **kw) -> CaseWorkspace:
+        """The workspace for a long-running reader that writes now and then (the app): on
+        the embedded store it holds the database read-only and writable only during a
+        write (:class:`~investigations.short_write.ShortWriteStore`), so `cbec load` can
+        run beside it; on Neo4j the server takes care of that."""
+        if os.environ.get("NEO4J_URI"):
+            return cls.open(root, **kw)
+        from investigations.short_write import ShortWriteStore
+
+        return cls(ShortWriteStore(Path(root) / "graph"), Path(root), **kw)
+
+    def writing(self):
+        """A block of writes kept together (one short write lock on the embedded store)."""
+        from contextlib import nullcontext
+
+        w = getattr(self.store, "writing", None)
+        return w() if w else nullcontext()
+
+    def refresh(self) -> None:
+        """Show what other processes wrote since (a shared workspace's reader reopens)."""
+        r = getattr(self.store, "refresh", None)
+        if r:
+            r()
+
     @property
     def evidence_dir(self) -> Path:
         return self.root / "evidence"

@@ -2,20 +2,23 @@
 as PDF. Built from the redacted data an export carries, so the report shows exactly what
 the partner receives.
 
-The PDF uses DejaVu Sans (shipped with matplotlib), which has no Chinese glyphs; a CJK font
-found on the machine (Noto CJK, WenQuanYi, Droid Sans Fallback) is used as a fallback, else
-such characters print as a box and the HTML report, the CSV tables and the FtM file carry
-the text.
+The PDF and the picture use DejaVu Sans (shipped with matplotlib), which has no Chinese
+glyphs; a CJK font found on the machine (WenQuanYi Micro Hei from Debian's
+``fonts-wqy-microhei``, which `.ci/run` installs; Noto CJK, Droid Sans Fallback) is embedded
+as a fallback for them. Without one, Chinese names and addresses are left out of the PDF
+and drawn as boxes in the picture; the HTML report, the CSV tables and the FtM file carry
+the text either way.
 """
 
 from __future__ import annotations
 
 import html
 import warnings
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["network_png", "timeline_rows", "write_html", "write_pdf"]
+__all__ = ["network_png", "timeline_rows", "write_html", "write_pdf", "cjk_font"]
 
 _COLOURS = {"Enterprise": "#1f77b4", "Person": "#d62728", "Address": "#2ca02c",
             "Phone": "#9467bd", "PaymentAccount": "#ff7f0e", "IdNumber": "#8c564b",
@@ -23,6 +26,37 @@ _COLOURS = {"Enterprise": "#1f77b4", "Person": "#d62728", "Address": "#2ca02c",
             "Waybill": "#17becf", "Payment": "#ffbb78"}
 _TIME = {"Declaration": "decl_time", "Order": "order_time", "Waybill": "ship_time",
          "Payment": "pay_time", "Inspection": "inspection_time"}
+
+
+_CJK_NAMES = ("wqy-microhei", "wqy-zenhei", "notosanscjk", "droidsansfallback")
+
+
+@cache
+def cjk_font() -> str | None:
+    """The path of a CJK-capable font installed on this machine (in the order of
+    ``_CJK_NAMES``), or None."""
+    from matplotlib import font_manager
+
+    found = {Path(f).name.lower(): f for f in font_manager.findSystemFonts()
+             if Path(f).suffix.lower() in (".ttf", ".otf", ".ttc")}
+    for key in _CJK_NAMES:
+        for name, f in sorted(found.items()):
+            if name.startswith(key):
+                return f
+    return None
+
+
+def _label_fonts() -> list[str]:
+    """matplotlib font families for labels: DejaVu Sans, then the CJK font for the glyphs
+    DejaVu lacks."""
+    from matplotlib import font_manager
+
+    families = ["DejaVu Sans"]
+    f = cjk_font()
+    if f:
+        font_manager.fontManager.addfont(f)
+        families.append(font_manager.FontProperties(fname=f).get_name())
+    return families
 
 
 def network_png(nodes: dict, edges: list, captions: dict, path: Path, title: str) -> Path:
@@ -48,9 +82,11 @@ def network_png(nodes: dict, edges: list, captions: dict, path: Path, title: str
             nx.draw_networkx_nodes(g, pos, nodelist=members, ax=ax, node_size=260,
                                    node_color=_COLOURS.get(label, "#aaaaaa"), label=label)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # missing CJK glyphs: drawn as boxes
-            nx.draw_networkx_labels(g, pos, {r: str(captions.get(r, r.key))[:24] for r in g},
-                                    ax=ax, font_size=7)
+            warnings.simplefilter("ignore")  # without a CJK font: drawn as boxes
+            texts = nx.draw_networkx_labels(g, pos, {r: str(captions.get(r, r.key))[:24]
+                                                     for r in g}, ax=ax, font_size=7)
+            for t in texts.values():
+                t.set_fontfamily(_label_fonts())
         ax.legend(loc="lower left", fontsize=7, markerscale=0.6, frameon=False)
     ax.set_title(title, fontsize=11)
     ax.axis("off")
@@ -123,21 +159,17 @@ account numbers dropped.</p></body></html>"""
 
 def _fonts(pdf) -> str:
     import matplotlib
-    from matplotlib import font_manager
 
     base = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     pdf.add_font("DejaVu", "", str(base / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(base / "DejaVuSans-Bold.ttf"))
-    for f in font_manager.findSystemFonts():
-        name = Path(f).name.lower()
-        if any(k in name for k in ("notosanscjk", "wqy", "droidsansfallback")) and \
-                name.endswith((".ttf", ".otf", ".ttc")):
-            try:
-                pdf.add_font("CJK", "", f)
-                pdf.set_fallback_fonts(["CJK"])
-            except Exception:  # noqa: BLE001 - an unusable font is simply not used
-                pass
-            break
+    f = cjk_font()
+    if f:
+        try:
+            pdf.add_font("CJK", "", f)
+            pdf.set_fallback_fonts(["CJK"], exact_match=False)  # bold titles too
+        except Exception:  # noqa: BLE001 - an unusable font is simply not used
+            pass
     return "DejaVu"
 
 

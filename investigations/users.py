@@ -115,6 +115,15 @@ def authenticate(ws: CaseWorkspace, username: str, password: str) -> User:
     return _user(props)
 
 
+def _standing_user(ws: CaseWorkspace, username: str) -> User | None:
+    """The active user ``username`` without a password: only for running what that user
+    saved to run unattended (alerts after a load); ``None`` if unknown or inactive."""
+    props = ws.store.get_node(_ref(username)) if username else None
+    if not props or not props.get("active", True):
+        return None
+    return _user(props)
+
+
 def list_users(ws: CaseWorkspace, actor: User) -> list[dict]:
     """Users without their password hashes (admins only)."""
     require(actor, "users.manage")

@@ -134,3 +134,71 @@ def test_cli_names_the_first_bad_record(world, chain):
         world.ws.store._open()
     assert out.exit_code == 1
     assert "BROKEN at record 3" in out.output and "edited" in out.output
+
+
+@pytest.fixture
+def no_anchor(world, monkeypatch):
+    """Appends that the test takes back again must not leave an anchor behind."""
+    monkeypatch.setattr(world.ws, "anchor_every", 10**9)
+
+
+def test_append_reads_the_head_not_the_log(world, chain, no_anchor, monkeypatch):
+    # O(1) append: with a head in place the log is never scanned
+    def no_scan(ws):
+        raise AssertionError("record_event scanned the whole log")
+
+    monkeypatch.setattr(audit, "_records", no_scan)
+    rec = audit.record_event(world.ws, world.investigator, "case.view", case_id=world.case_id)
+    assert rec["seq"] == chain[-1]["seq"] + 1 and rec["prev_hash"] == chain[-1]["hash"]
+    monkeypatch.setattr(audit, "_records", _scan)
+    assert verify_chain(world.ws).ok
+    world.ws.store.delete_nodes("AuditRecord", [rec["record_id"]])
+    _set_head(world.ws.store, chain[-1])
+
+
+_scan = audit._records
+
+
+def _set_head(store, rec):
+    store.write_nodes("AuditHead", pa.table({"head_id": ["head"], "seq": pa.array(
+        [rec["seq"]], pa.int64()), "hash": [rec["hash"]]}))
+
+
+def test_a_log_without_head_is_scanned_once_then_chained(world, chain, no_anchor):
+    # workspaces written before the head existed: the first append finds the end by a scan
+    world.ws.store.delete_nodes("AuditHead", ["head"])
+    assert verify_chain(world.ws).ok
+    rec = audit.record_event(world.ws, world.investigator, "case.view", case_id=world.case_id)
+    assert rec["seq"] == chain[-1]["seq"] + 1 and rec["prev_hash"] == chain[-1]["hash"]
+    assert verify_chain(world.ws).ok
+    world.ws.store.delete_nodes("AuditRecord", [rec["record_id"]])
+    _set_head(world.ws.store, chain[-1])
+
+
+def test_a_stale_head_does_not_overwrite_a_record(world, chain, no_anchor):
+    # another writer appended behind this one's head: the next append goes after it
+    _set_head(world.ws.store, chain[-2])
+    rec = audit.record_event(world.ws, world.investigator, "case.view", case_id=world.case_id)
+    assert rec["seq"] == chain[-1]["seq"] + 1 and rec["prev_hash"] == chain[-1]["hash"]
+    assert verify_chain(world.ws).ok
+    world.ws.store.delete_nodes("AuditRecord", [rec["record_id"]])
+    _set_head(world.ws.store, chain[-1])
+
+
+def test_records_added_past_the_head_are_found(world, chain):
+    extra = {"seq": chain[-1]["seq"] + 1, "record_id": f"{chain[-1]['seq'] + 1:012d}",
+             "at": chain[-1]["at"], "actor": "mallory", "action": "case.view",
+             "case_id": world.case_id, "target": None, "detail": "{}",
+             "prev_hash": chain[-1]["hash"]}
+    extra["hash"] = audit._hash(extra)
+    _write(world.ws.store, [extra])
+    r = verify_chain(world.ws)
+    assert not r.ok and r.first_bad == extra["seq"] and "head" in r.reason
+
+
+def test_a_cut_tail_after_the_last_anchor_is_found_by_the_head(world, chain):
+    anchored = max(a["seq"] for a in audit._anchors(world.ws))
+    assert chain[-1]["seq"] > anchored  # the views after the last anchor
+    world.ws.store.delete_nodes("AuditRecord", [chain[-1]["record_id"]])
+    r = verify_chain(world.ws)
+    assert not r.ok and r.first_bad == chain[-1]["seq"] and "cut tail" in r.reason

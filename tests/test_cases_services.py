@@ -186,3 +186,30 @@ def test_platform_notice_lists_the_platforms_sellers(world, tmp_path):
     assert (tmp_path / n["folder"].split("/")[-1] / "sellers.csv").exists()
     with pytest.raises(LookupError, match="no platform"):
         notice.platform_notice(world.ws, world.ipr, "NOPE", out_dir=tmp_path)
+
+
+def test_alerts_after_a_load_run_each_as_its_owners_and_apart(tmp_path, monkeypatch):
+    # run_after (the end of `cbec load` / `cbec score`): one failing alert does not hide the
+    # others, and an alert of a deactivated owner runs nothing
+    monkeypatch.setenv("CBEC_PASSWORD_HASH", "cheapest")
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    from investigations.context import put_node
+
+    store = make_store("ladybug", tmp_path)
+    w = make_world(store, tmp_path)
+    inv = w.investigator
+    # an entity the graph no longer holds (a retracted record)
+    alerts.create_alert(w.ws, inv, "a gone", "shared", {"label": "Enterprise", "key": "NO-SUCH"})
+    alerts.create_alert(w.ws, inv, "b chain", "search", {"text": "Chain Link 3"})
+    other = users.create_user(w.ws, w.admin, "gone", "a long enough password",
+                              ["investigator"])
+    alerts.create_alert(w.ws, other, "c orphan", "search", {"text": "Chain Link 3"})
+    put_node(w.ws.store, "AppUser", {"username": "gone", "active": False})
+    store.close()
+    said = []
+    out = {o["alert"]: o for o in alerts.run_after(tmp_path, "load", say=said.append)}
+    assert out["a gone"]["action"] == "skipped" and "not in the graph" in out["a gone"]["message"]
+    assert out["b chain"]["action"] in ("opened", "added", "none")
+    assert out["c orphan"]["action"] == "skipped" and "no active user" in out["c orphan"][
+        "message"]
+    assert said == [o["message"] for o in out.values()]

@@ -486,3 +486,44 @@ def test_tl19_two_large_sites_are_both_the_platforms():
     assert res["INVD0"][0] == "pass" and res["INVM0"][0] == "pass"
     assert ("(item.ebp1.example.com, m.ebp1.example.com carry 98 % of its 61 links)"
             in res["INVLO"][1])
+
+
+# --- TL-19: the goods name against a shop title padded with 'official store', 'gift box' ---
+
+_PAD = ("official store", "gift box", "free shipping", "limited offer")
+_ITEMS = ("Casio G-Shock watch", "Merries diapers L 54", "Penfolds red wine", "Coach tote bag",
+          "Swisse vitamin tablets", "Braun Series 7 shaver", "a2 infant formula 900g",
+          "Plastic storage box")
+
+
+def _titled(n: str, item: str, title: str) -> dict:
+    w = edit(imp(n), "order_lines", item_name=item, gname=item.lower())
+    return edit(w, "raw_payments", goods_name=title)
+
+
+def test_tl19_title_padding_is_no_shared_word():
+    # honest: each item's title is its name plus shop padding; the padding is learned as
+    # such (it comes with all 8 items), so it no longer makes other goods match
+    honest = [_titled(f"H{i}{j}", item, f"{item} {pad}") for i, item in enumerate(_ITEMS)
+              for j, pad in enumerate(_PAD)]
+    res = _tl19(merge(*honest,
+                      _titled("W1", "Plastic storage box", "Casio G-Shock watch gift box"),
+                      _titled("W2", "plush toy", "POP MART Labubu figure official store"),
+                      _titled("S1", "Casio G-Shock watch", "G-Shock watch GA-2100 gift box"),
+                      _titled("S2", "Penfolds red wine", "red wine Bin 389")))
+    assert all(res[f"INVH{i}{j}"][0] == "pass" for i in range(len(_ITEMS))
+               for j in range(len(_PAD)))
+    # a watch sold as a storage box shares only 'box' (from 'gift box') with it: flagged
+    assert res["INVW1"][0] == "risk" and "its goods 'Casio G-Shock watch gift box'" in res[
+        "INVW1"][1]
+    assert res["INVW2"][0] == "risk" and "POP MART Labubu" in res["INVW2"][1]
+    # a shortened or reworded title of the same goods still shares a product word
+    assert res["INVS1"][0] == "pass" and res["INVS2"][0] == "pass"
+
+
+def test_tl19_padding_needs_enough_items_to_be_learned():
+    # with 3 distinct items nothing is learned as padding: the old shared-word rule holds
+    honest = [_titled(f"H{i}", item, f"{item} gift box") for i, item in enumerate(_ITEMS[:3])]
+    res = _tl19(merge(*honest,
+                      _titled("W1", "Plastic storage box", "Casio G-Shock watch gift box")))
+    assert res["INVW1"][0] == "pass"

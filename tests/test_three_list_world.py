@@ -17,8 +17,8 @@ pytestmark = pytest.mark.slow
 BENIGN_MAX = {
     # raw records: ~8 % missing, ~25 % differ by fees or FX, ~1.5 % cover a whole cart,
     # ~7 % link to the seller's own mini-shop, ~10 % are paid to the platform or the
-    # operator, and every raw title is a noisy platform title (issue 7): an exact
-    # goods-name comparison routes about half the honest lists to risk
+    # operator: about 43 % of honest lists go to risk on the 30k world (seed 7), none of
+    # them for the goods name (noisy shop titles match fuzzily, bench/eval_tl19_goods.py)
     "TL-19": 0.6,
     "TL-12": 0.05,  # the generator lets some benign heavy buyers pass RMB 26,000 a year
     "TL-06": 0.03,  # daigou shoppers pay for their customers' orders (~1.5 % of imports)

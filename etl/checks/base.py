@@ -118,17 +118,20 @@ def quote(expr: str) -> str:
     return f"('''' || coalesce({expr}, '') || '''')"
 
 
-def goods_match(names: list[str], text: str) -> str:
+def goods_match(names: list[str], text: str, ignore: str | None = None) -> str:
     """SQL boolean: does free ``text`` mention the goods called ``names`` (fuzzy)?
 
     True when one of ``names`` occurs in ``text`` as is (the cheap common case), or the
     names and the text share a word of 3+ characters, or they are similar as a whole
-    (Jaro-Winkler >= 0.8); words are compared after :func:`norm_text`.
+    (Jaro-Winkler >= 0.8); words are compared after :func:`norm_text`. ``ignore``: SQL for
+    a list of words that do not count as shared (a shop's title padding such as 'gift box',
+    which would make a watch match a storage box).
     """
     quick = " OR ".join(f"(length({n}) >= 3 AND contains(lower({text}), lower({n})))"
                         for n in names)
     n = norm_text("concat_ws(' ', " + ", ".join(names) + ")")
     t = norm_text(text)
+    keep = f" AND NOT list_contains({ignore}, w)" if ignore else ""
     return (f"(CASE WHEN {quick} THEN true "
-            f"ELSE list_has_any([w FOR w IN string_split({n}, ' ') IF length(w) >= 3], "
+            f"ELSE list_has_any([w FOR w IN string_split({n}, ' ') IF length(w) >= 3{keep}], "
             f"string_split({t}, ' ')) OR jaro_winkler_similarity({n}, {t}) >= 0.8 END)")

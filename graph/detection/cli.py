@@ -30,12 +30,16 @@ def score_cmd(workspace: Workspace = Path("workspace"),
               full: Annotated[bool, typer.Option("--full", help="Rescore every declaration, "
                                         "not only those declared since the last run.")] = False,
               seed: Annotated[int, typer.Option(help="Seed (model training, communities).")] = 7,
-              top: Annotated[int, typer.Option(help="Rings to keep.")] = 200) -> None:
+              top: Annotated[int, typer.Option(help="Rings to keep.")] = 200,
+              no_alerts: Annotated[bool, typer.Option(
+                  "--no-alerts", help="Do not run the saved alerts (cases) at the end.")
+              ] = False) -> None:
     """Score declarations with the current model; write risk, reasons, indicator hits and
     rings into the graph store and <workspace>/detection/.
 
     The first run (or --full) scores everything and trains a model if `cbec train` has not
-    made one; later runs score only what was loaded since.
+    made one; later runs score only what was loaded since. Then the saved alerts run and
+    say which cases they opened or extended (docs/cases.md).
     """
     from graph.detection.scoring import score_workspace
 
@@ -49,6 +53,10 @@ def score_cmd(workspace: Workspace = Path("workspace"),
                f"{r.rings} rings. Timings: "
                + ", ".join(f"{k} {v:.1f}s" for k, v in r.timings.items()))
     typer.echo(f"List them: cbec rings --top 10 -w {workspace}")
+    if not no_alerts:
+        from investigations.cli import alerts_after
+
+        alerts_after(workspace, "score")
 
 
 def rings_cmd(workspace: Workspace = Path("workspace"),

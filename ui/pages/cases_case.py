@@ -77,8 +77,9 @@ with tabs[1]:
             vals = {f: st.text_input(f, value=str(ipr.get(f, "") or "")) for f in cases.IPR_FIELDS}
             if st.form_submit_button("Save the IPR record"):
                 try:
-                    cases.set_ipr_record(ws, user, case_id,
-                                         **{k: v for k, v in vals.items() if v})
+                    with ws.writing():
+                        cases.set_ipr_record(ws, user, case_id,
+                                             **{k: v for k, v in vals.items() if v})
                     st.rerun()
                 except ValueError as exc:
                     st.error(str(exc))
@@ -93,8 +94,9 @@ with tabs[2]:
         kind = st.selectbox("Kind", evidence.EVIDENCE_KINDS)
         share = st.checkbox("May travel to a partner")
         if up and st.button("Attach"):
-            sha = evidence.add_evidence(ws, user, case_id, up.getvalue(), filename=up.name,
-                                        kind=kind, shareable=share)
+            with ws.writing():
+                sha = evidence.add_evidence(ws, user, case_id, up.getvalue(), filename=up.name,
+                                            kind=kind, shareable=share)
             st.success(f"stored as {sha}")
 with tabs[3]:
     for n in view["notes"]:
@@ -102,7 +104,8 @@ with tabs[3]:
     if can(user, "case.write"):
         text = st.text_area("New note")
         if st.button("Add note") and text.strip():
-            cases.add_note(ws, user, case_id, text)
+            with ws.writing():
+                cases.add_note(ws, user, case_id, text)
             st.rerun()
 with tabs[4]:
     if can(user, "case.write"):
@@ -111,7 +114,8 @@ with tabs[4]:
         reason = st.text_input("Reason (needed for referred / closed)")
         if st.button("Change status"):
             try:
-                cases.set_status(ws, user, case_id, new, reason=reason or None)
+                with ws.writing():
+                    cases.set_status(ws, user, case_id, new, reason=reason or None)
                 st.rerun()
             except ValueError as exc:
                 st.error(str(exc))
@@ -129,11 +133,13 @@ with tabs[5]:
             sender = st.text_input("Sending administration", user.administration)
             if st.form_submit_button("Request export (a supervisor approves)"):
                 try:
-                    eid = exports.request_export(
-                        ws, user, case_id, partner, agreement=agreement, article=article,
-                        purpose=purpose, offence_type=c.get("offence") or "not stated",
-                        summary_of_facts=c.get("summary") or purpose, retention_date=retention,
-                        recipient_contact=contact, sender_administration=sender)
+                    with ws.writing():
+                        eid = exports.request_export(
+                            ws, user, case_id, partner, agreement=agreement, article=article,
+                            purpose=purpose, offence_type=c.get("offence") or "not stated",
+                            summary_of_facts=c.get("summary") or purpose,
+                            retention_date=retention, recipient_contact=contact,
+                            sender_administration=sender)
                     st.success(f"export {eid} requested")
                 except ValueError as exc:
                     st.error(str(exc))

@@ -30,10 +30,12 @@ if can(user, "export.approve") and waiting:
     a, b = st.columns(2)
     try:
         if a.button("Approve"):
-            exports.approve_export(ws, user, eid)
+            with ws.writing():
+                exports.approve_export(ws, user, eid)
             st.rerun()
         if b.button("Reject"):
-            exports.approve_export(ws, user, eid, approve=False, reason=reason)
+            with ws.writing():
+                exports.approve_export(ws, user, eid, approve=False, reason=reason)
             st.rerun()
     except (PermissionError, ValueError) as exc:
         st.error(str(exc))
@@ -45,6 +47,8 @@ if can(user, "export.write") and approved:
     key = st.text_input("Signing key", "default")
     if st.button("Write the bundle"):
         try:
+            # not one write block: drawing and signing take seconds, and a load may write
+            # meanwhile; each of its few writes takes the lock on its own
             res = exports.export_case(ws, user, eid, key_name=key)
             st.success(f"{len(res.files)} files, signed by {res.fingerprint}")
             st.code("\n".join(res.files))

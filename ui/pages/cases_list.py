@@ -46,7 +46,8 @@ if can(user, "case.write"):
                                f"({len(r.members)} members)" for r in rings}
             rid = st.selectbox("Ring", list(opts), format_func=opts.get, key="cl_ring")
             if st.button("Open a case from this ring"):
-                st.session_state["cbec_case"] = cases.create_case_from_ring(ws, user, rid)
+                with ws.writing():  # one short write lock for the case and its members
+                    st.session_state["cbec_case"] = cases.create_case_from_ring(ws, user, rid)
                 st.success(f"Case {st.session_state['cbec_case']} opened.")
     with tab_sel:
         title = st.text_input("Title", key="cl_title")
@@ -59,8 +60,9 @@ if can(user, "case.write"):
                 if lab and key:
                     members.append((NodeRef(lab, key), role))
             try:
-                st.session_state["cbec_case"] = cases.create_case(ws, user, title,
-                                                                  members=members)
+                with ws.writing():
+                    st.session_state["cbec_case"] = cases.create_case(ws, user, title,
+                                                                      members=members)
                 st.success(f"Case {st.session_state['cbec_case']} opened.")
             except (ValueError, LookupError) as exc:
                 st.error(str(exc))
