@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from graph.detection.features import build_features
-from graph.detection.rings import build_rings
+from graph.detection.rings import _is_ring, _merge_by_seller, build_rings
 from graph.store import NodeRef
 from tests.detection_world import decl, make_staging
 
@@ -65,3 +65,28 @@ def test_ring_joined_to_a_locker_hub_is_found_without_the_locker_crowd():
     # stable ids: scoring again gives the same ring id
     again = build_rings(con, fs, score, model_version="test", threshold=0.5, top=10)
     assert again[0].ring_id == top.ring_id
+
+
+def test_a_low_risk_neighbour_of_the_ring_is_left_out():
+    """Someone who once used the ring's drop phone for an ordinary purchase is in the same
+    component, but their lists score low: fringe, not a member."""
+    ds = _world() + [decl("REL1", T0 + timedelta(days=5), "SHOP4", buyer="id:REL",
+                          address="RELHOME", phone="DROPPHONE", value=60)]
+    con = make_staging(ds)
+    fs = build_features(con, datetime(2025, 5, 1), label_end=datetime(2025, 5, 1))
+    score = pd.Series((fs.X.value_cny > 4000).astype(float) * 0.9 + 0.05, index=fs.X.index)
+    top = build_rings(con, fs, score, model_version="test", threshold=0.5, top=10)[0]
+    members = {m["ref"] for m in top.members}
+    assert {NodeRef("Person", p) for p in RING} <= members
+    assert NodeRef("Person", "id:REL") not in members
+    assert NodeRef("Address", "RELHOME") not in members
+
+
+def test_pieces_sharing_a_seller_merge_and_a_lone_person_is_no_ring():
+    attached = pd.DataFrame({"group": [3, 7, 9, 4], "seller": ["S", "S", "T", "T"]})
+    merged = _merge_by_seller(attached)
+    assert merged[7] == 3 and merged[9] == 4 and merged.get(3, 3) == 3
+    me = [NodeRef("Person", "id:1"), NodeRef("IdNumber", "1"), NodeRef("Phone", "p")]
+    assert not _is_ring(me)
+    assert _is_ring(me + [NodeRef("Person", "id:2")])
+    assert _is_ring([NodeRef("Enterprise", "SHELL")])

@@ -39,6 +39,10 @@ SELLER_SHARE = 0.3  # a seller joins a group's ring when this share of its lists
 SHELL_SHARE = 0.8  # ...and with this share it is that ring's shell, not a ring of its own
 ROLE_OF_LABEL = {"Address": "address", "Phone": "phone", "PaymentAccount": "account",
                  "IdNumber": "id", "Email": "email"}
+ALL_WEIGHT = 0.5  # weight of the mean of all a ring's lists in its member risk
+CORE_TOP = 3  # members whose mean risk is a candidate's core
+CORE_SHARE = 0.6  # a member with lists scoring under this share of the core is fringe
+NAME_ONLY = "nm:"  # person keys without an ID number (etl.keys)
 TX_ROLES = ("seller", "buyer", "consignee", "payer", "address", "phone", "account", "payee",
             "id")
 
@@ -151,6 +155,9 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     iv = iv.reindex(decl_score.index).fillna(0.0)
     hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
     any_hit = hits.any(axis=1)
+    ent = entity_scores(links, decl_score)
+    groups = _trim(groups, ent)
+    ent = ent.set_index(["label", "key"])
     # declarations of each group: through its non-enterprise members, and its sellers
     gl = links.merge(groups, on=["label", "key"])
     gd = gl[["group", "decl_key"]].drop_duplicates()
@@ -166,10 +173,21 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     add = sg[sg.share >= SELLER_SHARE][["group", "seller"]]
     extra = pd.DataFrame({"label": "Enterprise", "key": add.seller, "group": add.group})
     members_all = pd.concat([groups, extra], ignore_index=True).drop_duplicates()
+    # pieces of one ring (cut apart by a hub or a community split) that all sell through
+    # the same seller are one candidate
+    gsize = groups.groupby("group")["key"].transform("size")
+    home = groups[(groups.label == "Enterprise") & (gsize > 1) & groups.key.isin(add.seller)]
+    merged = _merge_by_seller(pd.concat([add, home.rename(columns={"key": "seller"})[
+        ["group", "seller"]]]))
+    members_all["group"] = members_all.group.map(merged).fillna(members_all.group)
+    members_all = members_all.drop_duplicates()
+    gd["group"] = gd.group.map(merged).fillna(gd.group)
+    gd = gd.drop_duplicates(["group", "decl_key"])
     # a seller alone is no candidate when nearly all its lists go to one bigger candidate
     # (a shell seller of a ring); a seller a ring merely buys from stays one
     size = members_all.groupby("group")["key"].transform("size")
-    shell = set(sg.loc[sg.share >= SHELL_SHARE, "seller"])
+    to_rings = sg[sg.share >= SELLER_SHARE].groupby("seller")["share"].sum()
+    shell = set(to_rings.index[to_rings >= SHELL_SHARE])
     lone = (size == 1) & (members_all.label == "Enterprise") & members_all.key.isin(shell)
     members_all = members_all[~lone]
     gd = gd[gd.group.isin(members_all.group.unique())]
@@ -181,7 +199,10 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     gd["value"] = value
     agg = gd.groupby("group").agg(n=("decl_key", "size"), hit_share=("hit", "mean"),
                                   value=("value", "sum"))
-    agg["member_risk"] = top_mean
+    # the top lists say how bad a ring's worst is; the mean of all keeps a big honest shop
+    # with a handful of odd lists below a ring whose every list is bad
+    agg["member_risk"] = (1 - ALL_WEIGHT) * top_mean + ALL_WEIGHT * gd.groupby("group")[
+        "score"].mean()
     agg["duty"] = agg.value * DUTY_RATE
     duty_norm = np.log1p(agg.duty) / np.log1p(max(float(agg.duty.max()), 1.0))
     agg["score"] = (0.6 * agg.member_risk.fillna(0) + 0.25 * agg.hit_share.fillna(0)
@@ -189,7 +210,6 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     agg["size"] = members_all.groupby("group").size().reindex(agg.index).fillna(0)
     # equal scores (a shell seller alone and its ring share their lists): the ring first
     agg = agg.sort_values(["score", "size"], ascending=False)
-    ent = entity_scores(links, decl_score).set_index(["label", "key"])
     role_of = (links.groupby(["label", "key"])["role"]
                .agg(lambda r: Counter(r).most_common(1)[0][0]))
     rings: list[Ring] = []
@@ -203,7 +223,10 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
         if len(rings) >= top:
             break
         mem = by_group.get_group(gid)
-        refs = [NodeRef(lab, k) for lab, k in zip(mem.label, mem.key, strict=True)]
+        refs, aliases = _tidy([NodeRef(lab, k) for lab, k in zip(mem.label, mem.key,
+                                                                 strict=True)], ent, edges)
+        if not _is_ring(refs):
+            continue
         rid = ring_id_for(refs)
         # a candidate mostly inside a better-ranked ring (a seller of a ring on its own)
         # adds nothing new
@@ -212,11 +235,83 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
         seen.add(rid)
         taken.update(refs)
         dk = decls_by_group.get_group(gid).to_numpy()
-        rings.append(_ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
-                           model_version, threshold, scored_at))
+        ring = _ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
+                     model_version, threshold, scored_at)
+        ring.extra["aliases"] = [f"{a.label}:{a.key}" for a in aliases]
+        rings.append(ring)
     for i, r in enumerate(rings, 1):
         r.rank = i
     return rings
+
+
+def _trim(groups: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
+    """Drop a candidate's low-risk fringe: a person or identifier whose own lists in the
+    window score under ``CORE_SHARE`` of the candidate's core (the mean risk of its
+    ``CORE_TOP`` riskiest members). A component reaches past a ring into the ordinary
+    customers it once shared a phone or an address with; their lists are what tells them
+    apart. Enterprises and members without lists in the window (register links, history)
+    are left to ``_tidy``."""
+    g = groups.merge(ent, on=["label", "key"], how="left")
+    core = (g.sort_values("risk", ascending=False).groupby("group").head(CORE_TOP)
+            .groupby("group")["risk"].mean())
+    floor = CORE_SHARE * core.reindex(g.group).to_numpy()
+    low = (g.risk.to_numpy() < floor) & (g.label != "Enterprise").to_numpy()
+    return groups[~low]
+
+
+def _merge_by_seller(attached: pd.DataFrame) -> pd.Series:
+    """Group -> the smallest group sharing an attached seller with it (union-find)."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for _, grp in attached.groupby("seller")["group"]:
+        gs = sorted(find(g) for g in grp)
+        for g in gs[1:]:
+            parent[g] = gs[0]
+    return pd.Series({g: find(g) for g in parent}, dtype="int64")
+
+
+def _is_ring(refs: list[NodeRef]) -> bool:
+    """An enterprise alone may be a scheme (undervaluation, misdescription); a person alone
+    with their own ID, phone and account is not a ring."""
+    people = {r.key.removeprefix("id:") for r in refs if r.label == "Person"}
+    return any(r.label == "Enterprise" for r in refs) or len(people) >= 2
+
+
+def _tidy(refs: list[NodeRef], ent: pd.DataFrame, edges: _Adjacency
+          ) -> tuple[list[NodeRef], list[NodeRef]]:
+    """The members a ring is shown with, and the aliases left out of them.
+
+    - a person or identifier with no list in the window stays only when it is a register
+      link of a member enterprise (its representative, phone, address): otherwise it is
+      history the component dragged in (an earlier customer of a stolen ID);
+    - a name-only person (no ID number) next to a member known by ID is an alias (the
+      consignee name on that member's own lists), kept as evidence, not as another member;
+    - then identifiers left joining fewer than two members are dropped (a member's own
+      phone is no shared evidence).
+    """
+    ents = {r for r in refs if r.label == "Enterprise"}
+    keep = []
+    for r in refs:
+        if r.label != "Enterprise" and (r.label, r.key) not in ent.index \
+                and not (edges.neighbours(r) & ents):
+            continue
+        keep.append(r)
+    kept = set(keep)
+    known = {r for r in kept if r.label == "IdNumber"
+             or (r.label == "Person" and not r.key.startswith(NAME_ONLY))}
+    aliases = [r for r in keep if r.label == "Person" and r.key.startswith(NAME_ONLY)
+               and edges.neighbours(r) & known]
+    kept -= set(aliases)
+    actors = {r for r in kept if r.label not in ROLE_OF_LABEL}
+    out = [r for r in keep if r in kept and (r.label not in ROLE_OF_LABEL or r.label ==
+                                             "IdNumber" or len(edges.neighbours(r) &
+                                                               actors) >= 2)]
+    return out, aliases
 
 
 class _Adjacency:
