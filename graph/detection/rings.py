@@ -175,10 +175,9 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     members_all = pd.concat([groups, extra], ignore_index=True).drop_duplicates()
     # pieces of one ring (cut apart by a hub or a community split) that all sell through
     # the same seller are one candidate
-    gsize = groups.groupby("group")["key"].transform("size")
-    home = groups[(groups.label == "Enterprise") & (gsize > 1) & groups.key.isin(add.seller)]
-    merged = _merge_by_seller(pd.concat([add, home.rename(columns={"key": "seller"})[
-        ["group", "seller"]]]))
+    # (only groups without an enterprise of their own: merging a seller's own component
+    # with its customers' groups glued honest buyers to rings, on all three 30k worlds)
+    merged = _merge_by_seller(add)
     members_all["group"] = members_all.group.map(merged).fillna(members_all.group)
     members_all = members_all.drop_duplicates()
     gd["group"] = gd.group.map(merged).fillna(gd.group)
