@@ -90,3 +90,28 @@ def test_pieces_sharing_a_seller_merge_and_a_lone_person_is_no_ring():
     assert not _is_ring(me)
     assert _is_ring(me + [NodeRef("Person", "id:2")])
     assert _is_ring([NodeRef("Enterprise", "SHELL")])
+
+
+def test_two_shell_clusters_registered_at_one_office_tower_are_two_rings():
+    """An office tower where eight firms of different owners register is a business
+    centre: it must not glue the two owners' shell clusters into one ring."""
+    a, b, others = ["A1", "A2", "A3"], ["B1", "B2", "B3"], ["C1", "C2"]
+    ds, static = [], []
+    for i, f in enumerate(a + b + others):
+        ds += [decl(f"{f}-{j}", T0 + timedelta(days=i + j), f, buyer=f"id:{f}{j}",
+                    value=4900 if f[0] in "AB" else 90) for j in range(3)]
+        static.append(("LOCATED_AT", "Enterprise", f, "Address", "TOWER"))
+    for f in a:
+        static += [("REPRESENTED_BY", "Enterprise", f, "Person", "id:OWNER_A"),
+                   ("HAS_PHONE", "Enterprise", f, "Phone", "PHONE_A")]
+    for f in b:
+        static += [("REPRESENTED_BY", "Enterprise", f, "Person", "id:OWNER_B"),
+                   ("HAS_PHONE", "Enterprise", f, "Phone", "PHONE_B")]
+    con = make_staging(ds, static=static)
+    fs = build_features(con, datetime(2025, 5, 1), label_end=datetime(2025, 5, 1))
+    score = pd.Series((fs.X.value_cny > 4000).astype(float) * 0.9 + 0.05, index=fs.X.index)
+    rings = build_rings(con, fs, score, model_version="test", threshold=0.5, top=10)
+    firms = [{m["ref"].key for m in r.members if m["ref"].label == "Enterprise"}
+             for r in rings]
+    assert set(a) in firms and set(b) in firms  # each cluster whole, apart, not alone
+    assert not any(m["ref"].key == "TOWER" for r in rings for m in r.members)

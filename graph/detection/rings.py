@@ -39,6 +39,7 @@ SELLER_SHARE = 0.3  # a seller joins a group's ring when this share of its lists
 SHELL_SHARE = 0.8  # ...and with this share it is that ring's shell, not a ring of its own
 ROLE_OF_LABEL = {"Address": "address", "Phone": "phone", "PaymentAccount": "account",
                  "IdNumber": "id", "Email": "email"}
+REG_HUB_FIRMS = 6  # firms registered at one address or phone that make it a business centre
 ALL_WEIGHT = 0.5  # weight of the mean of all a ring's lists in its member risk
 CORE_TOP = 3  # members whose mean risk is a candidate's core
 CORE_SHARE = 0.6  # a member with lists scoring under this share of the core is fringe
@@ -65,11 +66,33 @@ def _scored_links(con, decl_score: pd.Series) -> tuple[pd.DataFrame, pd.DataFram
     return links, meta
 
 
-def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
-    """``label, key, group`` of every candidate's members (pruned, see module doc)."""
+def register_hubs(con) -> pd.DataFrame:
+    """``label, key`` of business centres: an address or phone in the register entries of at
+    least ``REG_HUB_FIRMS`` enterprises of at least two different owners (legal
+    representatives; a firm without one counts as its own). The hub rule counts the people
+    on declarations, so an office tower many unrelated firms register at is not one; two
+    rings registered there would be glued (seen on the 30k world of seed 8)."""
+    return con.execute(f"""
+        WITH reg AS (SELECT to_label AS label, to_key AS key, from_key AS firm FROM det_static
+                     WHERE from_label = 'Enterprise' AND type IN ('LOCATED_AT', 'HAS_PHONE')),
+        rep AS (SELECT from_key AS firm, min(to_key) AS owner FROM det_static
+                WHERE type = 'REPRESENTED_BY' GROUP BY ALL)
+        SELECT label, key FROM reg LEFT JOIN rep USING (firm) GROUP BY label, key
+        HAVING count(DISTINCT firm) >= {REG_HUB_FIRMS}
+           AND count(DISTINCT coalesce(owner, 'firm:' || firm)) >= 2
+    """).df()
+
+
+def candidate_groups(fs, links: pd.DataFrame, extra_hubs: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
+    """``label, key, group`` of every candidate's members (pruned, see module doc);
+    ``extra_hubs``: ``label, key`` cut out besides the graph's hubs (``register_hubs``)."""
     nodes = fs.nodes
     g = fs.graph
     hub = nodes.hub.to_numpy()
+    if extra_hubs is not None and len(extra_hubs):
+        hub = hub | pd.MultiIndex.from_frame(nodes[["label", "key"]]).isin(
+            pd.MultiIndex.from_frame(extra_hubs[["label", "key"]]))
     keep = ~(hub[g.src] | hub[g.dst])
     src, dst = g.src[keep], g.dst[keep]
     has_decl = pd.MultiIndex.from_frame(nodes[["label", "key"]]).isin(
@@ -79,6 +102,14 @@ def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
     group = np.where(comp_size > MAX_RING, nodes.comm.to_numpy() + nodes.comp.max() + 1,
                      nodes.comp.to_numpy())
     group = _split_big(group, src, dst)
+    # connected pieces of each group: a register hub, a Leiden community, cut further
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    same = group[src] == group[dst]
+    n = len(nodes)
+    adj = coo_matrix((np.ones(int(same.sum())), (src[same], dst[same])), shape=(n, n))
+    group = connected_components(adj, directed=False)[1]
     same = group[src] == group[dst]
     src, dst = src[same], dst[same]
     deg = np.bincount(np.concatenate([src, dst]), minlength=len(nodes))
@@ -150,7 +181,7 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     from graph.detection.indicators import indicator_values as ind_values
 
     links, meta = _scored_links(con, decl_score)
-    groups = candidate_groups(fs, links)
+    groups = candidate_groups(fs, links, register_hubs(con))
     iv = indicator_values if indicator_values is not None else ind_values(fs.X)
     iv = iv.reindex(decl_score.index).fillna(0.0)
     hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
@@ -187,7 +218,12 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     size = members_all.groupby("group")["key"].transform("size")
     to_rings = sg[sg.share >= SELLER_SHARE].groupby("seller")["share"].sum()
     shell = set(to_rings.index[to_rings >= SHELL_SHARE])
-    lone = (size == 1) & (members_all.label == "Enterprise") & members_all.key.isin(shell)
+    # ...and a firm linked by register to other firms (shells sharing an owner, phone or
+    # office; a successor and its predecessor) is shown with them, not alone
+    firms = members_all[(members_all.label == "Enterprise") & (size > 1)]
+    clustered = set(firms.key[firms.groupby("group")["key"].transform("size") >= 2])
+    lone = (size == 1) & (members_all.label == "Enterprise") & \
+        members_all.key.isin(shell | clustered)
     members_all = members_all[~lone]
     gd = gd[gd.group.isin(members_all.group.unique())]
     # pre-score every group vectorised, then build evidence for the best only
