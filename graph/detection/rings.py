@@ -2,20 +2,23 @@
 
 1. **Candidates**: connected components of the identifier graph *without its hubs*
    (``graph.detection.idgraph``: a parcel locker, campus or office used by the customers
-   of many sellers joins strangers and is cut out); a component larger than
-   ``MAX_RING`` is split into its Leiden communities. Leaves that carry nothing (an
+   of many sellers joins strangers and is cut out) nor its business centres
+   (``register_hubs``: an office where many unrelated firms register); a component larger
+   than ``MAX_RING`` is split into its Leiden communities. Leaves that carry nothing (an
    identifier only one member uses, a person with no declaration in the window) are pruned:
    a lone seller's own phone is not a ring. Every seller with declarations in the window is
    a candidate too (a one-seller scheme: undervaluation, misdescription).
-2. **Members**: the candidate's people, enterprises and identifiers, plus the seller that
+2. **Fringe**: people and identifiers whose own lists score well under the candidate's
+   core are dropped (``_trim``): a component reaches past a ring into ordinary customers.
+3. **Members**: the candidate's people, enterprises and identifiers, plus the seller that
    sells to it when that seller's business is mostly this group (a shell seller, not a shop
-   some of whose customers happen to be linked).
-3. **Score** (0..1): member risk (the mean of the top declaration scores), indicator hits
-   (share of the ring's declarations hitting a typology indicator) and the value at stake
-   (duty and VAT at ``DUTY_RATE``), ``0.6 / 0.25 / 0.15``.
-4. **Evidence**: members and roles, the shared identifiers with the members they join,
-   the top indicators with their values, destinations, channels, months, model version and
-   threshold.
+   some of whose customers happen to be linked); pieces sharing that seller are one ring.
+4. **Score** (0..1): member risk (top declaration scores and the mean of all), indicator
+   hits (share of the ring's declarations hitting a typology indicator) and the value at
+   stake (duty and VAT at ``DUTY_RATE``), ``0.6 / 0.25 / 0.15``.
+5. **Evidence**: members and roles (aliases apart, ``_tidy``), the shared identifiers with
+   the members they join, the top indicators with their values, destinations, channels,
+   months, model version and threshold.
 """
 
 from __future__ import annotations
