@@ -43,6 +43,7 @@ SHELL_SHARE = 0.8  # ...and with this share it is that ring's shell, not a ring 
 ROLE_OF_LABEL = {"Address": "address", "Phone": "phone", "PaymentAccount": "account",
                  "IdNumber": "id", "Email": "email"}
 REG_HUB_FIRMS = 6  # firms registered at one address or phone that make it a business centre
+LEIDEN_SEED = 7
 QUIET_QUANTILE = 0.8  # lists under this quantile are quiet (0.5: 0.33, 0.8: 0.44 at 100k seed 7)
 ALL_WEIGHT = 0.5  # weight of the mean of all a ring's lists in its member risk
 CORE_TOP = 3  # members whose mean risk is a candidate's core
@@ -151,8 +152,12 @@ def _split_big(group: np.ndarray, src: np.ndarray, dst: np.ndarray,
                rounds: int = 3) -> np.ndarray:
     """Split groups still above ``MAX_RING`` by Leiden on their own subgraph (a community
     of a huge component can itself be huge); at most ``rounds`` times."""
+    import random
+
     import igraph as ig
 
+    random.seed(LEIDEN_SEED)
+    ig.set_random_number_generator(random)  # Leiden is randomised: same input, same rings
     group = group.copy()
     for _ in range(rounds):
         sizes = np.bincount(group)
