@@ -230,9 +230,8 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     extra = pd.DataFrame({"label": "Enterprise", "key": add.seller, "group": add.group})
     members_all = pd.concat([groups, extra], ignore_index=True).drop_duplicates()
     # pieces of one ring (cut apart by a hub or a community split) that all sell through
-    # the same seller are one candidate
-    # (only groups without an enterprise of their own: merging a seller's own component
-    # with its customers' groups glued honest buyers to rings, on all three 30k worlds)
+    # the same seller are one candidate; only enterprise-free pieces (merging a seller's own
+    # component with its customers' groups glued honest buyers to rings at 30k)
     merged = _merge_by_seller(add)
     members_all["group"] = members_all.group.map(merged).fillna(members_all.group)
     members_all = members_all.drop_duplicates()
