@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from graph.detection.features import build_features
-from graph.detection.rings import build_rings
+from graph.detection.rings import _is_ring, _merge_by_seller, build_rings
 from graph.store import NodeRef
 from tests.detection_world import decl, make_staging
 
@@ -65,3 +65,53 @@ def test_ring_joined_to_a_locker_hub_is_found_without_the_locker_crowd():
     # stable ids: scoring again gives the same ring id
     again = build_rings(con, fs, score, model_version="test", threshold=0.5, top=10)
     assert again[0].ring_id == top.ring_id
+
+
+def test_a_low_risk_neighbour_of_the_ring_is_left_out():
+    """Someone who once used the ring's drop phone for an ordinary purchase is in the same
+    component, but their lists score low: fringe, not a member."""
+    ds = _world() + [decl("REL1", T0 + timedelta(days=5), "SHOP4", buyer="id:REL",
+                          address="RELHOME", phone="DROPPHONE", value=60)]
+    con = make_staging(ds)
+    fs = build_features(con, datetime(2025, 5, 1), label_end=datetime(2025, 5, 1))
+    score = pd.Series((fs.X.value_cny > 4000).astype(float) * 0.9 + 0.05, index=fs.X.index)
+    top = build_rings(con, fs, score, model_version="test", threshold=0.5, top=10)[0]
+    members = {m["ref"] for m in top.members}
+    assert {NodeRef("Person", p) for p in RING} <= members
+    assert NodeRef("Person", "id:REL") not in members
+    assert NodeRef("Address", "RELHOME") not in members
+
+
+def test_pieces_sharing_a_seller_merge_and_a_lone_person_is_no_ring():
+    attached = pd.DataFrame({"group": [3, 7, 9, 4], "seller": ["S", "S", "T", "T"]})
+    merged = _merge_by_seller(attached)
+    assert merged[7] == 3 and merged[9] == 4 and merged.get(3, 3) == 3
+    me = [NodeRef("Person", "id:1"), NodeRef("IdNumber", "1"), NodeRef("Phone", "p")]
+    assert not _is_ring(me)
+    assert _is_ring(me + [NodeRef("Person", "id:2")])
+    assert _is_ring([NodeRef("Enterprise", "SHELL")])
+
+
+def test_two_shell_clusters_registered_at_one_office_tower_are_two_rings():
+    """An office tower where eight firms of different owners register is a business
+    centre: it must not glue the two owners' shell clusters into one ring."""
+    a, b, others = ["A1", "A2", "A3"], ["B1", "B2", "B3"], ["C1", "C2"]
+    ds, static = [], []
+    for i, f in enumerate(a + b + others):
+        ds += [decl(f"{f}-{j}", T0 + timedelta(days=i + j), f, buyer=f"id:{f}{j}",
+                    value=4900 if f[0] in "AB" else 90) for j in range(3)]
+        static.append(("LOCATED_AT", "Enterprise", f, "Address", "TOWER"))
+    for f in a:
+        static += [("REPRESENTED_BY", "Enterprise", f, "Person", "id:OWNER_A"),
+                   ("HAS_PHONE", "Enterprise", f, "Phone", "PHONE_A")]
+    for f in b:
+        static += [("REPRESENTED_BY", "Enterprise", f, "Person", "id:OWNER_B"),
+                   ("HAS_PHONE", "Enterprise", f, "Phone", "PHONE_B")]
+    con = make_staging(ds, static=static)
+    fs = build_features(con, datetime(2025, 5, 1), label_end=datetime(2025, 5, 1))
+    score = pd.Series((fs.X.value_cny > 4000).astype(float) * 0.9 + 0.05, index=fs.X.index)
+    rings = build_rings(con, fs, score, model_version="test", threshold=0.5, top=10)
+    firms = [{m["ref"].key for m in r.members if m["ref"].label == "Enterprise"}
+             for r in rings]
+    assert set(a) in firms and set(b) in firms  # each cluster whole, apart, not alone
+    assert not any(m["ref"].key == "TOWER" for r in rings for m in r.members)

@@ -2,20 +2,23 @@
 
 1. **Candidates**: connected components of the identifier graph *without its hubs*
    (``graph.detection.idgraph``: a parcel locker, campus or office used by the customers
-   of many sellers joins strangers and is cut out); a component larger than
-   ``MAX_RING`` is split into its Leiden communities. Leaves that carry nothing (an
+   of many sellers joins strangers and is cut out) nor its business centres
+   (``register_hubs``: an office where many unrelated firms register); a component larger
+   than ``MAX_RING`` is split into its Leiden communities. Leaves that carry nothing (an
    identifier only one member uses, a person with no declaration in the window) are pruned:
    a lone seller's own phone is not a ring. Every seller with declarations in the window is
    a candidate too (a one-seller scheme: undervaluation, misdescription).
-2. **Members**: the candidate's people, enterprises and identifiers, plus the seller that
+2. **Fringe**: people and identifiers whose own lists score well under the candidate's
+   core are dropped (``_trim``): a component reaches past a ring into ordinary customers.
+3. **Members**: the candidate's people, enterprises and identifiers, plus the seller that
    sells to it when that seller's business is mostly this group (a shell seller, not a shop
-   some of whose customers happen to be linked).
-3. **Score** (0..1): member risk (the mean of the top declaration scores), indicator hits
-   (share of the ring's declarations hitting a typology indicator) and the value at stake
-   (duty and VAT at ``DUTY_RATE``), ``0.6 / 0.25 / 0.15``.
-4. **Evidence**: members and roles, the shared identifiers with the members they join,
-   the top indicators with their values, destinations, channels, months, model version and
-   threshold.
+   some of whose customers happen to be linked); pieces sharing that seller are one ring.
+4. **Score** (0..1): member risk (top declaration scores and the mean of all), indicator
+   hits (share of the ring's declarations hitting a typology indicator) and the value at
+   stake (duty and VAT at ``DUTY_RATE``), ``0.6 / 0.25 / 0.15``.
+5. **Evidence**: members and roles (aliases apart, ``_tidy``), the shared identifiers with
+   the members they join, the top indicators with their values, destinations, channels,
+   months, model version and threshold.
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ SELLER_SHARE = 0.3  # a seller joins a group's ring when this share of its lists
 SHELL_SHARE = 0.8  # ...and with this share it is that ring's shell, not a ring of its own
 ROLE_OF_LABEL = {"Address": "address", "Phone": "phone", "PaymentAccount": "account",
                  "IdNumber": "id", "Email": "email"}
+REG_HUB_FIRMS = 6  # firms registered at one address or phone that make it a business centre
+LEIDEN_SEED = 7
+QUIET_QUANTILE = 0.8  # lists under this quantile are quiet (0.5: 0.33, 0.8: 0.44 at 100k seed 7)
+ALL_WEIGHT = 0.5  # weight of the mean of all a ring's lists in its member risk
+CORE_TOP = 3  # members whose mean risk is a candidate's core
+CORE_SHARE = 0.6  # a member with lists scoring under this share of the core is fringe
+NAME_ONLY = "nm:"  # person keys without an ID number (etl.keys)
 TX_ROLES = ("seller", "buyer", "consignee", "payer", "address", "phone", "account", "payee",
             "id")
 
@@ -61,20 +71,58 @@ def _scored_links(con, decl_score: pd.Series) -> tuple[pd.DataFrame, pd.DataFram
     return links, meta
 
 
-def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
-    """``label, key, group`` of every candidate's members (pruned, see module doc)."""
+def quiet_nodes(ent: pd.DataFrame, decl_score: pd.Series) -> pd.DataFrame:
+    """``label, key`` of people and identifiers whose lists in the window all score under
+    the ``QUIET_QUANTILE`` of the window's lists. Cut before components are taken: the real
+    owner of a stolen ID brings their own family, accounts and addresses into the ring's
+    component, which then exceeds ``MAX_RING`` and is split by Leiden across the ring (the
+    100k world of seed 7 lost half of a T1 ring's IDs that way)."""
+    cut = float(decl_score.quantile(QUIET_QUANTILE)) if len(decl_score) else 0.0
+    q = ent[(ent.label != "Enterprise") & (ent.risk < cut)]
+    return q[["label", "key"]]
+
+
+def register_hubs(con) -> pd.DataFrame:
+    """``label, key`` of business centres: an address or phone in the register entries of at
+    least ``REG_HUB_FIRMS`` enterprises of at least two different owners (legal
+    representatives; a firm without one counts as its own). The hub rule counts the people
+    on declarations, so an office tower many unrelated firms register at is not one; two
+    rings registered there would be glued (seen on the 30k world of seed 8)."""
+    return con.execute(f"""
+        WITH reg AS (SELECT to_label AS label, to_key AS key, from_key AS firm FROM det_static
+                     WHERE from_label = 'Enterprise' AND type IN ('LOCATED_AT', 'HAS_PHONE')),
+        rep AS (SELECT from_key AS firm, min(to_key) AS owner FROM det_static
+                WHERE type = 'REPRESENTED_BY' GROUP BY ALL)
+        SELECT label, key FROM reg LEFT JOIN rep USING (firm) GROUP BY label, key
+        HAVING count(DISTINCT firm) >= {REG_HUB_FIRMS}
+           AND count(DISTINCT coalesce(owner, 'firm:' || firm)) >= 2
+    """).df()
+
+
+def candidate_groups(fs, links: pd.DataFrame, extra_hubs: pd.DataFrame | None = None,
+                     quiet: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``label, key, group`` of every candidate's members (pruned, see module doc);
+    ``extra_hubs``: ``label, key`` cut out besides the graph's hubs (``register_hubs``);
+    ``quiet``: people and identifiers cut before components are taken (``quiet_nodes``)."""
     nodes = fs.nodes
     g = fs.graph
     hub = nodes.hub.to_numpy()
+    idx = pd.MultiIndex.from_frame(nodes[["label", "key"]])
+    if extra_hubs is not None and len(extra_hubs):
+        hub = hub | idx.isin(pd.MultiIndex.from_frame(extra_hubs[["label", "key"]]))
+    if quiet is not None and len(quiet):
+        hub = hub | idx.isin(pd.MultiIndex.from_frame(quiet[["label", "key"]]))
     keep = ~(hub[g.src] | hub[g.dst])
     src, dst = g.src[keep], g.dst[keep]
     has_decl = pd.MultiIndex.from_frame(nodes[["label", "key"]]).isin(
         pd.MultiIndex.from_frame(links[["label", "key"]].drop_duplicates()))
-    # group: the component, or the community inside a too-big component
-    comp_size = nodes.groupby("comp")["key"].transform("size").to_numpy()
-    group = np.where(comp_size > MAX_RING, nodes.comm.to_numpy() + nodes.comp.max() + 1,
-                     nodes.comp.to_numpy())
+    # group: the component of what is left once hubs and quiet nodes are cut (the graph's
+    # own components and communities include them), split by Leiden above MAX_RING
+    group = _components(len(nodes), src, dst)
     group = _split_big(group, src, dst)
+    # connected pieces of each group: a Leiden community can be cut in two
+    same = group[src] == group[dst]
+    group = _components(len(nodes), src[same], dst[same])
     same = group[src] == group[dst]
     src, dst = src[same], dst[same]
     deg = np.bincount(np.concatenate([src, dst]), minlength=len(nodes))
@@ -92,12 +140,24 @@ def candidate_groups(fs, links: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, sellers], ignore_index=True)
 
 
+def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adj = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    return connected_components(adj, directed=False)[1]
+
+
 def _split_big(group: np.ndarray, src: np.ndarray, dst: np.ndarray,
                rounds: int = 3) -> np.ndarray:
     """Split groups still above ``MAX_RING`` by Leiden on their own subgraph (a community
     of a huge component can itself be huge); at most ``rounds`` times."""
+    import random
+
     import igraph as ig
 
+    random.seed(LEIDEN_SEED)
+    ig.set_random_number_generator(random)  # Leiden is randomised: same input, same rings
     group = group.copy()
     for _ in range(rounds):
         sizes = np.bincount(group)
@@ -146,11 +206,14 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     from graph.detection.indicators import indicator_values as ind_values
 
     links, meta = _scored_links(con, decl_score)
-    groups = candidate_groups(fs, links)
+    ent = entity_scores(links, decl_score)
+    groups = candidate_groups(fs, links, register_hubs(con), quiet_nodes(ent, decl_score))
     iv = indicator_values if indicator_values is not None else ind_values(fs.X)
     iv = iv.reindex(decl_score.index).fillna(0.0)
     hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
     any_hit = hits.any(axis=1)
+    groups = _trim(groups, ent)
+    ent = ent.set_index(["label", "key"])
     # declarations of each group: through its non-enterprise members, and its sellers
     gl = links.merge(groups, on=["label", "key"])
     gd = gl[["group", "decl_key"]].drop_duplicates()
@@ -166,11 +229,25 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     add = sg[sg.share >= SELLER_SHARE][["group", "seller"]]
     extra = pd.DataFrame({"label": "Enterprise", "key": add.seller, "group": add.group})
     members_all = pd.concat([groups, extra], ignore_index=True).drop_duplicates()
+    # pieces of one ring (cut apart by a hub or a community split) that all sell through
+    # the same seller are one candidate; only enterprise-free pieces (merging a seller's own
+    # component with its customers' groups glued honest buyers to rings at 30k)
+    merged = _merge_by_seller(add)
+    members_all["group"] = members_all.group.map(merged).fillna(members_all.group)
+    members_all = members_all.drop_duplicates()
+    gd["group"] = gd.group.map(merged).fillna(gd.group)
+    gd = gd.drop_duplicates(["group", "decl_key"])
     # a seller alone is no candidate when nearly all its lists go to one bigger candidate
     # (a shell seller of a ring); a seller a ring merely buys from stays one
     size = members_all.groupby("group")["key"].transform("size")
-    shell = set(sg.loc[sg.share >= SHELL_SHARE, "seller"])
-    lone = (size == 1) & (members_all.label == "Enterprise") & members_all.key.isin(shell)
+    to_rings = sg[sg.share >= SELLER_SHARE].groupby("seller")["share"].sum()
+    shell = set(to_rings.index[to_rings >= SHELL_SHARE])
+    # ...and a firm linked by register to other firms (shells sharing an owner, phone or
+    # office; a successor and its predecessor) is shown with them, not alone
+    firms = members_all[(members_all.label == "Enterprise") & (size > 1)]
+    clustered = set(firms.key[firms.groupby("group")["key"].transform("size") >= 2])
+    lone = (size == 1) & (members_all.label == "Enterprise") & \
+        members_all.key.isin(shell | clustered)
     members_all = members_all[~lone]
     gd = gd[gd.group.isin(members_all.group.unique())]
     # pre-score every group vectorised, then build evidence for the best only
@@ -181,7 +258,10 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     gd["value"] = value
     agg = gd.groupby("group").agg(n=("decl_key", "size"), hit_share=("hit", "mean"),
                                   value=("value", "sum"))
-    agg["member_risk"] = top_mean
+    # the top lists say how bad a ring's worst is; the mean of all keeps a big honest shop
+    # with a handful of odd lists below a ring whose every list is bad
+    agg["member_risk"] = (1 - ALL_WEIGHT) * top_mean + ALL_WEIGHT * gd.groupby("group")[
+        "score"].mean()
     agg["duty"] = agg.value * DUTY_RATE
     duty_norm = np.log1p(agg.duty) / np.log1p(max(float(agg.duty.max()), 1.0))
     agg["score"] = (0.6 * agg.member_risk.fillna(0) + 0.25 * agg.hit_share.fillna(0)
@@ -189,7 +269,6 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     agg["size"] = members_all.groupby("group").size().reindex(agg.index).fillna(0)
     # equal scores (a shell seller alone and its ring share their lists): the ring first
     agg = agg.sort_values(["score", "size"], ascending=False)
-    ent = entity_scores(links, decl_score).set_index(["label", "key"])
     role_of = (links.groupby(["label", "key"])["role"]
                .agg(lambda r: Counter(r).most_common(1)[0][0]))
     rings: list[Ring] = []
@@ -203,7 +282,10 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
         if len(rings) >= top:
             break
         mem = by_group.get_group(gid)
-        refs = [NodeRef(lab, k) for lab, k in zip(mem.label, mem.key, strict=True)]
+        refs, aliases = _tidy([NodeRef(lab, k) for lab, k in zip(mem.label, mem.key,
+                                                                 strict=True)], ent, edges)
+        if not _is_ring(refs):
+            continue
         rid = ring_id_for(refs)
         # a candidate mostly inside a better-ranked ring (a seller of a ring on its own)
         # adds nothing new
@@ -212,11 +294,83 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
         seen.add(rid)
         taken.update(refs)
         dk = decls_by_group.get_group(gid).to_numpy()
-        rings.append(_ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
-                           model_version, threshold, scored_at))
+        ring = _ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
+                     model_version, threshold, scored_at)
+        ring.extra["aliases"] = [f"{a.label}:{a.key}" for a in aliases]
+        rings.append(ring)
     for i, r in enumerate(rings, 1):
         r.rank = i
     return rings
+
+
+def _trim(groups: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
+    """Drop a candidate's low-risk fringe: a person or identifier whose own lists in the
+    window score under ``CORE_SHARE`` of the candidate's core (the mean risk of its
+    ``CORE_TOP`` riskiest members). A component reaches past a ring into the ordinary
+    customers it once shared a phone or an address with; their lists are what tells them
+    apart. Enterprises and members without lists in the window (register links, history)
+    are left to ``_tidy``."""
+    g = groups.merge(ent, on=["label", "key"], how="left")
+    core = (g.sort_values("risk", ascending=False).groupby("group").head(CORE_TOP)
+            .groupby("group")["risk"].mean())
+    floor = CORE_SHARE * core.reindex(g.group).to_numpy()
+    low = (g.risk.to_numpy() < floor) & (g.label != "Enterprise").to_numpy()
+    return groups[~low]
+
+
+def _merge_by_seller(attached: pd.DataFrame) -> pd.Series:
+    """Group -> the smallest group sharing an attached seller with it (union-find)."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for _, grp in attached.groupby("seller")["group"]:
+        gs = sorted(find(g) for g in grp)
+        for g in gs[1:]:
+            parent[g] = gs[0]
+    return pd.Series({g: find(g) for g in parent}, dtype="int64")
+
+
+def _is_ring(refs: list[NodeRef]) -> bool:
+    """An enterprise alone may be a scheme (undervaluation, misdescription); a person alone
+    with their own ID, phone and account is not a ring."""
+    people = {r.key.removeprefix("id:") for r in refs if r.label == "Person"}
+    return any(r.label == "Enterprise" for r in refs) or len(people) >= 2
+
+
+def _tidy(refs: list[NodeRef], ent: pd.DataFrame, edges: _Adjacency
+          ) -> tuple[list[NodeRef], list[NodeRef]]:
+    """The members a ring is shown with, and the aliases left out of them.
+
+    - a person or identifier with no list in the window stays only when it is a register
+      link of a member enterprise (its representative, phone, address): otherwise it is
+      history the component dragged in (an earlier customer of a stolen ID);
+    - a name-only person (no ID number) next to a member known by ID is an alias (the
+      consignee name on that member's own lists), kept as evidence, not as another member;
+    - then identifiers left joining fewer than two members are dropped (a member's own
+      phone is no shared evidence).
+    """
+    ents = {r for r in refs if r.label == "Enterprise"}
+    keep = []
+    for r in refs:
+        if r.label != "Enterprise" and (r.label, r.key) not in ent.index \
+                and not (edges.neighbours(r) & ents):
+            continue
+        keep.append(r)
+    kept = set(keep)
+    known = {r for r in kept if r.label == "IdNumber"
+             or (r.label == "Person" and not r.key.startswith(NAME_ONLY))}
+    aliases = [r for r in keep if r.label == "Person" and r.key.startswith(NAME_ONLY)
+               and edges.neighbours(r) & known]
+    kept -= set(aliases)
+    actors = {r for r in kept if r.label not in ROLE_OF_LABEL}
+    out = [r for r in keep if r in kept and (r.label not in ROLE_OF_LABEL or r.label ==
+                                             "IdNumber" or len(edges.neighbours(r) &
+                                                               actors) >= 2)]
+    return out, aliases
 
 
 class _Adjacency:
