@@ -184,12 +184,16 @@ def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.Data
 
 
 def warm_up(ws: str | Path) -> threading.Thread:
-    """Compute the statistics and data-quality figures in the background, once the store
-    is open: aggregating 1M declarations takes seconds, and the first visit to those pages
-    should not wait for it. Errors (a load holding the lock) are left for the page to say."""
+    """Compile the drawing's template, and compute the statistics and data-quality figures,
+    in the background once the store is open: aggregating 1M declarations takes seconds,
+    and the first visit to those pages should not wait for it. Errors (a load holding the
+    lock) are left for the page to say."""
     from ui.components.stats_sql import DATA_QUALITY, STATISTICS, quarantine_sample
 
     def run():
+        from ui.components.network import warm_template
+
+        warm_template()
         for queries in (STATISTICS, {**DATA_QUALITY, **quarantine_sample()}):
             try:
                 staging_frames(ws, queries)
