@@ -301,6 +301,10 @@ class Walk:
 
         self.nav("Entity profile", "Resolved aliases")
         self.shot("profile")
+        countries = p.get_by_text("Countries (destination for exports")
+        if countries.count():  # the world map, below the fold
+            countries.first.scroll_into_view_if_needed()
+            self.shot("profile-map")
         self.nav("Statistics", "Indicator hits")
         self.shot("statistics")
         self.nav("Data quality", "Three-list failure rates")
