@@ -93,6 +93,7 @@ def get_store(ws: str):
     stamp = graph_stamp(ws)
     opened = _OPENED.get(ws)
     if opened is not None and opened != stamp and not graph_writer_present(ws):
+        _store.clear()  # the old store (and its index, GiBs at 1M) goes once unused
         _OPENED[ws] = stamp
     return _store(ws, _OPENED.setdefault(ws, stamp))
 
@@ -104,7 +105,7 @@ def store_version(ws: str) -> tuple | None:
     return _OPENED.get(ws)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Opening the graph store and building its "
+@st.cache_resource(max_entries=4, show_spinner="Opening the graph store and building its "
                    "index (first page load after start, or after a load)...")
 def _store(ws: str, stamp: tuple | None):
     """One opened store per (workspace, graph stamp); ``use_adjacency`` returns None on
