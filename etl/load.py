@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,11 +104,22 @@ def compute_load_id(files: list[SourceFile], mapping: Mapping, fmt: str = "auto"
     return "L" + h.hexdigest()[:15]
 
 
-def open_staging(workspace: Path, memory_limit: str = "3GB") -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) ``<workspace>/staging.duckdb`` with bounded memory."""
+LOCK_WAIT_S = 120.0  # a reader's query (the app's statistics at 1M) takes seconds
+
+
+def open_staging(workspace: Path, memory_limit: str = "3GB",
+                 say: Callable[[str], None] | None = None,
+                 wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) ``<workspace>/staging.duckdb`` with bounded memory.
+
+    DuckDB lets one process write only while no other holds the file, even read-only:
+    the investigator app opens it for each read and closes it at once, so a load that
+    meets such a read waits for it (up to ``wait_s``, saying so through ``say``) rather
+    than fail.
+    """
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(workspace / STAGING_FILE))
+    con = _connect_when_free(workspace / STAGING_FILE, wait_s, say)
     tmp = workspace / ".duckdb_tmp"
     con.execute(f"SET memory_limit = '{memory_limit}'")
     # DuckDB's own progress bars would print into `cbec load`'s output.
@@ -117,6 +129,24 @@ def open_staging(workspace: Path, memory_limit: str = "3GB") -> duckdb.DuckDBPyC
     con.execute("SET preserve_insertion_order = false")
     init_staging(con)
     return con
+
+
+def _connect_when_free(path: Path, wait_s: float, say: Callable[[str], None] | None
+                       ) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            if not told:
+                msg = (f"waiting for another process reading {path.name} (the app, a "
+                       f"scoring run) to finish its query, up to {wait_s:.0f} s")
+                say(msg) if say else print(msg, file=sys.stderr, flush=True)
+                told = True
+            time.sleep(0.2)
 
 
 def _expected_names() -> str:
@@ -440,7 +470,7 @@ def load(input_dir: Path, workspace: Path = Path("workspace"), mapping_path: Pat
     """
     mapping = load_mapping(mapping_path)
     found = plan(input_dir, mapping, fmt, warn=say)  # fail before any write
-    con = open_staging(Path(workspace))
+    con = open_staging(Path(workspace), say=say)
     try:
         result = _identical_reload(con, found, mapping, fmt, input_dir, mapping_path,
                                    workspace) if graph else None

@@ -189,3 +189,20 @@ def test_an_empty_store_indexes_and_answers_nothing(tmp_path):
     assert store.neighbourhood(x).nodes == {} and store.shortest_path(x, y) is None
     assert store.search("Li Na") == [] and store.subgraph([x]).nodes == {}
     store.close()
+
+
+def test_sharing_identifier_equals_the_cypher_one(loaded):
+    cypher, indexed, keys = loaded
+    compared = 0
+    for ref in _starts(keys, 30, seed=13, labels=["Person", "Enterprise", "Order", "Phone"]):
+        c, i = cypher.sharing_identifier(ref, limit=100_000), \
+            indexed.sharing_identifier(ref, limit=100_000)
+        assert i == c, ref
+        compared += bool(c)
+    assert compared >= 5  # starts that do share something
+    busy = max(_starts(keys, 30, seed=13, labels=["Person"]),
+               key=lambda r: len(cypher.sharing_identifier(r, limit=100_000)))
+    cut = indexed.sharing_identifier(busy, limit=1)
+    assert len(cut) <= len({p for _, _, p in cut}) and set(cut) <= set(
+        cypher.sharing_identifier(busy, limit=100_000))
+    assert indexed.sharing_identifier(NodeRef("Person", "no such key")) == []

@@ -127,6 +127,37 @@ def test_profile_shows_declarations_checks_and_links(app, world):
     assert any(s.startswith("Declarations (") and "(0" not in s for s in subs), subs
     assert len(at.get("vega_lite_chart")) >= 2  # timeline and countries at least
     assert any("Linked entities" in s for s in subs)
+    assert not any("geoshape" in c.proto.spec for c in at.get("arrow_vega_lite_chart")
+                   or at.get("vega_lite_chart"))  # no static serving here: no map
+
+
+def test_profile_draws_an_offline_world_map(app, world, monkeypatch):
+    from ui.components import worldmap
+
+    monkeypatch.setattr(worldmap, "map_available", lambda: True)  # as under `cbec app`
+    at = _page(app, "profile")
+    at.text_input(key="pf_search_text").input(f"Enterprise:{world.seller.key}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    maps = [s for s in specs if "geoshape" in s]
+    assert len(maps) == 1, specs
+    import json
+
+    urls = re.findall(r'"url": "([^"]*)"', json.dumps(json.loads(maps[0])))
+    assert urls and all(u == "/app/static/countries-50m.json" for u in urls), urls  # no CDN
+
+
+def test_world_map_frame_and_borders():
+    import pandas as pd
+
+    from ui.components import worldmap
+
+    d = pd.DataFrame({"country": ["HK", "HK", "US", "ZZ"]})
+    c = worldmap.country_frame(d).set_index("country")
+    assert c.loc["HK", "id"] == "344" and c.loc["HK", "declarations"] == 2
+    assert c.loc["US", "name"] == "United States" and pd.isna(c.loc["ZZ", "id"])
+    assert worldmap.not_on_map(c.reset_index()) == ["ZZ"]  # HK and SG have borders at 1:50m
+    assert worldmap.iso_numeric("sg") == "702" and worldmap.iso_numeric("") is None
 
 
 def test_statistics_page_plots(app):

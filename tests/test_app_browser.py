@@ -39,6 +39,6 @@ def test_investigator_walk_in_a_real_browser(world, tmp_path):
         assert walk.drawn_pixels.get("ring", 0) > 200, walk.drawn_pixels
     else:
         assert any("no rings" in n for n in walk.notes)
-    for name in ("rings", "explorer", "explorer-path", "profile", "statistics",
-                 "data-quality", "query"):
+    for name in ("rings", "explorer", "explorer-path", "profile", "profile-map",
+                 "statistics", "data-quality", "query"):
         assert (shots / f"{name}.png").stat().st_size > 10_000, name

@@ -197,6 +197,14 @@ class Walk:
             self.server_s[name] = sum(runs)
         return dt
 
+    def enabled(self, button: str):
+        """Wait for ``button`` to be enabled: the rerun that enables it has drawn (waiting
+        for the run's end alone may return before that run has started)."""
+        return lambda t: self.page.wait_for_function(
+            "(name) => [...document.querySelectorAll('button')].some("
+            "b => b.innerText.trim() === name && !b.disabled)", arg=button,
+            timeout=t * 1000, polling=50)
+
     def text(self, text: str):
         return lambda t: self.page.get_by_text(text).first.wait_for(timeout=t * 1000)
 
@@ -286,12 +294,13 @@ class Walk:
         self.shot("explorer")
         if expand:
             self.timed("pick a node to expand", lambda: self._pick("Nodes to expand", -1),
-                       lambda t: None)
+                       self.enabled("Expand"))
             self.timed("expand it by 1 hop",
                        lambda: p.get_by_role("button", name="Expand", exact=True).click(),
                        self._expanded)
         self.timed("search the path's end", lambda: self.fill("To (search any entity)",
-                                                              path_to), lambda t: None)
+                                                              path_to),
+                   self.enabled("Find path"))
         self.timed("draw the shortest path",
                    lambda: p.get_by_role("button", name="Find path").click(),
                    lambda t: p.get_by_text("Path of", exact=False).first.wait_for(
@@ -301,6 +310,10 @@ class Walk:
 
         self.nav("Entity profile", "Resolved aliases")
         self.shot("profile")
+        countries = p.get_by_text("Countries (destination for exports")
+        if countries.count():  # the world map, below the fold
+            countries.first.scroll_into_view_if_needed()
+            self.shot("profile-map")
         self.nav("Statistics", "Indicator hits")
         self.shot("statistics")
         self.nav("Data quality", "Three-list failure rates")

@@ -15,14 +15,16 @@ APP_PY = Path(__file__).resolve().parent.parent / "app.py"
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     """The ``streamlit run`` command line: local address, headless, no usage statistics
     (the app must not talk to the internet), no file watcher (watching a workspace beside
-    the code, millions of files in a generated world, kept a core busy)."""
+    the code, millions of files in a generated world, kept a core busy); ``static/``
+    served (the world map's borders, fetched from this server, not a CDN)."""
     import sys
 
     return [sys.executable, "-m", "streamlit", "run", str(APP_PY),
             "--server.address", address, "--server.port", str(port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--global.developmentMode", "false", "--client.toolbarMode", "minimal",
-            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+            "--server.enableStaticServing", "true"]
 
 
 def app_cmd(

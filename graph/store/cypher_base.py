@@ -470,6 +470,8 @@ class CypherStore(SearchMixin, IndexedWalksMixin):
         links to: ``(other, edge type other-pivot, pivot)``, at most ``limit`` per pivot,
         pivots themselves left out."""
         self.schema.node(ref.label)
+        if self.adjacency is not None:
+            return self._indexed_sharing(self.adjacency, ref, limit)
         pivots = set(self.schema.pivots())
         non_pivots = [lab for lab in self.schema.nodes if lab not in pivots]
         out: set[tuple[NodeRef, str, NodeRef]] = set()

@@ -121,6 +121,33 @@ class IndexedWalksMixin:
         types = [adj.tables[int(t)].type for t in adj.table_of(np.array(eids, np.int64))]
         return PathResult(refs, types)
 
+    def _indexed_sharing(self, adj: Adjacency, ref: NodeRef, limit: int
+                         ) -> list[tuple[NodeRef, str, NodeRef]]:
+        """:meth:`CypherStore.sharing_identifier` on the index: ``ref``'s pivots, then each
+        pivot's other non-pivot, non-derived neighbours (at most ``limit`` edges per pivot),
+        from the arrays. In Cypher this was two queries per pivot, seconds for a busy
+        seller at 1M declarations."""
+        g = self._gid(adj, ref)
+        if g is None:
+            return []
+        schema = self.schema
+        pivots = adj.label_mask(schema.pivots())
+        skip = pivots | adj.label_mask(lab for lab, n in schema.nodes.items() if n.derived)
+        _, _, near, _ = adj.entries(np.array([g], np.int64))
+        piv = np.unique(near[pivots[adj.label_of(near)]])[:10_000]
+        if len(piv) == 0:
+            return []
+        i, e, other, _ = adj.entries(piv)
+        keep = ~skip[adj.label_of(other)] & (other != g)
+        i, e, other = i[keep], e[keep], other[keep]
+        # entries come grouped by pivot: keep each group's first `limit`
+        rank = np.arange(len(i)) - np.searchsorted(i, i, side="left")
+        cut = rank < limit
+        i, e, other = i[cut], e[cut], other[cut]
+        types = [adj.tables[t].type for t in adj.table_of(e).tolist()]
+        out = set(zip(adj.refs(other), types, adj.refs(piv[i]), strict=True))
+        return sorted(out)
+
     def _indexed_subgraph(self, adj: Adjacency, refs: list[NodeRef]) -> Subgraph:
         """:meth:`CypherStore.subgraph` on the index: one look-up query per label for the
         nodes, the edges among them from the arrays."""

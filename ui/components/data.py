@@ -1,14 +1,16 @@
 """Where the app's data comes from: the graph store (cached once per process) and the
 workspace's DuckDB staging, opened read-only for each read and closed at once.
 
-The store is opened read-only (Ladybug lets readers share a database with the one process
-loading it) and, on the embedded store, gets its in-memory adjacency index once, inside
-``st.cache_resource``: the first page load after start pays for it (about 15 s at 1M
-declarations), every later interaction walks the index.
+The store is opened read-only and, on the embedded store, gets its in-memory adjacency
+index once, inside ``st.cache_resource``: the first page load after start pays for it
+(about 15 s at 1M declarations), every later interaction walks the index. A load may write
+the graph meanwhile (Ladybug lets it): once it has finished, the next interaction opens the
+store again (:func:`get_store`).
 
 DuckDB allows one writing process and takes a lock on the file: a read-only connection
-held open would make ``cbec load`` fail, and a load in progress makes our open fail. So
-every staging read opens, reads and closes; a read that meets a load's lock raises
+held open would hold ``cbec load`` up (it waits for readers, ``etl.load.open_staging``),
+and a load in progress makes our open fail. So every staging read opens, reads and closes;
+a read that meets a load's lock raises
 :class:`StagingBusy`, which pages show as a message, never as a hang.
 """
 
@@ -22,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-__all__ = ["workspace", "backend_name", "get_store", "StagingBusy", "StagingMissing",
+__all__ = ["workspace", "backend_name", "get_store", "store_version", "graph_stamp",
+           "graph_writer_present", "StagingBusy", "StagingMissing",
            "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon",
            "data_window", "warm_up"]
 
@@ -52,11 +55,61 @@ def backend_name() -> str:
     return f"embedded Ladybug store in {workspace() / 'graph'}"
 
 
-@st.cache_resource(show_spinner="Opening the graph store and building its index "
-                                "(first page load after start only)...")
+def graph_stamp(ws: str) -> tuple | None:
+    """The embedded graph file's (mtime, size), or None (Neo4j, whose server gives each
+    read a consistent view). Part of the store's cache key: see :func:`get_store`."""
+    if os.environ.get("NEO4J_URI"):
+        return None
+    p = Path(ws) / "graph"
+    try:
+        st_ = p.stat()
+    except FileNotFoundError:
+        return None
+    return st_.st_mtime_ns, st_.st_size
+
+
+def graph_writer_present(ws: str) -> bool:
+    """A process has the embedded graph open for writing (a ``cbec load`` syncing): Ladybug
+    keeps its write-ahead log, shadow pages and checkpoint locks beside the file then."""
+    if os.environ.get("NEO4J_URI"):
+        return False
+    g = Path(ws) / "graph"
+    return any(g.with_name(g.name + ext).exists()
+               for ext in (".wal", ".shadow", ".checkpoint.intent.lock"))
+
+
+_OPENED: dict[str, tuple] = {}  # ws -> stamp of the store get_store serves
+
+
 def get_store(ws: str):
-    """The workspace's store, read-only, with its adjacency index on the embedded store
-    (``use_adjacency`` returns None on Neo4j, whose server walks its own adjacency)."""
+    """The workspace's store, read-only, with its adjacency index on the embedded store.
+
+    A read-only Ladybug connection does not survive a load that writes the file under it
+    (its queries fail on pages rewritten by the writer's checkpoint): when the graph file
+    has changed since the store was opened and no writer holds it any more, the store is
+    opened again (and the index rebuilt, as on the first page load). While a load is still
+    writing, the store opened before it keeps serving (:func:`graph_writer_present`).
+    """
+    stamp = graph_stamp(ws)
+    opened = _OPENED.get(ws)
+    if opened is not None and opened != stamp and not graph_writer_present(ws):
+        _store.clear()  # the old store (and its index, GiBs at 1M) goes once unused
+        _OPENED[ws] = stamp
+    return _store(ws, _OPENED.setdefault(ws, stamp))
+
+
+def store_version(ws: str) -> tuple | None:
+    """The stamp of the store :func:`get_store` serves: query caches key on it, so answers
+    cached before a load are not served after it."""
+    get_store(ws)
+    return _OPENED.get(ws)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Opening the graph store and building its "
+                   "index (first page load after start, or after a load)...")
+def _store(ws: str, stamp: tuple | None):
+    """One opened store per (workspace, graph stamp); ``use_adjacency`` returns None on
+    Neo4j, whose server walks its own adjacency."""
     from graph.store import open_store
 
     store = open_store(ws, read_only=True)
@@ -132,12 +185,16 @@ def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.Data
 
 
 def warm_up(ws: str | Path) -> threading.Thread:
-    """Compute the statistics and data-quality figures in the background, once the store
-    is open: aggregating 1M declarations takes seconds, and the first visit to those pages
-    should not wait for it. Errors (a load holding the lock) are left for the page to say."""
+    """Compile the drawing's template, and compute the statistics and data-quality figures,
+    in the background once the store is open: aggregating 1M declarations takes seconds,
+    and the first visit to those pages should not wait for it. Errors (a load holding the
+    lock) are left for the page to say."""
     from ui.components.stats_sql import DATA_QUALITY, STATISTICS, quarantine_sample
 
     def run():
+        from ui.components.network import warm_template
+
+        warm_template()
         for queries in (STATISTICS, {**DATA_QUALITY, **quarantine_sample()}):
             try:
                 staging_frames(ws, queries)

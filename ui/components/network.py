@@ -158,6 +158,15 @@ def _template_env(template_dir: str):
     return _ENVS[template_dir]
 
 
+def warm_template() -> None:
+    """Compile pyvis's template now (the app does it in the background at start), so the
+    first drawing does not pay for it."""
+    from pyvis.network import Network
+
+    net = Network(cdn_resources="in_line")
+    _template_env(net.template_dir).get_template(net.path)
+
+
 def strip_remote(page: str) -> str:
     """The page without ``<link href=//...>`` and ``<script src=...>`` tags: everything it
     needs is inlined, and a remote tag would either fail offline or leak a request."""

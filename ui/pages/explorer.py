@@ -50,10 +50,10 @@ ref = entity_picker("ex_search", default=default)
 c1, c2 = st.columns([1, 3])
 if c1.button("Draw neighbourhood", type="primary", disabled=ref is None, key="ex_draw"):
     state.update(graph=queries.neighbourhood(ws(), (ref.label, ref.key), hops, limit, since,
-                                             until), seeds=[ref], path=[])
+                                             until), seeds=[ref], path=[], expanded=None)
     set_focus(ref)
 if state["graph"] is not None and c2.button("Clear drawing", key="ex_clear"):
-    state.update(graph=None, seeds=[], path=[])
+    state.update(graph=None, seeds=[], path=[], expanded=None)
 
 sg = state["graph"]
 if sg is None:
@@ -69,26 +69,35 @@ def _ids(g):
 
 by_id, names = _ids(sg)
 
-with st.expander("Expand picked nodes", expanded=True):
-    picked = [by_id[i] for i in st.multiselect("Nodes to expand", list(by_id),
-                                                format_func=names.get, key="ex_pick")]
-    k = st.slider("by k hops", 1, 3, 1, key="ex_k")
-    with_hubs = st.checkbox("Expand hubs too (lockers, platforms, countries: thousands of "
-                            "edges)", key="ex_hubs")
-    if st.button("Expand", disabled=not picked, key="ex_expand"):
-        hubs = set(sg.hubs)
-        skipped = [r for r in picked if r in hubs and not with_hubs]
-        grown = [queries.neighbourhood(ws(), (r.label, r.key), k, limit, since, until)
-                 for r in picked if r not in skipped]
-        before = len(sg.nodes)
-        sg = merge(sg, *grown)
-        state.update(graph=sg, seeds=list(dict.fromkeys(state["seeds"] + picked)))
-        st.caption(f"Expanded {len(grown)} node(s) by {k} hop(s): "
-                   f"{len(sg.nodes) - before:,} new nodes drawn.")
-        if skipped:
-            st.warning(f"Not expanded (hubs; tick 'Expand hubs too' to expand them): "
-                       f"{', '.join(names[node_id(r)] for r in skipped)}")
-        by_id, names = _ids(sg)
+@st.fragment
+def expand_panel(sg, by_id, names) -> None:
+    """Picking nodes, hops and hubs reruns only this panel (not the drawing, 800 KiB of
+    page sent again); the Expand button reruns the page to draw the grown graph."""
+    with st.expander("Expand picked nodes", expanded=True):
+        picked = [by_id[i] for i in st.multiselect("Nodes to expand", list(by_id),
+                                                    format_func=names.get, key="ex_pick")]
+        k = st.slider("by k hops", 1, 3, 1, key="ex_k")
+        with_hubs = st.checkbox("Expand hubs too (lockers, platforms, countries: thousands "
+                                "of edges)", key="ex_hubs")
+        if st.button("Expand", disabled=not picked, key="ex_expand"):
+            hubs = set(sg.hubs)
+            skipped = [r for r in picked if r in hubs and not with_hubs]
+            grown = [queries.neighbourhood(ws(), (r.label, r.key), k, limit, since, until)
+                     for r in picked if r not in skipped]
+            grown_sg = merge(sg, *grown)
+            state.update(graph=grown_sg, seeds=list(dict.fromkeys(state["seeds"] + picked)),
+                         expanded=(len(grown), k, len(grown_sg.nodes) - len(sg.nodes),
+                                   [names[node_id(r)] for r in skipped]))
+            st.rerun()
+        if state.get("expanded"):
+            n, hops_, added, skipped = state["expanded"]
+            st.caption(f"Expanded {n} node(s) by {hops_} hop(s): {added:,} new nodes drawn.")
+            if skipped:
+                st.warning("Not expanded (hubs; tick 'Expand hubs too' to expand them): "
+                           + ", ".join(skipped))
+
+
+expand_panel(sg, by_id, names)
 
 with st.expander("Shortest path", expanded=True):
     a = by_id[st.selectbox("From", list(by_id), format_func=names.get, key="ex_from")]

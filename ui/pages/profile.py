@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.components import queries
+from ui.components import queries, worldmap
 from ui.components.profile import PROFILE_LIMIT, check_words
 from ui.components.widgets import entity_picker, focus, set_focus, store_or_stop, ws
 
@@ -56,25 +56,32 @@ st.subheader(f"Declarations ({len(d):,}"
 if d.empty:
     st.caption("No declaration reaches this entity.")
 else:
-    t1, t2, t3 = st.columns(3)
+    t1, t3 = st.columns(2)
     with t1:
         st.caption("Timeline: declarations per month")
         by_month = d.groupby("month").size().rename("declarations").reset_index()
         st.altair_chart(alt.Chart(by_month).mark_bar().encode(
             x=alt.X("month:O", title=None), y="declarations:Q"), width="stretch")
-    with t2:
-        st.caption("Countries (destination for exports, dispatch for imports)")
-        if "country" in d:
-            c = d.groupby("country").size().rename("declarations").reset_index()
-            st.altair_chart(alt.Chart(c).mark_bar().encode(
-                y=alt.Y("country:N", sort="-x", title=None), x="declarations:Q"),
-                width="stretch")
     with t3:
         st.caption("Channel mix")
         if "channel" in d:
             ch = d.groupby("channel").size().rename("declarations").reset_index()
             st.altair_chart(alt.Chart(ch).mark_arc().encode(
                 theta="declarations:Q", color="channel:N"), width="stretch")
+    if "country" in d:
+        st.caption("Countries (destination for exports, dispatch for imports)")
+        c = worldmap.country_frame(d)
+        m1, m2 = st.columns([3, 1]) if worldmap.map_available() else (None, st.container())
+        if m1 is not None:
+            with m1:
+                st.altair_chart(worldmap.world_map(c), width="stretch")
+                off = worldmap.not_on_map(c)
+                if off:
+                    st.caption(f"Not on the map (no border for them): {', '.join(off)}")
+        with m2:
+            st.altair_chart(alt.Chart(c).mark_bar().encode(
+                y=alt.Y("country:N", sort="-x", title=None), x="declarations:Q",
+                tooltip=["name:N", "declarations:Q"]), width="stretch")
     if "inspected" in d:
         insp = d[d["inspected"].fillna(False).astype(bool)]
         seized = int((insp.get("outcome") == "seized").sum()) if not insp.empty else 0
