@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.store import NodeRef
+from investigations.audit import LABEL as AUDIT_LABEL
 from investigations.audit import record_event
 from investigations.context import CaseWorkspace, NotFound, get_props, new_id, now_iso, put_node
 from investigations.roles import PermissionDenied, User, require
@@ -57,6 +58,23 @@ def list_alerts(ws: CaseWorkspace, actor: User) -> list[dict[str, Any]]:
     for a in ws.store.find_nodes("Alert"):
         a["spec"] = json.loads(a.get("spec") or "{}")
         out.append(a)
+    return out
+
+
+def alert_runs(ws: CaseWorkspace, actor: User, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest ``limit`` runs of the saved alerts (after a load, a scoring, or by hand):
+    when, whose alerts, the trigger and how many cases were opened or added to. Read from
+    the audit trail's ``alert.run`` records, which hold counts only, so the people who
+    manage alerts see them without the audit-reading role."""
+    require(actor, "alert.manage")
+    runs = ws.store.find_nodes(AUDIT_LABEL, {"action": "alert.run"})
+    runs.sort(key=lambda r: int(r.get("seq") or 0), reverse=True)
+    out = []
+    for r in runs[:limit]:
+        d = json.loads(r.get("detail") or "{}")
+        out.append({"at": r.get("at"), "owner": r.get("actor"),
+                    "trigger": d.get("trigger", "manual"), "alerts": d.get("alerts", 0),
+                    "opened": d.get("opened", 0), "added": d.get("added", 0)})
     return out
 
 

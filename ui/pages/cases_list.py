@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.store import NodeRef
-from investigations import cases
+from investigations import alerts, cases
 from investigations.app_session import require_login
 from investigations.roles import PermissionDenied, can
 
@@ -28,6 +28,38 @@ if len(df):
         st.page_link("ui/pages/cases_case.py", label=f"Go to case {pick}")
 else:
     st.info("No case yet.")
+
+
+def _alerts_section() -> None:
+    """Saved alerts, what their last runs (after each load and scoring) opened, and a run
+    by hand: the app's side of what `cbec load` and `cbec score` print."""
+    st.subheader("Alerts")
+    saved = alerts.list_alerts(ws, user)
+    if not saved:
+        st.caption("No saved alert. `cbec alerts add NAME --kind score --min-score 0.8` saves "
+                   "one; saved alerts run after every `cbec load` and `cbec score`.")
+        return
+    st.dataframe(pd.DataFrame([{
+        "alert": a["name"], "kind": a["kind"],
+        "rule": ", ".join(f"{k} {v}" for k, v in a["spec"].items()),
+        "active": bool(a.get("active")), "last run": a.get("last_run"),
+        "saved by": a.get("created_by")} for a in saved]), hide_index=True,
+        width="stretch")
+    runs = alerts.alert_runs(ws, user, limit=10)
+    if runs:
+        st.caption("Last runs (after loads and scorings, or by hand)")
+        st.dataframe(pd.DataFrame(runs), hide_index=True, width="stretch")
+    if can(user, "alert.run") and st.button("Run the alerts now", key="cl_run_alerts"):
+        with ws.writing():
+            done = alerts.run_alerts(ws, user)
+        for o in done:
+            (st.success if o["action"] in ("opened", "added") else st.write)(o["message"])
+        if not done:
+            st.write("No active alert.")
+
+
+if can(user, "alert.manage"):
+    _alerts_section()
 
 if can(user, "case.write"):
     st.subheader("New case")
