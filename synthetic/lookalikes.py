@@ -34,7 +34,7 @@ from synthetic.catalog import CATALOG, IMPORT_ITEMS, item_index
 from synthetic.config import DISTRICTS, LOOKALIKES, TRADE_MODES
 from synthetic.frame import Frame, concat
 from synthetic.population import PROMO_DAYS
-from synthetic.typologies.base import Ctx, _district
+from synthetic.typologies.base import Ctx, _district, add_lines
 
 __all__ = ["cohabitant_split", "pickup_stations", "small_shops", "multi_warehouse",
            "new_buyer_bursts", "gift_payers", "plant_lookalikes"]
@@ -49,10 +49,10 @@ def plant_lookalikes(ctx: Ctx) -> Frame | None:
               pickup_stations(ctx, max(20, int(n * 0.0010))),
               small_shops(ctx, max(10, int(n * 0.0005))),
               multi_warehouse(ctx, max(3, int(n * 0.0003))),
-              new_buyer_bursts(ctx, max(15, int(n * 0.0010))),
+              new_buyer_bursts(ctx, max(15, int(n * 0.0030))),
               gift_payers(ctx, max(3, int(n * 0.0004)))]
     frames = [f for f in frames if f is not None and len(f)]
-    return concat(frames) if frames else None
+    return add_lines(ctx, concat(frames)) if frames else None
 
 
 def _family_groups(ctx: Ctx) -> list[np.ndarray]:

@@ -148,8 +148,11 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     gnum = (np.arange(len(ld)) - np.repeat(np.cumsum(d["n_lines"].astype(np.int64))
                                            - d["n_lines"], d["n_lines"].astype(np.int64)) + 1)
     l_ebc = ebc_code.take(pa.array(ld))
-    # the seller's own SKU number: stable per seller and item, not the catalogue index
-    sku = (d["ebc"][ld].astype(np.int64) * 7919 + items * 104729 + 12345) * 48271 % 10**6
+    # the goods number of the product variant (size, colour, pack) the line sold, drawn
+    # alike for every seller: it names the item, never the seller (a per-seller number let
+    # a row model recognise a ring's firms by their numbers)
+    variant = rng.integers(0, 3, len(ld))
+    sku = (items * 104729 + variant * 7907 + 12345) * 48271 % 10**6
     item_no = join("SKU-", pc.utf8_slice_codeunits(l_ebc, 6, 10), "-", lpad(sku, 6))
     cat = {k: pa.array(list(CATALOG[k]), pa.string()) for k in ("item_name", "gname", "gcode",
                                                                 "gmodel")}

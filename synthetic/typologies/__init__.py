@@ -17,7 +17,7 @@ from synthetic.typologies import (
     t9_complicit_provider,
     t10_order_pushing,
 )
-from synthetic.typologies.base import Ctx, Scheme
+from synthetic.typologies.base import Ctx, Scheme, add_lines
 
 __all__ = ["plant_all", "SHARES", "MINIMA"]
 
@@ -44,9 +44,12 @@ def plant_all(ctx: Ctx) -> list[Scheme]:
         budget = max(MINIMA[typ], int(round(SHARES[typ] * ctx.cfg.declarations)))
         # new schemes in the last two months first, then the others spread over the months
         # (-1: already running when the world begins)
+        # (-1, twice as often: schemes started some months before the extract keep the
+        # fraud share of the first months level with the later ones)
         ctx.start_months = [m - 1, m - 2] + [int(x) - 1 for x in np.concatenate(
-            [ctx.rng.permutation(m - 1) for _ in range(20)])]
+            [ctx.rng.permutation(np.r_[0, np.arange(m - 1)]) for _ in range(20)])]
         for i, sch in enumerate(mod.plant(ctx, budget)):
             sch.scheme_id = f"SCH-{typ}-{i + 1:03d}"
+            sch.frame = add_lines(ctx, sch.frame)
             out.append(sch)
     return sorted(out, key=lambda s: TYPOLOGIES.index(s.typology))

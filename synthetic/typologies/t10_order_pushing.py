@@ -40,14 +40,12 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import item_index
+from synthetic.population import sample_hours
 from synthetic.config import DISTRICTS, LINK_HOSTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
 
-# what social channels push: cosmetics, supplements, formula
-_ITEMS = ["serum_el", "cream_sk2", "lipstick", "vitamin_sw", "fishoil", "milk_a2", "sneaker"]
 
 
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
@@ -74,16 +72,12 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         while i < n:
             m = min(n - i, int(rng.integers(3, min(61, max(4, n // 3 + 3)))))
             day = int(rng.integers(s // 86400, max(s // 86400 + 1, e // 86400)))
-            start = day * 86400 + int(rng.integers(19 * 3600, 22 * 3600))
+            start = day * 86400 + int(sample_hours(rng, 1)[0])   # a post or a live session
             pay[i:i + m] = start + np.sort(rng.integers(0, 2400, m))
             i += m
-        goods = rng.choice(_ITEMS, int(rng.integers(1, 4)), replace=False)
-        item = np.array([item_index(str(g)) for g in rng.choice(goods, n)])
-        qty, price = ctx.basket(item, rng.uniform(100, 3000, n), ctx.price_factor(seller))
-        qty = np.minimum(qty, rng.integers(1, 4, n))
+        item, qty, price = ctx.ordinary_import(seller, n, fill=0.1)
         t_decl = pay + rng.integers(6 * 3600, 30 * 3600, n)
-        carrier = int(rng.choice(cast.express_imp))
-        f = ctx.import_frame(t_decl, seller, buyer, item, qty, price, logi=carrier)
+        f = ctx.import_frame(t_decl, seller, buyer, item, qty, price)
         d = f.d
         d["pay_time"][:] = pay
         d["t_decl"][:] = ctx.after_payment(pay, d)

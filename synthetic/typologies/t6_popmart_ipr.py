@@ -48,7 +48,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             # registered shortly before the ring's first shipment: new shippers (< 90 days)
             reg_day = ctx.date_of(int(s)) - timedelta(days=int(rng.integers(5, 85)))
             kind = str(rng.choice(["E-commerce", "Trading", "Technology", "Toys"]))
-            shippers.append(ctx.firm(ctx.name(di, kind), "ebc", di, reg_day,
+            roles = "ebc|producer" if rng.random() < 0.33 else "ebc"   # "workshops"
+            shippers.append(ctx.firm(ctx.name(di, kind), roles, di, reg_day,
                                      phone=phones[j % len(phones)],
                                      address=addrs[j % len(addrs)], rep=rep))
         acct = reg.add_account(reg.code(cast.pay_exp[0]), str(rng.integers(10**15, 10**16)),
@@ -79,9 +80,10 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             channel=np.where(is_truck, 0, 1),
             logi=np.where(is_truck, truck, rng.choice(carriers, n)),
             agent=rng.choice(agents, n))
-        # declared at a wholesale price of the generic face: cheap per kg of real goods
-        f.li["price"][:] = np.maximum(0.01, np.round(f.li["price"] * rng.uniform(0.5, 0.9, n),
-                                                     1))
+        # truck lots at a wholesale price of the generic face (as honest B2B lots are
+        # priced); retail parcels at the face's shelf price: cheap per kg of real goods
+        f.li["price"][:] = np.where(is_truck, np.maximum(0.01, np.round(
+            f.li["price"] * rng.uniform(0.5, 0.9, n), 1)), f.li["price"])
         u = rng.random(n)
         made_up = 690000000000 + rng.integers(0, 10**10, n)
         f.li["gtin"][:] = np.where(u < 0.2, BARCODE_PREFIX[item_index("labubu")],

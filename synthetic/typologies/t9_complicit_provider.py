@@ -14,7 +14,6 @@ from datetime import date
 
 import numpy as np
 
-from synthetic.catalog import IMPORT_ITEMS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -34,10 +33,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
                                          ctx.rand_date(date(2023, 6, 1), date(2025, 3, 1)),
                                          pay_ent=pay) for b in buyers}
         buyer = rng.choice(buyers, n)
-        goods = rng.choice(IMPORT_ITEMS, int(rng.integers(1, 4)), replace=False)
-        item = goods[rng.integers(0, len(goods), n)]
-        qty, price = ctx.basket(item, rng.uniform(300, 3500, n),
-                                ctx.price_factor(int(sellers[0])))
+        item, qty, price = ctx.ordinary_import(int(sellers[0]), n)
         f = ctx.import_frame(ctx.times(n, s, e), int(sellers[0]), buyer, item, qty, price,
                              logi=carrier)
         d = f.d
@@ -57,8 +53,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         first = {b: t_sorted[i] for i, b in reversed(list(enumerate(batch)))}
         d["pay_time"][order] = [first[b] for b in batch]
         d["t_decl"][:] = ctx.after_payment(d["pay_time"], d)
-        d["wb_seq"][order] = int(rng.integers(10**10, 9 * 10**11)) + np.cumsum(
-            rng.integers(1, 3, n))
+        # each batch gets a fresh block of the carrier's numbers, sequential within it
+        block = rng.integers(10**10, 9 * 10**11, int(batch.max()) + 1)
+        d["wb_seq"][order] = block[batch] + np.arange(n) - np.searchsorted(batch, batch)
         d["typ"][:] = TYP_CODE["T9"]
         sch = Scheme("T9", f"complicit payment firm: {n} payments mostly without raw records, "
                            "batched timestamps, round amounts; sequential waybills", f)
