@@ -158,13 +158,13 @@ class _Faces:
             # subsidiary groups under one legal representative: 2-20 firms (heavy-tailed:
             # most have 2-5, a few holding groups more, as shell rings do)
             open_ = [g for g, (n, cap) in enumerate(self.group_size) if n < cap]
-            if u[2] < 0.14 and open_:
+            if u[2] < 0.2 and open_:
                 g = open_[int(self.rng.integers(0, len(open_)))]
                 self.group_size[g][0] += 1
                 g_rep, g_tel = self.groups[g]
                 rep = g_rep
                 tel = g_tel if self.rng.random() < 0.5 else tel
-            elif u[2] > 0.95:
+            elif u[2] > 0.93:
                 self.groups.append((rep, tel))
                 self.group_size.append([1, int(min(20, 2 + self.rng.pareto(1.3) * 2))])
         return reg.add_enterprise(name, roles, city, DISTRICTS[di][0], registered=since,

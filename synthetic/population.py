@@ -20,7 +20,7 @@ from synthetic.frame import Frame
 
 __all__ = ["benign_month", "PROMO_DAYS", "day_weights", "POD_START", "POD_COUNT", "FLAT_POD",
            "USD_RATE", "sample_times", "sample_hours", "shelf_prices", "import_money",
-           "import_modes", "export_modes", "unit_weight_spread"]
+           "import_modes", "export_modes", "unit_weight_spread", "pay_clock"]
 
 USD_RATE = 7.1
 PROMO_DAYS = {(6, 18): 6.0, (6, 1): 2.0, (11, 11): 8.0, (12, 12): 3.0, (8, 18): 2.0,
@@ -42,6 +42,13 @@ _HOURS = _HOURS / _HOURS.sum()
 def sample_hours(rng: np.random.Generator, n: int) -> np.ndarray:
     """Seconds into the day, from the online-shopping hour profile (planted rows too)."""
     return rng.choice(24, n, p=_HOURS) * 3600 + rng.integers(0, 3600, n)
+
+
+def pay_clock(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds into the day of a payment as the bulk's payments fall: all but uniform (a
+    declaration follows the shopping profile, its payment precedes it by 3 h to 3 days).
+    Planted payment bursts start at these times, so their hour says nothing."""
+    return rng.integers(0, 86400, n)
 
 
 def shelf_prices(price: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -110,7 +117,7 @@ def import_money(d: dict, li: dict, ld: np.ndarray, rng: np.random.Generator,
     d["note"][:] = np.where(rows, note, d["note"])
     # "pay a round sum" promotions (满减): the total is cut down to whole hundreds
     tot = gv * 1.091 + d["freight"] - d["discount"]
-    rnd = rows & (tot > 300) & (rng.random(n) < 0.02)
+    rnd = rows & (tot > 300) & (rng.random(n) < 0.05)
     d["paid_override"][:] = np.where(rnd, np.floor(tot / 100) * 100, d["paid_override"])
 
 

@@ -21,13 +21,13 @@ from synthetic.typologies.base import Ctx, Scheme, add_lines
 
 __all__ = ["plant_all", "SHARES", "MINIMA"]
 
-# share of all declarations per typology planted (~2.4 %; schemes running past the world's
-# edges lose the rows outside, so ~1.8 % remain, inside domain.md's 0.5-3 %)
-SHARES = {"T1": 0.0036, "T2": 0.0020, "T3": 0.0024, "T4": 0.0012, "T5": 0.0018,
-          "T6": 0.0055, "T7": 0.0018, "T8": 0.0015, "T9": 0.0018, "T10": 0.0016}
+# share of all declarations per typology planted (~2 %; schemes running past the world's
+# edges lose the rows outside, so ~1.4 % remain, inside domain.md's 0.5-3 %)
+SHARES = {"T1": 0.0031, "T2": 0.0017, "T3": 0.0020, "T4": 0.0010, "T5": 0.0015,
+          "T6": 0.0047, "T7": 0.0015, "T8": 0.0013, "T9": 0.0015, "T10": 0.0014}
 # floor so that every typology exists even in a 2,000-declaration test world (T2 and T10
 # are kept small so that a 4,000-declaration world stays under a 3 % malicious share)
-MINIMA = {"T1": 24, "T2": 10, "T3": 12, "T4": 10, "T5": 12, "T6": 36, "T7": 14, "T8": 14,
+MINIMA = {"T1": 20, "T2": 10, "T3": 12, "T4": 8, "T5": 12, "T6": 28, "T7": 14, "T8": 14,
           "T9": 14, "T10": 10}
 # planting order: T2 and T10 came last, so the earlier typologies draw what they always drew
 _MODULES = {"T1": t1_identity_brushing, "T3": t3_undervaluation, "T4": t4_splitting,

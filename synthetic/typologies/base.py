@@ -140,8 +140,19 @@ class Ctx:
             return hit[0].items[hit[1]]
         key = ("items", ebc)
         if key not in self._fixed:
-            self._fixed[key] = self.rng.choice(IMPORT_ITEMS if pool is None else pool, 4)
+            pool = IMPORT_ITEMS if pool is None else np.asarray(pool)
+            self._fixed[key] = self.rng.choice(pool, 4, p=self.popularity(pool))
         return self._fixed[key]
+
+    def popularity(self, pool: np.ndarray) -> np.ndarray:
+        """How much of the bulk's volume each item of ``pool`` has (a ring lists popular
+        items as often as honest sellers sell them, so no item's fraud rate stands out);
+        uniform where the bulk sells none of the pool."""
+        vol = np.zeros(len(CATALOG["key"]))
+        for s in (self.cast.imp, self.cast.exp):
+            np.add.at(vol, s.items.ravel(), np.repeat(s.weight, s.items.shape[1]))
+        w = vol[pool] + 1e-9
+        return w / w.sum() if vol[pool].sum() > 0 else np.full(len(pool), 1 / len(pool))
 
     def carriers(self, ebc: int) -> np.ndarray:
         """A seller's two express carriers (70 % / 30 %), fixed per seller, as the bulk's."""

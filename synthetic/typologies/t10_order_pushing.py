@@ -40,7 +40,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.population import sample_hours
+from synthetic.population import pay_clock
 from synthetic.config import DISTRICTS, LINK_HOSTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
@@ -52,7 +52,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     """Schemes whose declarations add up to about ``budget``."""
     rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
     out = []
-    for n in heavy_sizes(rng, budget, 5, 1500, ctx.median(60)):
+    for n in heavy_sizes(rng, budget, 5, 1500, ctx.median(60), min_n=3):
         s, e = ctx.span(1, 4)
         # the social seller runs the group / micro-shop / stream
         social = ctx.person(pay_ent=int(rng.choice(cast.pay_imp)))
@@ -72,7 +72,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         while i < n:
             m = min(n - i, int(rng.integers(3, min(61, max(4, n // 3 + 3)))))
             day = int(rng.integers(s // 86400, max(s // 86400 + 1, e // 86400)))
-            start = day * 86400 + int(sample_hours(rng, 1)[0])   # a post or a live session
+            start = day * 86400 + int(pay_clock(rng, 1)[0])   # a post or a live session
             pay[i:i + m] = start + np.sort(rng.integers(0, 2400, m))
             i += m
         item, qty, price = ctx.ordinary_import(seller, n, fill=0.1)

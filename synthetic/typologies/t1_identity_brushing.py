@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.population import sample_hours
+from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -20,8 +20,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     """Rings whose declarations add up to about ``budget``."""
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80)):
-        per_id = int(np.clip(n_decl // 12, 4, 10))  # orders per ID: ~8 reach the annual limit
+    for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80), min_n=3):
+        per_id = int(np.clip(n_decl // 8, 5, 12))  # orders per ID: ~10 reach the annual limit
         n_ids = max(3, n_decl // per_id)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
@@ -49,14 +49,14 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         while i < n_decl:
             k = int(rng.integers(5, 31))
             day = s // 86400 if i == 0 else int(rng.integers(s // 86400, e // 86400))
-            base = day * 86400 + int(sample_hours(rng, 1)[0])
+            base = day * 86400 + int(pay_clock(rng, 1)[0])
             t[i:i + k] = base + rng.integers(6 * 3600, 30 * 3600, min(k, n_decl - i))
             pay[i:i + k] = base + rng.integers(0, 60, min(k, n_decl - i))
             i += k
         # the seller's own goods in ordinary baskets, more often filled toward the RMB 5,000
         # order limit than honest buyers fill theirs: each ID is pushed toward the annual
         # RMB 26,000 over its orders (an aggregate, not a row's look)
-        item, qty, price = ctx.ordinary_import(seller, n_decl, fill=0.4)
+        item, qty, price = ctx.ordinary_import(seller, n_decl, fill=0.6)
         f = ctx.import_frame(t, seller, buyer, item, qty, price, logi=carrier)
         d = f.d
         d["cons_addr"][:] = np.array(drops)[vi % n_drops]

@@ -20,7 +20,7 @@ __all__ = ["plant"]
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n in heavy_sizes(rng, budget, 8, 1500, ctx.median(50)):
+    for n in heavy_sizes(rng, budget, 8, 1500, ctx.median(50), min_n=3):
         s, e = ctx.span(2, 5)
         since = ctx.rand_date(date(2015, 1, 1), date(2023, 1, 1))  # an established importer
         di = int(rng.integers(0, 10))
@@ -32,7 +32,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         f = ctx.import_frame(ctx.times(n, s, e), seller, rng.choice(buyers, n), item,
                              qty, np.round(true_price * factor, 2))
         f.li["true_price"][:] = np.maximum(np.round(true_price, 2), f.li["price"])
-        # half the raw records show the true amount, 30 % repeat the declared one, 20 % missing
+        # half the raw records show the true amount, 30 % repeat the declared one, 20 %
+        # missing (an honest cart paid at once also shows more than one order's value)
         k2, k1 = round(0.5 * n), round(0.3 * n)
         f.d["raw"][:] = rng.permutation(np.repeat([2, 1, 0], [k2, k1, n - k2 - k1]))
         f.d["typ"][:] = TYP_CODE["T3"]

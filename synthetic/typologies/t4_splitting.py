@@ -1,6 +1,6 @@
 """T4 splitting below thresholds (import).
 
-One purchase of RMB 6,000-25,000 of the seller's ordinary goods split into as few orders
+One purchase of RMB 7,000-16,000 of the seller's ordinary goods split into as few orders
 under the RMB 5,000 per-order limit as it allows (or one more), under the IDs of relatives
 or acquaintances, all on the same day to the purchaser's address and phone, paid from the
 purchaser's account. Look-alike: co-habitants ordering on
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthetic.population import sample_hours
+from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -28,19 +28,22 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         for j in range(n_events):
             # the first purchase opens the scheme; the others follow on random days
             day = s // 86400 if j == 0 else int(rng.integers(s // 86400, e // 86400))
-            # one purchase of RMB 6,000-25,000 cut into as few orders as the limit allows
+            # one purchase of RMB 7,000-16,000 cut into as few orders as the limit allows
             # (or one more): each under RMB 5,000, not all just under it
-            total = rng.uniform(6000, 25000)
+            total = rng.uniform(7000, 16000)
             k = int(min(k_ids, np.ceil(total / 4950) + rng.integers(0, 2)))
-            base = day * 86400 + int(sample_hours(rng, 1)[0])
+            base = day * 86400 + int(pay_clock(rng, 1)[0])
             frames_t.extend(base + rng.integers(0, 3 * 3600, k))
             buyers.extend(rng.choice(ids, k, replace=False))
-            values.extend(np.minimum(4950, total / k * rng.uniform(0.85, 1.0, k)))
+            values.extend(np.minimum(4950, total / k * rng.uniform(0.9, 1.0, k)))
         n = len(frames_t)
         seller = int(rng.choice(ctx.cast.imp.ent))
         own = ctx.seller_items(seller)
         item = own[rng.integers(0, len(own), n)]
-        qty, price = ctx.basket(item, np.array(values), ctx.price_factor(seller))
+        _, price = ctx.basket(item, np.array(values), ctx.price_factor(seller))
+        # enough units to reach the part's value, never over the RMB 5,000 limit
+        qty = np.maximum(1, np.minimum(np.ceil(np.array(values) / price),
+                                       np.floor(4950 / price)))
         pay = np.array(frames_t)
         f = ctx.import_frame(pay, seller, np.array(buyers), item, qty, price)
         d = f.d
