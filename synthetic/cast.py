@@ -113,7 +113,7 @@ class _Faces:
         # benign firm groups: business centres hosting dozens of firms, accountants whose
         # phone many small firms give, subsidiaries sharing a legal representative
         self.centres: dict[str, list[str]] = {}
-        k = max(8, n // 30)
+        k = max(8, n // 25)
         self.accountants = [f"+86 {a} {b} {c}" for a, b, c in zip(
             rng.integers(20, 999, k), rng.integers(1000, 9999, k), rng.integers(1000, 9999, k),
             strict=True)]
@@ -151,10 +151,8 @@ class _Faces:
             u = self.rng.random(3)
             if u[0] < 0.25:
                 addr = self.centre(reg, city)
-            if u[1] < 0.2:
-                # a few busy accountants serve many firms, most serve two to four
-                tel = self.accountants[min(len(self.accountants) - 1,
-                                           int(self.rng.pareto(1.2) * 2))]
+            if u[1] < 0.15:   # an accountant's phone: each serves a few firms
+                tel = self.accountants[int(self.rng.integers(0, len(self.accountants)))]
             # subsidiary groups under one legal representative: 2-20 firms (heavy-tailed:
             # most have 2-5, a few holding groups more, as shell rings do)
             open_ = [g for g, (n, cap) in enumerate(self.group_size) if n < cap]
@@ -334,7 +332,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
                     for _ in range(m)])
     # import sellers with their own mini-shop (links outside the platform), and payments
     # collected by the platform or by the operator's own account instead of the seller
-    p_link = np.where((side == "I") & (rng.random(m) < 0.25), rng.uniform(0.3, 0.9, m), 0.0)
+    p_link = np.where((side == "I") & (rng.random(m) < 0.18), rng.uniform(0.3, 0.9, m), 0.0)
     host = rng.integers(1, len(LINK_HOSTS), m)
     payee = np.full(m, -1)
     p_payee = np.zeros(m)

@@ -286,8 +286,10 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     # repricing, promotions and FX move a seller's prices a little from order to order
     price = CATALOG["price"][items] * pf * sku_f * np.clip(rng.normal(1, 0.03, len(ld)), 0.9, 1.1)
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
-    # B2B lots are sold at wholesale prices, a half to nine tenths of the shelf price
-    price = np.where(b2b, price * rng.uniform(0.5, 0.9, len(ld)), price)
+    # toy workshops sell B2B lots at wholesale prices (0.7-0.95 of the shelf price), as
+    # counterfeit toy rings declare theirs
+    toy_lot = b2b & (look_seller[ld] == _LOOK["unbranded_toy_exporter"])
+    price = np.where(toy_lot, price * rng.uniform(0.7, 0.95, len(ld)), price)
     # B2B lots are heavy-tailed: mostly tens, some thousands (a container of toys)
     qty = np.where(b2b, np.clip(np.round(rng.lognormal(np.log(30), 1.3, len(ld))), 5, 20000),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))

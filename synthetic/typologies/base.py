@@ -86,6 +86,8 @@ class Ctx:
         if k == n_m - 1:                      # started in the last month: early enough to show
             m1 = m0 + (m1 - m0) * 2 // 3
         s = int(rng.integers(m0, m1 - 86400))
+        if k >= n_m - 2:   # started in the last two months: a third or more falls inside
+            length = min(length, 3 * (self.t1 - s))
         return s, s + length
 
     def times(self, n: int, s: int, e: int) -> np.ndarray:

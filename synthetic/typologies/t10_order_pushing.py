@@ -71,7 +71,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         i = 0
         while i < n:
             m = min(n - i, int(rng.integers(3, min(61, max(4, n // 3 + 3)))))
-            day = int(rng.integers(s // 86400, max(s // 86400 + 1, e // 86400)))
+            # the first session opens the scheme; the others follow on random days
+            day = s // 86400 if i == 0 else int(rng.integers(s // 86400,
+                                                             max(s // 86400 + 1, e // 86400)))
             start = day * 86400 + int(pay_clock(rng, 1)[0])   # a post or a live session
             pay[i:i + m] = start + np.sort(rng.integers(0, 2400, m))
             i += m
