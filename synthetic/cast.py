@@ -153,8 +153,8 @@ class _Faces:
                 addr = self.centre(reg, city)
             if u[1] < 0.15:   # an accountant's phone: each serves a few firms
                 tel = self.accountants[int(self.rng.integers(0, len(self.accountants)))]
-            # subsidiary groups under one legal representative: 2-20 firms (heavy-tailed:
-            # most have 2-5, a few holding groups more, as shell rings do)
+            # subsidiary groups under one legal representative: 3-20 firms (heavy-tailed:
+            # most have 3-6, a few holding groups more, as shell rings do)
             open_ = [g for g, (n, cap) in enumerate(self.group_size) if n < cap]
             if u[2] < 0.2 and open_:
                 g = open_[int(self.rng.integers(0, len(open_)))]
@@ -162,9 +162,9 @@ class _Faces:
                 g_rep, g_tel = self.groups[g]
                 rep = g_rep
                 tel = g_tel if self.rng.random() < 0.5 else tel
-            elif u[2] > 0.93:
+            elif u[2] > 0.92:
                 self.groups.append((rep, tel))
-                self.group_size.append([1, int(min(20, 2 + self.rng.pareto(1.3) * 2))])
+                self.group_size.append([1, int(min(20, 3 + self.rng.pareto(1.2) * 2))])
         return reg.add_enterprise(name, roles, city, DISTRICTS[di][0], registered=since,
                                   legal_rep=rep, telephone=tel, address=addr,
                                   uscc_seed=self.seeds[i], **kw)

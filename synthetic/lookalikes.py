@@ -47,7 +47,7 @@ def plant_lookalikes(ctx: Ctx) -> Frame | None:
     n = ctx.cfg.declarations
     frames = [cohabitant_split(ctx, max(3, int(n * 0.0006))),
               pickup_stations(ctx, max(20, int(n * 0.0010))),
-              small_shops(ctx, max(10, int(n * 0.0005))),
+              small_shops(ctx, max(12, int(n * 0.0005))),
               multi_warehouse(ctx, max(3, int(n * 0.0003))),
               new_buyer_bursts(ctx, max(15, int(n * 0.0030))),
               gift_payers(ctx, max(3, int(n * 0.0004)))]
@@ -133,7 +133,7 @@ def small_shops(ctx: Ctx, n_orders: int) -> Frame:
     left = n_orders
     while left > 0:
         shop = ctx.address(str(rng.choice(["shop", "shop", "warehouse"])))
-        staff = np.array([ctx.person(addr=shop) for _ in range(int(rng.integers(1, 4)))])
+        staff = np.array([ctx.person(addr=shop) for _ in range(int(rng.integers(2, 4)))])
         m = min(left, int(rng.integers(8, 25)), 8 * len(staff))  # <= 8 orders a person
         left -= m
         shops.append((m, staff))
