@@ -20,7 +20,9 @@ What the contract carries and this module plants:
   of the buyers pay from a payment account whose ``payment_accounts.opened_date`` is the
   day of their first pushed order (held in their name, at the social seller's payment
   firm);
-- bursts: 3-60 orders of one seller of record within 40 minutes of an evening session.
+- bursts: 3-60 orders of one seller of record within 40 minutes of a post or live session
+  (at any hour: the bulk's payments, which precede its declarations by hours to days, fall
+  at all hours too).
 
 Missing from the contract (what would carry the rest): the platform account's creation
 time and device / IP of the order (an ``orders.buyer_reg_time`` and ``order_ip`` /
@@ -40,8 +42,8 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.population import pay_clock
 from synthetic.config import DISTRICTS, LINK_HOSTS
+from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -66,7 +68,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         k = max(2, int(round(n / rng.uniform(1.2, 2.0))))
         buyers = ctx.benign_refs(k)
         buyer = buyers[rng.permutation(np.arange(n) % k)]
-        # sessions: a post or live stream in the evening, orders within 40 minutes
+        # sessions: a post or a live stream, orders within 40 minutes
         pay = np.empty(n, np.int64)
         i = 0
         while i < n:

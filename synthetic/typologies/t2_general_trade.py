@@ -84,9 +84,10 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         d["acct"][:] = np.where(paid_by_ring, np.array(accts)[rng.integers(0, 2, n)], d["acct"])
         d["payfirm"][:] = reg.np("acct_ent")[d["acct"]]
         d["typ"][:] = TYP_CODE["T2"]
-        sch = Scheme("T2", f"general trade as CBEC: {n} retail lists of "
-                           f"{'/'.join(sorted(set(CATALOG['key'][item].tolist())))} under {n_ids} IDs to "
-                           f"{n_sites} {'/'.join(sorted(set(str(k) for k in kinds)))}(s)", f)
+        goods = "/".join(sorted(set(CATALOG["key"][item].tolist())))
+        where = "/".join(sorted(set(str(k) for k in kinds)))
+        sch = Scheme("T2", f"general trade as CBEC: {n} retail lists of {goods} under "
+                           f"{n_ids} IDs to {n_sites} {where}(s)", f)
         sch.member("person", reg.person_ref(organiser), "organiser")
         sch.member("person", reg.person_ref(mule), "mule")
         sch.member("enterprise", reg.code(seller), "fronting_seller")

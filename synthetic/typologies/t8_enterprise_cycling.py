@@ -2,7 +2,8 @@
 
 A cluster of 1-3 firms misdescribes goods for a while, is penalised, and is replaced by new
 firms registered at another customs district that reuse 60-90 % of their phones, addresses,
-people and catalogue.
+people and catalogue. The goods (drones, earbuds) go out as cheap goods of about their
+weight per unit, so a row shows nothing: the signal is the reuse across firms.
 """
 
 from __future__ import annotations
