@@ -333,14 +333,16 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
     # import sellers with their own mini-shop (links outside the platform), and payments
     # collected by the platform or by the operator's own account instead of the seller
     p_link = np.where((side == "I") & (rng.random(m) < 0.18), rng.uniform(0.3, 0.9, m), 0.0)
-    host = rng.integers(1, len(LINK_HOSTS), m)
+    # mini-shops on every outside host in turn, so each host has honest sellers too
+    host = 1 + (np.cumsum(p_link > 0) + rng.integers(1, len(LINK_HOSTS), m)[0]) % (
+        len(LINK_HOSTS) - 1)
     payee = np.full(m, -1)
     p_payee = np.zeros(m)
     if side == "I":
         for j in np.flatnonzero(rng.random(m) < 0.25):
             if p_link[j] > 0 or rng.random() < 0.3:   # the operator's account
                 nm, pid = names(rng, 1)[0], str(resident_ids(rng, 1)[0])
-                kind = "personal" if rng.random() < 0.5 else "business"
+                kind = "personal" if rng.random() < 0.8 else "business"
             else:                                      # the platform collects
                 plat = int(rng.choice(ebps))
                 nm, pid, kind = reg.ent[plat]["enterprise_name"], reg.ent[plat]["uscc"], \

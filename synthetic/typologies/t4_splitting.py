@@ -50,6 +50,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         d["t_decl"][:] = ctx.after_payment(pay, d)
         d["cons_addr"][:] = reg.p_addr[org]
         d["cons_phone"][:] = reg.p_phone[org]
+        d["buyer_phone"][:] = d["cons_phone"]   # the purchaser orders with his own phone
         d["acct"][:] = reg.p_acct[org]
         d["payfirm"][:] = reg.acct_ent[reg.p_acct[org]]
         d["pay_time"][:] = pay

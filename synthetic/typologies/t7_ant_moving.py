@@ -36,7 +36,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         own = ctx.seller_items(seller, cheap)
         good = int(own[int(rng.integers(0, len(own)))])
         # as many units as stay under the RMB 1,000 postal limit
-        qty, price = ctx.basket(np.full(n, good), rng.uniform(650, 999, n),
+        # (filled as honest postal buyers fill theirs: 75-99.5 % of the limit)
+        qty, price = ctx.basket(np.full(n, good), rng.uniform(750, 995, n),
                                 ctx.price_factor(seller))
         f = ctx.import_frame(ctx.times(n, s, e), seller, rng.permutation(mules[np.arange(n) % k]),
                              np.full(n, good), qty, price, channel=2)
