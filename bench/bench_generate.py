@@ -43,9 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tmp = tempfile.mkdtemp(prefix="cbec-bench-")
         out = Path(tmp) / "world"
-    cbec = Path(sys.executable).with_name("cbec")
-    cmd = [str(cbec), "generate", "--declarations", str(args.declarations), "--seed",
-           str(args.seed), "--format", args.format, "--out", str(out), "--force"]
+    # ``python -m cbec_cli`` from the current directory, not the venv's ``cbec`` script:
+    # the script imports the installed checkout, so from a worktree it timed main's code
+    cmd = [sys.executable, "-m", "cbec_cli", "generate", "--declarations",
+           str(args.declarations), "--seed", str(args.seed), "--format", args.format, "--out",
+           str(out), "--force"]
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)

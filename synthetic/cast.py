@@ -113,11 +113,12 @@ class _Faces:
         # benign firm groups: business centres hosting dozens of firms, accountants whose
         # phone many small firms give, subsidiaries sharing a legal representative
         self.centres: dict[str, list[str]] = {}
-        k = max(5, n // 90)
+        k = max(8, n // 25)
         self.accountants = [f"+86 {a} {b} {c}" for a, b, c in zip(
             rng.integers(20, 999, k), rng.integers(1000, 9999, k), rng.integers(1000, 9999, k),
             strict=True)]
         self.groups: list[tuple] = []
+        self.group_size: list[list[int]] = []   # [members, target size]
 
     def centre(self, reg: Registry, city: str) -> str:
         """A business-centre address of ``city`` (virtual offices: many firms, one floor)."""
@@ -150,14 +151,20 @@ class _Faces:
             u = self.rng.random(3)
             if u[0] < 0.25:
                 addr = self.centre(reg, city)
-            if u[1] < 0.12:
+            if u[1] < 0.15:   # an accountant's phone: each serves a few firms
                 tel = self.accountants[int(self.rng.integers(0, len(self.accountants)))]
-            if u[2] < 0.10 and self.groups:
-                g_rep, g_tel = self.groups[int(self.rng.integers(0, len(self.groups)))]
+            # subsidiary groups under one legal representative: 3-20 firms (heavy-tailed:
+            # most have 3-6, a few holding groups more, as shell rings do)
+            open_ = [g for g, (n, cap) in enumerate(self.group_size) if n < cap]
+            if u[2] < 0.2 and open_:
+                g = open_[int(self.rng.integers(0, len(open_)))]
+                self.group_size[g][0] += 1
+                g_rep, g_tel = self.groups[g]
                 rep = g_rep
                 tel = g_tel if self.rng.random() < 0.5 else tel
-            elif u[2] > 0.97:
+            elif u[2] > 0.92:
                 self.groups.append((rep, tel))
+                self.group_size.append([1, int(min(20, 3 + self.rng.pareto(1.2) * 2))])
         return reg.add_enterprise(name, roles, city, DISTRICTS[di][0], registered=since,
                                   legal_rep=rep, telephone=tel, address=addr,
                                   uscc_seed=self.seeds[i], **kw)
@@ -272,7 +279,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
         kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
         roles = "ebc" if side == "I" or k % 3 else "ebc|producer"
         u = rng.random()   # a few honest sellers are penalised (fined, still trading) or
-        status = "penalised" if u < 0.03 else ("dormant" if u < 0.045 else "active")
+        status = "penalised" if u < 0.035 else ("dormant" if u < 0.07 else "active")
         i = cast.faces.firm(reg, seller_name(rng, di, kind), roles, di, since, grouped=True,
                             status=status)   # marked dormant while they trade (register lag)
         if k == 0 or rng.random() < 0.03:  # the same firm registered again, name variant
@@ -325,15 +332,17 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
                     for _ in range(m)])
     # import sellers with their own mini-shop (links outside the platform), and payments
     # collected by the platform or by the operator's own account instead of the seller
-    p_link = np.where((side == "I") & (rng.random(m) < 0.15), rng.uniform(0.3, 0.9, m), 0.0)
-    host = rng.integers(1, len(LINK_HOSTS), m)
+    p_link = np.where((side == "I") & (rng.random(m) < 0.18), rng.uniform(0.3, 0.9, m), 0.0)
+    # mini-shops on every outside host in turn, so each host has honest sellers too
+    host = 1 + (np.cumsum(p_link > 0) + rng.integers(1, len(LINK_HOSTS), m)[0]) % (
+        len(LINK_HOSTS) - 1)
     payee = np.full(m, -1)
     p_payee = np.zeros(m)
     if side == "I":
         for j in np.flatnonzero(rng.random(m) < 0.25):
             if p_link[j] > 0 or rng.random() < 0.3:   # the operator's account
                 nm, pid = names(rng, 1)[0], str(resident_ids(rng, 1)[0])
-                kind = "personal" if rng.random() < 0.5 else "business"
+                kind = "personal" if rng.random() < 0.8 else "business"
             else:                                      # the platform collects
                 plat = int(rng.choice(ebps))
                 nm, pid, kind = reg.ent[plat]["enterprise_name"], reg.ent[plat]["uscc"], \

@@ -93,7 +93,7 @@ def _people(cast: Cast, rng: np.random.Generator, n: int, addr_of: np.ndarray,
     n_refs = np.where(rng.random(n) < 0.15, rng.integers(2, 4, n), 1)
     styles = rng.integers(0, 6, n).tolist()
     id_how = rng.choice(3, n, p=[0.9, 0.07, 0.03]).tolist()
-    pay_p = np.array([0.55, 0.35, 0.10] + [0.02] * (len(cast.pay_imp) - 3))
+    pay_p = np.array([0.55, 0.35, 0.10] + [0.05] * (len(cast.pay_imp) - 3))
     pay_i = rng.choice(len(cast.pay_imp), n, p=pay_p / pay_p.sum())
     acct_no = rng.integers(10**15, 10**16, n).tolist()
     opened = rng.integers(0, 3000, n).tolist()

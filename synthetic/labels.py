@@ -73,7 +73,15 @@ def _suspicion(f: Frame, reg: Registry, gv_cny: np.ndarray, net: np.ndarray,
     other_cons = imp & (d["cons_name"] >= 0)
     no_raw = imp & (d["raw"] == 0)
     raw_off = imp & ((d["link"] > 0) | (d["payee"] >= 0))
-    return (1.5 * generic + 1.5 * new + 1.5 * near + 1.0 * (fan > 8) + 0.8 * cheap
+    # register look-ups: a seller whose legal representative or phone several firms share
+    from collections import Counter
+    reps = Counter(e["legal_rep_id_number"] for e in reg.ent)
+    tels = Counter(e["telephone"] for e in reg.ent)
+    linked_ent = np.array([max(reps[e["legal_rep_id_number"]], tels[e["telephone"]]) >= 3
+                           for e in reg.ent])
+    linked = linked_ent[d["ebc"]]
+    return (1.5 * generic + 1.5 * new + 1.5 * near + 1.5 * (fan > 5) + 0.8 * cheap
+            + 1.5 * linked
             + 1.0 * round_paid + 1.2 * heavy + 0.8 * other_payer + 0.6 * other_cons
             + 0.6 * no_raw + 1.0 * raw_off)
 

@@ -34,7 +34,7 @@ from synthetic.catalog import CATALOG, IMPORT_ITEMS, item_index
 from synthetic.config import DISTRICTS, LOOKALIKES, TRADE_MODES
 from synthetic.frame import Frame, concat
 from synthetic.population import PROMO_DAYS
-from synthetic.typologies.base import Ctx, _district
+from synthetic.typologies.base import Ctx, _district, add_lines
 
 __all__ = ["cohabitant_split", "pickup_stations", "small_shops", "multi_warehouse",
            "new_buyer_bursts", "gift_payers", "plant_lookalikes"]
@@ -47,12 +47,12 @@ def plant_lookalikes(ctx: Ctx) -> Frame | None:
     n = ctx.cfg.declarations
     frames = [cohabitant_split(ctx, max(3, int(n * 0.0006))),
               pickup_stations(ctx, max(20, int(n * 0.0010))),
-              small_shops(ctx, max(10, int(n * 0.0005))),
+              small_shops(ctx, max(12, int(n * 0.0005))),
               multi_warehouse(ctx, max(3, int(n * 0.0003))),
-              new_buyer_bursts(ctx, max(15, int(n * 0.0010))),
+              new_buyer_bursts(ctx, max(15, int(n * 0.0030))),
               gift_payers(ctx, max(3, int(n * 0.0004)))]
     frames = [f for f in frames if f is not None and len(f)]
-    return concat(frames) if frames else None
+    return add_lines(ctx, concat(frames)) if frames else None
 
 
 def _family_groups(ctx: Ctx) -> list[np.ndarray]:
@@ -133,7 +133,7 @@ def small_shops(ctx: Ctx, n_orders: int) -> Frame:
     left = n_orders
     while left > 0:
         shop = ctx.address(str(rng.choice(["shop", "shop", "warehouse"])))
-        staff = np.array([ctx.person(addr=shop) for _ in range(int(rng.integers(1, 4)))])
+        staff = np.array([ctx.person(addr=shop) for _ in range(int(rng.integers(2, 4)))])
         m = min(left, int(rng.integers(8, 25)), 8 * len(staff))  # <= 8 orders a person
         left -= m
         shops.append((m, staff))

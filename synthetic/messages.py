@@ -148,8 +148,9 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     gnum = (np.arange(len(ld)) - np.repeat(np.cumsum(d["n_lines"].astype(np.int64))
                                            - d["n_lines"], d["n_lines"].astype(np.int64)) + 1)
     l_ebc = ebc_code.take(pa.array(ld))
-    # the seller's own SKU number: stable per seller and item, not the catalogue index
-    sku = (d["ebc"][ld].astype(np.int64) * 7919 + items * 104729 + 12345) * 48271 % 10**6
+    # the product's goods number, the same for every seller: it names the item, never the
+    # seller (a per-seller number let a row model recognise a ring's firms by it)
+    sku = (items * 104729 + 12345) * 48271 % 10**6
     item_no = join("SKU-", pc.utf8_slice_codeunits(l_ebc, 6, 10), "-", lpad(sku, 6))
     cat = {k: pa.array(list(CATALOG[k]), pa.string()) for k in ("item_name", "gname", "gcode",
                                                                 "gmodel")}
@@ -189,7 +190,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     u = rng.random(n)
     raw_amt = np.where(u < 0.25, np.round(raw_amt * (1 + rng.uniform(-0.02, 0.03, n)), 2),
                        raw_amt)
-    raw_amt = np.where(u > 0.985, np.round(raw_amt * rng.uniform(1.2, 3.0, n), 2), raw_amt)
+    raw_amt = np.where(u > 0.975, np.round(raw_amt * rng.uniform(1.2, 3.0, n), 2), raw_amt)
     ebc_name = take(reg.arr("ent_name"), d["ebc"])
     # the payee is the seller unless a scheme routed the money to another account (``payee``)
     to_other = pa.array(d["payee"] >= 0)

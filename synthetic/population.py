@@ -20,7 +20,7 @@ from synthetic.frame import Frame
 
 __all__ = ["benign_month", "PROMO_DAYS", "day_weights", "POD_START", "POD_COUNT", "FLAT_POD",
            "USD_RATE", "sample_times", "sample_hours", "shelf_prices", "import_money",
-           "import_modes", "export_modes"]
+           "import_modes", "export_modes", "unit_weight_spread", "pay_clock"]
 
 USD_RATE = 7.1
 PROMO_DAYS = {(6, 18): 6.0, (6, 1): 2.0, (11, 11): 8.0, (12, 12): 3.0, (8, 18): 2.0,
@@ -44,6 +44,13 @@ def sample_hours(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(24, n, p=_HOURS) * 3600 + rng.integers(0, 3600, n)
 
 
+def pay_clock(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds into the day of a payment as the bulk's payments fall: all but uniform (a
+    declaration follows the shopping profile, its payment precedes it by 3 h to 3 days).
+    Planted payment bursts start at these times, so their hour says nothing."""
+    return rng.integers(0, 86400, n)
+
+
 def shelf_prices(price: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Prices as shops set them: whole units, or ending .90 / .99 / .50 (cheap goods keep
     cents). The same rounding for every seller, honest or not."""
@@ -53,6 +60,15 @@ def shelf_prices(price: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     end = np.where(u < 0.45, 0.0, np.where(u < 0.7, 0.9, np.where(u < 0.9, 0.99, 0.5)))
     out = np.where(p >= 5, whole - 1 + end + (end == 0), np.round(p, 2))
     return np.round(np.maximum(out, 0.01), 2)
+
+
+def unit_weight_spread(ebc: np.ndarray, item: np.ndarray) -> np.ndarray:
+    """Weight of an unbranded item's unit relative to the catalogue's, stable per seller
+    and item (0.6-1.5): "plush toy" or "phone case" covers many products, so a weight per
+    unit off the catalogue's is ordinary for generic goods; branded goods weigh what the
+    catalogue says. Planted rows get the same spread (``typologies.base.add_lines``)."""
+    h = (ebc.astype(np.int64) * 7919 + item.astype(np.int64) * 104729) * 48271 % 1000
+    return np.where(CATALOG["brand_type"][item] == 0, 0.6 + 0.9 * h / 1000, 1.0)
 
 
 def import_modes(d: dict, rng: np.random.Generator, rows: np.ndarray) -> None:
@@ -101,7 +117,7 @@ def import_money(d: dict, li: dict, ld: np.ndarray, rng: np.random.Generator,
     d["note"][:] = np.where(rows, note, d["note"])
     # "pay a round sum" promotions (满减): the total is cut down to whole hundreds
     tot = gv * 1.091 + d["freight"] - d["discount"]
-    rnd = rows & (tot > 300) & (rng.random(n) < 0.02)
+    rnd = rows & (tot > 300) & (rng.random(n) < 0.05)
     d["paid_override"][:] = np.where(rnd, np.floor(tot / 100) * 100, d["paid_override"])
 
 
@@ -270,6 +286,10 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     # repricing, promotions and FX move a seller's prices a little from order to order
     price = CATALOG["price"][items] * pf * sku_f * np.clip(rng.normal(1, 0.03, len(ld)), 0.9, 1.1)
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
+    # toy workshops sell B2B lots at wholesale prices (0.7-0.95 of the shelf price), as
+    # counterfeit toy rings declare theirs
+    toy_lot = b2b & (look_seller[ld] == _LOOK["unbranded_toy_exporter"])
+    price = np.where(toy_lot, price * rng.uniform(0.7, 0.95, len(ld)), price)
     # B2B lots are heavy-tailed: mostly tens, some thousands (a container of toys)
     qty = np.where(b2b, np.clip(np.round(rng.lognormal(np.log(30), 1.3, len(ld))), 5, 20000),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))
@@ -303,7 +323,8 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     # a set or carton declared as one unit (heavier), or a lighter variant of the item
     u = rng.random(len(ld))
     li["kg_f"][:] = np.where(lexp & (u < 0.05), rng.uniform(2.5, 12, len(ld)),
-                             np.where(u > 0.97, rng.uniform(0.3, 0.7, len(ld)), 1.0))
+                             np.where(u > 0.97, rng.uniform(0.3, 0.7, len(ld)), 1.0)
+                             ) * unit_weight_spread(d["ebc"][ld], items)
     # flash sales: genuine deep discounts declared with a note (look-alike of T3)
     flash = imp & (rng.random(n) < 0.004)
     li["price"][:] = np.where(flash[ld], np.round(li["price"] * rng.uniform(0.4, 0.7, len(ld)),

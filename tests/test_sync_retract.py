@@ -61,6 +61,12 @@ def _linked_register_person(ws: Path) -> tuple[str, str]:
         SELECT r.person_ref, r.k FROM reg r SEMI JOIN solo ON solo.person_key = r.k
         WHERE r.k IN (SELECT from_key FROM edge_SAME_AS WHERE from_label = 'Person' UNION
                       SELECT to_key FROM edge_SAME_AS WHERE to_label = 'Person')
+          -- not linked by the hashed ID or the e-mail: those links rightly survive a new
+          -- name; the others lose their evidence with it
+          AND r.k NOT IN (SELECT from_key FROM edge_SAME_AS
+                          WHERE regexp_matches(method, 'idhash|email')
+                          UNION SELECT to_key FROM edge_SAME_AS
+                          WHERE regexp_matches(method, 'idhash|email'))
         ORDER BY r.person_ref LIMIT 1""").fetchone()
     con.close()
     assert row, "the generated world has no linked register person mentioned only there"

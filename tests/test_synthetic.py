@@ -296,7 +296,7 @@ def test_t3_raw_payments_show_more_than_declared(world, decl):
     ratio = t3.total_amount / t3.amount_paid
     assert (ratio > 1.2).mean() > 0.3
     benign = m[m.typology.isna()]
-    # honest records differ by fees and FX (a few per cent); ~1.5 % cover a whole cart
+    # honest records differ by fees and FX (a few per cent); ~2.5 % cover a whole cart
     assert (benign.total_amount - benign.amount_paid).abs().lt(0.05 * benign.amount_paid).mean() \
         > 0.96
 
@@ -309,7 +309,7 @@ def test_t9_payments_have_no_raw_record_same_second_and_round_amounts(world, dec
     has_raw = t9.pay_transaction_id.isin(r.pay_transaction_id)
     assert (~has_raw).mean() > 0.7             # mostly no raw record (~85 %)
     assert t9.pay_time.value_counts().max() >= 3
-    assert (t9.amount_paid % 100 == 0).mean() > 0.4   # mostly round amounts (~70 %)
+    assert (t9.amount_paid % 100 == 0).mean() > 0.4   # often round amounts (~60 %)
     benign = p[p.typology.isna()]
     assert benign.pay_transaction_id.isin(r.pay_transaction_id).mean() > 0.75
     # honest round totals exist too (round-sum promotions), but are rare

@@ -17,17 +17,17 @@ from synthetic.typologies import (
     t9_complicit_provider,
     t10_order_pushing,
 )
-from synthetic.typologies.base import Ctx, Scheme
+from synthetic.typologies.base import Ctx, Scheme, add_lines
 
 __all__ = ["plant_all", "SHARES", "MINIMA"]
 
-# share of all declarations per typology planted (~2.4 %; schemes running past the world's
-# edges lose the rows outside, so ~1.8 % remain, inside domain.md's 0.5-3 %)
-SHARES = {"T1": 0.0036, "T2": 0.0020, "T3": 0.0024, "T4": 0.0012, "T5": 0.0018,
-          "T6": 0.0055, "T7": 0.0018, "T8": 0.0015, "T9": 0.0018, "T10": 0.0016}
+# share of all declarations per typology planted (~2 %; schemes running past the world's
+# edges lose the rows outside, so ~1.4 % remain, inside domain.md's 0.5-3 %)
+SHARES = {"T1": 0.0031, "T2": 0.0017, "T3": 0.0020, "T4": 0.0010, "T5": 0.0015,
+          "T6": 0.0047, "T7": 0.0015, "T8": 0.0013, "T9": 0.0015, "T10": 0.0014}
 # floor so that every typology exists even in a 2,000-declaration test world (T2 and T10
 # are kept small so that a 4,000-declaration world stays under a 3 % malicious share)
-MINIMA = {"T1": 24, "T2": 10, "T3": 12, "T4": 10, "T5": 12, "T6": 36, "T7": 14, "T8": 14,
+MINIMA = {"T1": 20, "T2": 10, "T3": 12, "T4": 8, "T5": 12, "T6": 28, "T7": 14, "T8": 14,
           "T9": 14, "T10": 10}
 # planting order: T2 and T10 came last, so the earlier typologies draw what they always drew
 _MODULES = {"T1": t1_identity_brushing, "T3": t3_undervaluation, "T4": t4_splitting,
@@ -44,9 +44,12 @@ def plant_all(ctx: Ctx) -> list[Scheme]:
         budget = max(MINIMA[typ], int(round(SHARES[typ] * ctx.cfg.declarations)))
         # new schemes in the last two months first, then the others spread over the months
         # (-1: already running when the world begins)
+        # (-1, twice as often: schemes started some months before the extract keep the
+        # fraud share of the first months level with the later ones)
         ctx.start_months = [m - 1, m - 2] + [int(x) - 1 for x in np.concatenate(
-            [ctx.rng.permutation(m - 1) for _ in range(20)])]
+            [ctx.rng.permutation(np.r_[0, np.arange(m - 1)]) for _ in range(20)])]
         for i, sch in enumerate(mod.plant(ctx, budget)):
             sch.scheme_id = f"SCH-{typ}-{i + 1:03d}"
+            sch.frame = add_lines(ctx, sch.frame)
             out.append(sch)
     return sorted(out, key=lambda s: TYPOLOGIES.index(s.typology))

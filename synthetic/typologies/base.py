@@ -14,13 +14,13 @@ from datetime import date, timedelta
 import numpy as np
 
 from synthetic.cast import Cast
-from synthetic.catalog import CATALOG
+from synthetic.catalog import CATALOG, EXPORT_ITEMS, IMPORT_ITEMS, TOY_ITEMS
 from synthetic.config import COUNTRIES, DISTRICTS, TYPOLOGIES, GenConfig
-from synthetic.frame import Frame
+from synthetic.frame import LINE_COLS, Frame
 from synthetic.identities import address_text, addresses, mobiles, names, resident_ids
 from synthetic.population import POD_COUNT, POD_START, USD_RATE
 
-__all__ = ["Scheme", "Ctx", "heavy_sizes"]
+__all__ = ["Scheme", "Ctx", "heavy_sizes", "add_lines"]
 
 
 @dataclass
@@ -86,12 +86,16 @@ class Ctx:
         if k == n_m - 1:                      # started in the last month: early enough to show
             m1 = m0 + (m1 - m0) * 2 // 3
         s = int(rng.integers(m0, m1 - 86400))
+        if k >= n_m - 2:   # started in the last two months: a third or more falls inside
+            length = min(length, 3 * (self.t1 - s))
         return s, s + length
 
     def times(self, n: int, s: int, e: int) -> np.ndarray:
-        """Declaration times in [s, e), at the hours everyone declares (the bulk's profile)."""
+        """Declaration times in [s, e), at the hours everyone declares (the bulk's profile);
+        the first on the scheme's first day (a scheme starts when it first declares)."""
         from synthetic.population import sample_hours
         day = self.rng.integers(s // 86400, max(s // 86400 + 1, e // 86400), n)
+        day[:1] = s // 86400
         return day * 86400 + sample_hours(self.rng, n)
 
     def after_payment(self, pay: np.ndarray, d: dict) -> np.ndarray:
@@ -129,6 +133,61 @@ class Ctx:
                              * np.clip(self.rng.normal(1, 0.03, n), 0.9, 1.1), self.rng)
         qty = np.maximum(1, np.floor(target / price))
         return qty.astype(float), price
+
+    def seller_items(self, ebc: int, pool: np.ndarray | None = None) -> np.ndarray:
+        """The 4 catalogue items a seller lists, fixed per seller: a bulk seller's own, a new
+        firm's drawn as honest sellers' are (from ``pool``, default the import catalogue)."""
+        hit = self._bulk(ebc)
+        if hit:
+            return hit[0].items[hit[1]]
+        key = ("items", ebc)
+        if key not in self._fixed:
+            pool = IMPORT_ITEMS if pool is None else np.asarray(pool)
+            self._fixed[key] = self.rng.choice(pool, 4, p=self.popularity(pool))
+        return self._fixed[key]
+
+    def popularity(self, pool: np.ndarray) -> np.ndarray:
+        """How much of the bulk's volume each item of ``pool`` has (a ring lists popular
+        items as often as honest sellers sell them, so no item's fraud rate stands out);
+        uniform where the bulk sells none of the pool."""
+        vol = np.zeros(len(CATALOG["key"]))
+        for s in (self.cast.imp, self.cast.exp):
+            np.add.at(vol, s.items.ravel(), np.repeat(s.weight, s.items.shape[1]))
+        w = vol[pool] + 1e-9
+        return w / w.sum() if vol[pool].sum() > 0 else np.full(len(pool), 1 / len(pool))
+
+    def carriers(self, ebc: int) -> np.ndarray:
+        """A seller's two express carriers (70 % / 30 %), fixed per seller, as the bulk's."""
+        key = ("logi", ebc)
+        if key not in self._fixed:
+            own = self.rng.choice(self.cast.express_imp, 2)
+            hit = self._bulk(ebc)
+            if hit:
+                own = np.where(np.isin(hit[0].logi[hit[1]], self.cast.express_imp),
+                               hit[0].logi[hit[1]], own)
+            self._fixed[key] = own
+        return self._fixed[key]
+
+    def ordinary_import(self, ebc: int, n: int, fill: float = 0.15,
+                        limit: float | np.ndarray = 5000.0
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Items, quantities and shelf prices of ``n`` one-line import orders drawn as the
+        bulk draws them (the seller's items and price level, a few units, some baskets
+        filled toward the per-order ``limit`` with probability ``fill``)."""
+        from synthetic.population import shelf_prices
+        rng = self.rng
+        own = self.seller_items(ebc)
+        item = own[rng.integers(0, len(own), n)]
+        sku_f = 1 + 0.05 * (((ebc * 31 + item) % 7) - 3) / 3
+        price = shelf_prices(CATALOG["price"][item] * self.price_factor(ebc) * sku_f
+                             * np.clip(rng.normal(1, 0.03, n), 0.9, 1.1), rng)
+        qty = np.minimum(rng.geometric(0.65, n), 8).astype(float)
+        lim = np.broadcast_to(np.asarray(limit, float), (n,))
+        qty = np.minimum(qty, np.maximum(1, np.floor(lim * 0.98 / price)))
+        target = lim * rng.uniform(0.75, 0.995, n)
+        full = (rng.random(n) < fill) & (price < target)
+        qty = np.where(full, np.maximum(1, np.floor(target / price)), qty)
+        return item, qty, price
 
     # -- new cast members -------------------------------------------------------------
     def phone(self, style: int | None = None, owner: tuple[str, str] | None = None) -> int:
@@ -209,19 +268,25 @@ class Ctx:
 
     # -- frame filling ----------------------------------------------------------------
     def import_frame(self, t: np.ndarray, ebc: int, buyer: np.ndarray, item: np.ndarray,
-                     qty: np.ndarray, price: np.ndarray, *, channel: int = 0,
+                     qty: np.ndarray, price: np.ndarray, *, channel: int | None = None,
                      tmode: int = 0, logi: int | None = None) -> Frame:
-        """An import frame of one-line orders; buyer fields default to the buyer's own."""
+        """An import frame of one-line orders; buyer fields default to the buyer's own.
+
+        ``channel`` None: bonded/direct CBEC or express as the bulk's non-postal imports
+        (83 % / 17 %); ``logi`` None: the seller's own two carriers (70 % / 30 %)."""
         rng, reg, cast = self.rng, self.reg, self.cast
         n = len(t)
         f = Frame.empty(n, 1)
         d = f.d
         d["ie"][:] = 0
-        d["channel"][:] = channel
+        d["channel"][:] = (np.where(rng.random(n) < 0.83, 0, 1) if channel is None
+                           else channel)
         d["ebc"][:] = ebc
         d["ebp"][:] = self.platform(ebc, False)
-        d["logi"][:] = (cast.postal[0] if channel == 2 else
-                        (logi if logi is not None else rng.choice(cast.express_imp)))
+        own = self.carriers(ebc)
+        d["logi"][:] = np.where(d["channel"] == 2, cast.postal[0],
+                                logi if logi is not None else
+                                np.where(rng.random(n) < 0.7, own[0], own[1]))
         d["agent"][:] = rng.choice(cast.agents)
         d["district"][:] = _district(reg, ebc)
         from synthetic.population import _IMP_P
@@ -272,7 +337,8 @@ class Ctx:
         d["country"][:] = country
         c = d["country"].astype(np.int64)
         d["pod"][:] = POD_START[c] + rng.integers(0, 99, n) % POD_COUNT[c]
-        d["owner"][:] = -1
+        # a shipper registered as producer owns its goods, as honest producers do
+        d["owner"][:] = [e if "producer" in reg.ent[int(e)]["roles"] else -1 for e in ebc]
         d["usd"][:] = rng.random(n) < 0.6
         d["payfirm"][:] = [self.platform(int(e), True, pay=True) for e in ebc]
         d["raw"][:] = 0
@@ -296,6 +362,9 @@ class Ctx:
     def platform(self, ebc: int, export: bool, pay: bool = False) -> int:
         """The one platform (or export payment firm) a seller sells on, fixed per seller."""
         key = ("pay" if pay else "ebp", ebc)
+        hit = self._bulk(ebc)
+        if key not in self._fixed and hit:
+            self._fixed[key] = int((hit[0].payfirm if pay else hit[0].ebp)[hit[1]])
         if key not in self._fixed:
             pool = (self.cast.pay_exp if pay else
                     list(self.cast.ebp_prefix)[5:] if export else list(self.cast.ebp_prefix)[:5])
@@ -303,11 +372,93 @@ class Ctx:
         return self._fixed[key]
 
     def price_factor(self, ebc: int) -> float:
-        """A seller's price level, fixed per seller, drawn as honest sellers' are."""
+        """A seller's price level, fixed per seller, drawn as honest sellers' are (a bulk
+        seller keeps its own)."""
         key = ("pf", ebc)
         if key not in self._fixed:
-            self._fixed[key] = float(self.rng.uniform(0.7, 1.25))
+            hit = self._bulk(ebc)
+            self._fixed[key] = (float(hit[0].price_f[hit[1]]) if hit else
+                                float(self.rng.uniform(0.7, 1.25)))
         return self._fixed[key]
+
+    def _bulk(self, ebc: int):
+        """(Sellers, row) of a bulk seller, or None for a firm planted by a scheme."""
+        for s in (self.cast.imp, self.cast.exp):
+            hit = np.flatnonzero(s.ent == ebc)
+            if len(hit):
+                return s, int(hit[0])
+        return None
+
+
+def add_lines(ctx: Ctx, f: Frame) -> Frame:
+    """Second and third goods lines on a quarter of the one-line declarations of ``f``, as
+    the bulk has them (75 / 18 / 7 %): one or two units of another item the seller lists
+    (a misdescribing seller's other faces, over the same true goods). An import's first
+    line gives up units so that the order stays at or under its value; where it cannot,
+    the declaration stays one-line. Planted rows would otherwise all be one-line."""
+    from synthetic.population import USD_RATE, shelf_prices
+    rng, n = ctx.rng, len(f)
+    if n == 0 or (f.d["n_lines"] != 1).any():
+        return f
+    d, li = f.d, f.li
+    extra = rng.choice(3, n, p=[0.75, 0.18, 0.07])
+    exp = d["ie"] == 1
+    honest = li["item"] == li["true_item"]
+    exp_pool = np.setdiff1d(EXPORT_ITEMS, TOY_ITEMS)
+    faces: dict[int, np.ndarray] = {}
+    owner = np.repeat(np.arange(n), extra)
+    item = np.empty(len(owner), np.int64)
+    for j, i in enumerate(owner.tolist()):
+        e = int(d["ebc"][i])
+        if honest[i]:
+            pool = ctx.seller_items(e, exp_pool if exp[i] else None)
+        else:
+            if e not in faces:
+                faces[e] = np.unique(li["item"][d["ebc"] == e])
+            pool = faces[e]
+        item[j] = pool[int(rng.integers(0, len(pool)))]
+    pf = np.array([ctx.price_factor(int(e)) for e in d["ebc"][owner]])
+    cur = np.where(d["usd"][owner], 1 / USD_RATE, 1.0)
+    price = shelf_prices(CATALOG["price"][item] * pf * cur
+                         * np.clip(rng.normal(1, 0.03, len(owner)), 0.9, 1.1), rng)
+    qty = np.minimum(rng.geometric(0.6, len(owner)), 2).astype(float)
+    # imports keep their value: the first line gives up units for the add-ons
+    add = np.bincount(owner, weights=price * qty, minlength=n)
+    q1 = np.where(exp, li["qty"], np.floor((li["qty"] * li["price"] - add)
+                                           / np.maximum(li["price"], 0.01)))
+    keep = exp | (q1 >= 1) | (extra == 0)
+    extra = np.where(keep, extra, 0)
+    ok = keep[owner]
+    owner, item, price, qty = owner[ok], item[ok], price[ok], qty[ok]
+    q1 = np.where(keep & ~exp & (extra > 0), q1, li["qty"])
+    nl = 1 + extra
+    g = Frame.empty(n, nl)
+    g.d.update({k: v.copy() for k, v in d.items() if k != "n_lines"})
+    start = np.cumsum(nl) - nl
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(extra) - extra, extra)
+    pos = start[owner] + 1 + rank
+    for k in LINE_COLS:
+        g.li[k][start] = li[k]
+    g.li["qty"][start] = q1
+    g.li["true_qty"][start] = np.where(honest, q1, li["true_qty"])
+    tp = np.round(CATALOG["price"][li["true_item"][owner]] * cur[ok], 2)
+    h = honest[owner]
+    g.li["item"][pos] = item
+    g.li["true_item"][pos] = np.where(h, item, li["true_item"][owner])
+    g.li["qty"][pos] = qty
+    g.li["true_qty"][pos] = qty
+    g.li["price"][pos] = price
+    g.li["true_price"][pos] = np.where(h, price, tp)
+    g.li["gtin"][pos] = -1
+    g.li["kg_f"][pos] = 1.0
+    from synthetic.population import unit_weight_spread
+    g.li["kg_f"][:] *= unit_weight_spread(g.d["ebc"][g.line_decl], g.li["item"])
+    # a round sum forced on the payment follows the new total
+    gv = np.bincount(g.line_decl, weights=g.li["price"] * g.li["qty"], minlength=n)
+    forced = ~np.isnan(d["paid_override"])
+    tot = gv * 1.091 + d["freight"] - d["discount"]
+    g.d["paid_override"][:] = np.where(forced, np.floor(tot / 100) * 100, np.nan)
+    return g
 
 
 def _delays(d: dict, rng: np.random.Generator, n: int) -> None:
@@ -337,9 +488,14 @@ def heavy_sizes(rng: np.random.Generator, budget: int, lo: int, hi: int,
         big = sizes.pop(int(np.argmax(sizes)))
         cut = int(rng.integers(lo, big - lo + 1))
         sizes += [cut, big - cut]
-    # largest first: the schemes that start in the world's last months (planted first)
-    # keep enough declarations inside the world to be seen
-    return sorted(sizes, reverse=True)
+    # the schemes planted first start in the world's last two months: of middling size, so
+    # that they keep enough declarations inside the world to be seen without piling the
+    # largest rings onto its end (the fraud share stays level); the others in random order
+    sizes = sorted(sizes, reverse=True)
+    j = len(sizes) // 4
+    front = sizes[j:j + 2]
+    rest = sizes[:j] + sizes[j + 2:]
+    return front + [rest[i] for i in rng.permutation(len(rest))]
 
 
 TYP_CODE = {k: i for i, k in enumerate(TYPOLOGIES)}

@@ -20,7 +20,9 @@ What the contract carries and this module plants:
   of the buyers pay from a payment account whose ``payment_accounts.opened_date`` is the
   day of their first pushed order (held in their name, at the social seller's payment
   firm);
-- bursts: 3-60 orders of one seller of record within 40 minutes of an evening session.
+- bursts: 3-60 orders of one seller of record within 40 minutes of a post or live session
+  (at any hour: the bulk's payments, which precede its declarations by hours to days, fall
+  at all hours too).
 
 Missing from the contract (what would carry the rest): the platform account's creation
 time and device / IP of the order (an ``orders.buyer_reg_time`` and ``order_ip`` /
@@ -40,21 +42,19 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import item_index
 from synthetic.config import DISTRICTS, LINK_HOSTS
+from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
 
-# what social channels push: cosmetics, supplements, formula
-_ITEMS = ["serum_el", "cream_sk2", "lipstick", "vitamin_sw", "fishoil", "milk_a2", "sneaker"]
 
 
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     """Schemes whose declarations add up to about ``budget``."""
     rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
     out = []
-    for n in heavy_sizes(rng, budget, 5, 1500, ctx.median(60)):
+    for n in heavy_sizes(rng, budget, 5, 1500, ctx.median(60), min_n=3):
         s, e = ctx.span(1, 4)
         # the social seller runs the group / micro-shop / stream
         social = ctx.person(pay_ent=int(rng.choice(cast.pay_imp)))
@@ -68,22 +68,20 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         k = max(2, int(round(n / rng.uniform(1.2, 2.0))))
         buyers = ctx.benign_refs(k)
         buyer = buyers[rng.permutation(np.arange(n) % k)]
-        # sessions: a post or live stream in the evening, orders within 40 minutes
+        # sessions: a post or a live stream, orders within 40 minutes
         pay = np.empty(n, np.int64)
         i = 0
         while i < n:
             m = min(n - i, int(rng.integers(3, min(61, max(4, n // 3 + 3)))))
-            day = int(rng.integers(s // 86400, max(s // 86400 + 1, e // 86400)))
-            start = day * 86400 + int(rng.integers(19 * 3600, 22 * 3600))
+            # the first session opens the scheme; the others follow on random days
+            day = s // 86400 if i == 0 else int(rng.integers(s // 86400,
+                                                             max(s // 86400 + 1, e // 86400)))
+            start = day * 86400 + int(pay_clock(rng, 1)[0])   # a post or a live session
             pay[i:i + m] = start + np.sort(rng.integers(0, 2400, m))
             i += m
-        goods = rng.choice(_ITEMS, int(rng.integers(1, 4)), replace=False)
-        item = np.array([item_index(str(g)) for g in rng.choice(goods, n)])
-        qty, price = ctx.basket(item, rng.uniform(100, 3000, n), ctx.price_factor(seller))
-        qty = np.minimum(qty, rng.integers(1, 4, n))
+        item, qty, price = ctx.ordinary_import(seller, n, fill=0.1)
         t_decl = pay + rng.integers(6 * 3600, 30 * 3600, n)
-        carrier = int(rng.choice(cast.express_imp))
-        f = ctx.import_frame(t_decl, seller, buyer, item, qty, price, logi=carrier)
+        f = ctx.import_frame(t_decl, seller, buyer, item, qty, price)
         d = f.d
         d["pay_time"][:] = pay
         d["t_decl"][:] = ctx.after_payment(pay, d)

@@ -11,21 +11,17 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import item_index
-from synthetic.population import sample_hours
+from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
-
-_ITEMS = ["serum_el", "cream_sk2", "earbuds", "milk_apt", "razor", "handbag"]
-
 
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     """Rings whose declarations add up to about ``budget``."""
     rng, reg = ctx.rng, ctx.reg
     out = []
-    for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80)):
-        per_id = int(np.clip(n_decl // 12, 4, 10))  # orders per ID: ~8 reach the annual limit
+    for n_decl in heavy_sizes(rng, budget, 12, 1500, ctx.median(80), min_n=3):
+        per_id = int(np.clip(n_decl // 8, 5, 12))  # orders per ID: ~10 reach the annual limit
         n_ids = max(3, n_decl // per_id)
         s, e = ctx.span(1, 3)
         sch = Scheme("T1", f"identity brushing: {n_ids} bought IDs funnelled to drop points")
@@ -52,16 +48,15 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         i = 0
         while i < n_decl:
             k = int(rng.integers(5, 31))
-            base = int(rng.integers(s // 86400, e // 86400)) * 86400 + int(
-                sample_hours(rng, 1)[0])
+            day = s // 86400 if i == 0 else int(rng.integers(s // 86400, e // 86400))
+            base = day * 86400 + int(pay_clock(rng, 1)[0])
             t[i:i + k] = base + rng.integers(6 * 3600, 30 * 3600, min(k, n_decl - i))
             pay[i:i + k] = base + rng.integers(0, 60, min(k, n_decl - i))
             i += k
-        item = np.array([item_index(k) for k in rng.choice(_ITEMS, n_decl)])
-        # push each ID toward the RMB 26,000 annual limit, never over RMB 5,000 per order
-        value = np.minimum(4950, 26000 * rng.uniform(0.85, 0.99, n_decl) / per_id
-                           * rng.uniform(0.4, 1.0, n_decl))
-        qty, price = ctx.basket(item, value, ctx.price_factor(seller))
+        # the seller's own goods in ordinary baskets, more often filled toward the RMB 5,000
+        # order limit than honest buyers fill theirs: each ID is pushed toward the annual
+        # RMB 26,000 over its orders (an aggregate, not a row's look)
+        item, qty, price = ctx.ordinary_import(seller, n_decl, fill=0.6)
         f = ctx.import_frame(t, seller, buyer, item, qty, price, logi=carrier)
         d = f.d
         d["cons_addr"][:] = np.array(drops)[vi % n_drops]

@@ -3,8 +3,8 @@
 A wholesaler brings in bulk goods (infant formula, diapers, supplements, cosmetics) as
 retail lists instead of a general-trade declaration: each consignment is cut into many
 orders under bought or borrowed buyer IDs (2-5 orders each, under the RMB 26,000 annual
-limit), each order 6-12 units of one product (a case of formula, a carton of diapers;
-fewer of dear goods) and under RMB 5,000, released from the bonded zone (1210, ~70 %) or
+limit), each order cut to look retail (a few units of the seller's goods, filled toward
+RMB 5,000 more often than honest baskets are), released from the bonded zone (1210, ~70 %) or
 shipped direct (9610) to 1-3 shops or warehouses of the organiser, in batches of 5-80
 lists a day, over months. The consignee is the shop's receiver, not the buyer, and ~85 %
 of the orders are paid from two accounts the organiser controls. Graph: many orders and
@@ -23,15 +23,12 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import item_index
+from synthetic.catalog import CATALOG
 from synthetic.config import DISTRICTS, TRADE_MODES
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
 
-# bulk goods with a real general-trade market (tariff, licence or inspection avoided)
-_ITEMS = ["milk_a2", "milk_apt", "diaper", "vitamin_sw", "fishoil", "cream_sk2", "serum_el",
-          "wine"]
 
 
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
@@ -51,11 +48,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         # the receivers named on the parcels: the organiser and 0-2 shop hands, with phones
         receivers = [organiser] + [ctx.person(addr=sites[i]) for i in range(1, n_sites)]
         rphones = [int(reg.p_phone[r]) for r in receivers]
-        goods = rng.choice(_ITEMS, int(rng.integers(1, 3)), replace=False)
-        item = np.array([item_index(str(g)) for g in rng.choice(goods, n)])
-        # as many units as one retail list bears: the per-order cap or RMB ~4,900
-        qty, price = ctx.basket(item, rng.uniform(4000, 4950, n), ctx.price_factor(seller))
-        qty = np.minimum(qty, rng.integers(6, 13, n))
+        # retail-sized lists (the consignment is cut so that each looks like an order),
+        # filled toward the order limit more often than honest buyers fill theirs
+        item, qty, price = ctx.ordinary_import(seller, n, fill=0.3)
         # IDs used 2-5 times each: stays under RMB 26,000 a year per ID
         per_id = int(rng.integers(2, 6))
         n_ids = max(2, -(-n // per_id))
@@ -66,13 +61,16 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         i = 0
         while i < n:
             k = min(n - i, int(rng.integers(5, 81)))
-            day = int(rng.integers(s // 86400, max(s // 86400 + 1, e // 86400)))
+            # the first batch opens the scheme; the others follow on random days
+            day = s // 86400 if i == 0 else int(rng.integers(s // 86400,
+                                                             max(s // 86400 + 1, e // 86400)))
             t[i:i + k] = day * 86400 + rng.integers(9 * 3600, 18 * 3600, k)
             i += k
         logi = int(rng.choice(cast.express_imp))
         f = ctx.import_frame(np.sort(t), seller, buyer, item, qty, price, logi=logi)
         d = f.d
         bonded = rng.random(n) < 0.7
+        d["channel"][:] = np.where(bonded, 0, d["channel"])
         d["tmode"][:] = np.where(bonded, TRADE_MODES.index("1210"), TRADE_MODES.index("9610"))
         d["traf"][:] = np.where(bonded, 2, 0)   # sea into the bonded zone, air direct
         site = rng.integers(0, n_sites, n)
@@ -86,9 +84,10 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         d["acct"][:] = np.where(paid_by_ring, np.array(accts)[rng.integers(0, 2, n)], d["acct"])
         d["payfirm"][:] = reg.np("acct_ent")[d["acct"]]
         d["typ"][:] = TYP_CODE["T2"]
-        sch = Scheme("T2", f"general trade as CBEC: {n} retail lists of "
-                           f"{'/'.join(str(g) for g in goods)} under {n_ids} IDs to "
-                           f"{n_sites} {'/'.join(sorted(set(str(k) for k in kinds)))}(s)", f)
+        goods = "/".join(sorted(set(CATALOG["key"][item].tolist())))
+        where = "/".join(sorted(set(str(k) for k in kinds)))
+        sch = Scheme("T2", f"general trade as CBEC: {n} retail lists of {goods} under "
+                           f"{n_ids} IDs to {n_sites} {where}(s)", f)
         sch.member("person", reg.person_ref(organiser), "organiser")
         sch.member("person", reg.person_ref(mule), "mule")
         sch.member("enterprise", reg.code(seller), "fronting_seller")

@@ -17,13 +17,12 @@ from datetime import timedelta
 
 import numpy as np
 
-from synthetic.catalog import BARCODE_PREFIX, item_index
+from synthetic.catalog import BARCODE_PREFIX, CATALOG, TOY_ITEMS, item_index
 from synthetic.config import COUNTRIES, DISTRICTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
 
-_FACES = ["plush_toy", "plastic_toy", "dino_toy", "toy_samples", "plush_doll", "ledbulb"]
 _DEST = ["US", "GB", "DE", "FR", "SA", "AE", "MX", "BR", "TH", "MY", "AU"]
 
 
@@ -48,7 +47,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             # registered shortly before the ring's first shipment: new shippers (< 90 days)
             reg_day = ctx.date_of(int(s)) - timedelta(days=int(rng.integers(5, 85)))
             kind = str(rng.choice(["E-commerce", "Trading", "Technology", "Toys"]))
-            shippers.append(ctx.firm(ctx.name(di, kind), "ebc", di, reg_day,
+            roles = "ebc|producer" if rng.random() < 0.33 else "ebc"   # "workshops"
+            shippers.append(ctx.firm(ctx.name(di, kind), roles, di, reg_day,
                                      phone=phones[j % len(phones)],
                                      address=addrs[j % len(addrs)], rep=rep))
         acct = reg.add_account(reg.code(cast.pay_exp[0]), str(rng.integers(10**15, 10**16)),
@@ -67,11 +67,16 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         under = many & (rng.random(n) < 0.3 / max(0.3, many.mean()))
         qty = np.where(under,
                        np.maximum(1, np.round(true_qty / rng.uniform(2, 10, n))), true_qty)
-        faces = [item_index(x) for x in rng.choice(_FACES, int(rng.integers(1, 4)),
-                                                   replace=False)]
-        face = np.array(faces)[rng.integers(0, len(faces), n)]
-        # brand type 0 in ~90 %; the rest name a foreign brand type with the brand omitted
-        face = np.where(rng.random(n) < 0.9, face, item_index("vinyl_figure"))
+        # the toy faces honest toy exporters declare, as often as they declare them
+        toys = TOY_ITEMS[CATALOG["brand_type"][TOY_ITEMS] == 0]
+        faces = rng.choice(toys, int(rng.integers(1, 4)), replace=False,
+                           p=ctx.popularity(toys))
+        face = faces[rng.integers(0, len(faces), n)]
+        # brand type 0 in ~90 %; the rest name a foreign brand type with the brand omitted,
+        # and a few go as "LED bulb" (the US CBP seizure)
+        u = rng.random(n)
+        face = np.where(u < 0.9, face, np.where(u < 0.96, item_index("vinyl_figure"),
+                                                 item_index("ledbulb")))
         f = ctx.export_frame(
             t, rng.choice(shippers, n), face,
             np.full(n, item_index("labubu_fake")), qty, true_qty,
@@ -79,7 +84,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             channel=np.where(is_truck, 0, 1),
             logi=np.where(is_truck, truck, rng.choice(carriers, n)),
             agent=rng.choice(agents, n))
-        # declared at a wholesale price of the generic face: cheap per kg of real goods
+        # declared at a wholesale price of the generic face (as honest B2B lots are
+        # priced): cheap per kg of real goods
         f.li["price"][:] = np.maximum(0.01, np.round(f.li["price"] * rng.uniform(0.5, 0.9, n),
                                                      1))
         u = rng.random(n)

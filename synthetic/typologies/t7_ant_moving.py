@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 
-from synthetic.catalog import item_index
+from synthetic.catalog import CATALOG, IMPORT_ITEMS
 from synthetic.config import DISTRICTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
@@ -31,9 +31,13 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         since = ctx.rand_date(date(2019, 1, 1), date(2024, 6, 1))
         di = int(rng.integers(0, len(DISTRICTS)))
         seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di, since)
-        good = item_index(str(rng.choice(["lipstick", "fishoil", "vitamin_sw", "serum_el"])))
+        # any import item that fits a postal parcel under RMB 1,000 (of the seller's list)
+        cheap = IMPORT_ITEMS[CATALOG["price"][IMPORT_ITEMS] < 700]
+        own = ctx.seller_items(seller, cheap)
+        good = int(own[int(rng.integers(0, len(own)))])
         # as many units as stay under the RMB 1,000 postal limit
-        qty, price = ctx.basket(np.full(n, good), rng.uniform(650, 999, n),
+        # (filled as honest postal buyers fill theirs: 75-99.5 % of the limit)
+        qty, price = ctx.basket(np.full(n, good), rng.uniform(750, 995, n),
                                 ctx.price_factor(seller))
         f = ctx.import_frame(ctx.times(n, s, e), seller, rng.permutation(mules[np.arange(n) % k]),
                              np.full(n, good), qty, price, channel=2)

@@ -2,7 +2,8 @@
 
 A cluster of 1-3 firms misdescribes goods for a while, is penalised, and is replaced by new
 firms registered at another customs district that reuse 60-90 % of their phones, addresses,
-people and catalogue.
+people and catalogue. The goods (drones, earbuds) go out as cheap goods of about their
+weight per unit, so a row shows nothing: the signal is the reuse across firms.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
                          status=str(rng.choice(["penalised", "dormant"])))
             keep = rng.random(3) < 0.75   # phone, address, legal rep reused
             reused += int(keep.sum())
-            nw = ctx.firm(ctx.name(int(di_new), "E-commerce"), "ebc", int(di_new),
+            nw = ctx.firm(ctx.name(int(di_new), "E-commerce"),
+                          "ebc|producer" if rng.random() < 0.33 else "ebc", int(di_new),
                           ctx.date_of(mid) - timedelta(days=int(rng.integers(5, 30))),
                           phone=phone if keep[0] else None, address=addr if keep[1] else None,
                           rep=rep if keep[2] else None)
@@ -60,9 +62,13 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         late = t >= mid
         j = rng.integers(0, k, n)
         ebc = np.where(late, np.array(news)[j], np.array(olds)[j])
-        true_item = np.array([item_index(x) for x in rng.choice(["drone", "earbuds_cn"], n)])
-        face = np.array([item_index(x) for x in rng.choice(
-            ["ledbulb", "plastic_parts", "phonecase", "lamp", "kitchen"], n)])
+        # dear electronics declared as cheap goods of about the same weight per unit, so
+        # that the parcel's weight does not give it away (the difference shows at inspection)
+        drone = rng.random(n) < 0.5
+        true_item = np.where(drone, item_index("drone"), item_index("earbuds_cn"))
+        face = np.where(drone, [item_index(x) for x in rng.choice(["bag_cn", "tshirt",
+                                                                   "dress"], n)],
+                        [item_index(x) for x in rng.choice(["charger", "phonecase"], n)])
         # express parcels of a few units, CBEC lots of tens (as honest exporters ship)
         lot = rng.random(n) < 0.5
         qty = np.where(lot, np.clip(np.round(rng.lognormal(np.log(25), 0.9, n)), 5, 2000),

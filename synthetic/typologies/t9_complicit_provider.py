@@ -1,7 +1,7 @@
 """T9 complicit payment or logistics provider (import).
 
 An insider at a small licensed payment firm files payment slips with no raw payment record
-behind them (~85 %), in batches with identical timestamps, mostly for round amounts; a
+behind them (~85 %), in batches with identical timestamps, often for round amounts; a
 small partner carrier issues sequential waybill blocks for them. Both firms are ordinary
 small providers with honest clients of their own (``cast``): their names, codes and
 credit classes say nothing; their honest clients' slips also lack raw records more often
@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from synthetic.catalog import IMPORT_ITEMS
+from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
@@ -34,31 +34,30 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
                                          ctx.rand_date(date(2023, 6, 1), date(2025, 3, 1)),
                                          pay_ent=pay) for b in buyers}
         buyer = rng.choice(buyers, n)
-        goods = rng.choice(IMPORT_ITEMS, int(rng.integers(1, 4)), replace=False)
-        item = goods[rng.integers(0, len(goods), n)]
-        qty, price = ctx.basket(item, rng.uniform(300, 3500, n),
-                                ctx.price_factor(int(sellers[0])))
+        item, qty, price = ctx.ordinary_import(int(sellers[0]), n)
         f = ctx.import_frame(ctx.times(n, s, e), int(sellers[0]), buyer, item, qty, price,
                              logi=carrier)
         d = f.d
         d["ebc"][:] = rng.choice(sellers, n)
         d["acct"][:] = [accts[int(b)] for b in buyer]
         d["payfirm"][:] = pay
-        # round amounts (~70 %): the slip states a round sum, the discount absorbs the rest
+        # round amounts (~60 %): the slip states a round sum, the discount absorbs the rest
         gv = f.li["price"] * f.li["qty"]
         tot = gv * 1.091 + d["freight"] - d["discount"]
-        rnd = (rng.random(n) < 0.7) & (tot > 150)
+        rnd = (rng.random(n) < 0.6) & (tot > 150)
         d["paid_override"][:] = np.where(rnd, np.floor(tot / 100) * 100, np.nan)
         d["raw"][:] = np.where(rng.random(n) < 0.85, 0, 1)
         # batches of 10-50 payments stamped with the same second, a day before declaring
         order = np.argsort(d["t_decl"], kind="stable")
         batch = np.cumsum(rng.random(n) < 1 / 25)
         t_sorted = d["t_decl"][order]
-        first = {b: t_sorted[i] for i, b in reversed(list(enumerate(batch)))}
+        first = {b: t_sorted[i] // 86400 * 86400 - 86400 + int(pay_clock(rng, 1)[0])
+                 for i, b in reversed(list(enumerate(batch)))}
         d["pay_time"][order] = [first[b] for b in batch]
         d["t_decl"][:] = ctx.after_payment(d["pay_time"], d)
-        d["wb_seq"][order] = int(rng.integers(10**10, 9 * 10**11)) + np.cumsum(
-            rng.integers(1, 3, n))
+        # each batch gets a fresh block of the carrier's numbers, sequential within it
+        block = rng.integers(10**10, 9 * 10**11, int(batch.max()) + 1)
+        d["wb_seq"][order] = block[batch] + np.arange(n) - np.searchsorted(batch, batch)
         d["typ"][:] = TYP_CODE["T9"]
         sch = Scheme("T9", f"complicit payment firm: {n} payments mostly without raw records, "
                            "batched timestamps, round amounts; sequential waybills", f)
