@@ -39,6 +39,7 @@ from etl.mapping import (
 from etl.readers import SourceFile, check_readable, discover, peek_columns, read_table
 from etl.staging import apply_upsert, build_canonical, classify, drop_temp, init_staging
 from etl.validate import PARENTS, key_text, orphans_sql, validate
+from graph.store.lock_wait import open_when_unlocked
 
 __all__ = ["LoadError", "ReconciliationError", "TableResult", "LoadResult", "compute_load_id",
            "open_staging", "stage", "load", "STAGING_FILE"]
@@ -133,20 +134,13 @@ def open_staging(workspace: Path, memory_limit: str = "3GB",
 
 def _connect_when_free(path: Path, wait_s: float, say: Callable[[str], None] | None
                        ) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + wait_s
-    told = False
-    while True:
-        try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                raise
-            if not told:
-                msg = (f"waiting for another process reading {path.name} (the app, a "
-                       f"scoring run) to finish its query, up to {wait_s:.0f} s")
-                say(msg) if say else print(msg, file=sys.stderr, flush=True)
-                told = True
-            time.sleep(0.2)
+    def tell() -> None:
+        msg = (f"waiting for another process reading {path.name} (the app, a scoring run) "
+               f"to finish its query, up to {wait_s:.0f} s")
+        say(msg) if say else print(msg, file=sys.stderr, flush=True)
+
+    return open_when_unlocked(lambda: duckdb.connect(str(path)), duckdb.IOException, wait_s,
+                              tell)
 
 
 def _expected_names() -> str:

@@ -15,7 +15,6 @@ Neo4j needs none of this: its server serialises writers itself.
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,19 +50,17 @@ class ShortWriteStore:
 
     def _open_writer(self):
         from graph.store.ladybug_store import LadybugStore
+        from graph.store.lock_wait import open_when_unlocked
 
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            try:
-                return LadybugStore(self.path, **self._kw)
-            except RuntimeError as exc:
-                if "lock" not in str(exc).lower():
-                    raise
-                if time.monotonic() >= deadline:
-                    raise WorkspaceBusy(
-                        f"another process (a `cbec load`?) is writing {self.path}; this "
-                        f"change was not saved: try again when it has finished") from None
-                time.sleep(0.2)
+        try:
+            return open_when_unlocked(lambda: LadybugStore(self.path, **self._kw),
+                                      RuntimeError, self.wait_s)
+        except RuntimeError as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise WorkspaceBusy(
+                f"another process (a `cbec load`?) is writing {self.path}; this "
+                f"change was not saved: try again when it has finished") from None
 
     @contextmanager
     def writing(self):
