@@ -209,14 +209,19 @@ def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, lo
     delta = f"_node_delta_{label}"  # per label: marked after the next label's was built
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {delta} AS
-        SELECT {cols}, {h} AS _h,
-               (row_number() OVER (ORDER BY n.{spec.key}) - 1) // {int(batch_rows)} AS _chunk
+        SELECT {cols}, {h} AS _h, s.key IS NULL AS _new,
+               (row_number() OVER (ORDER BY s.key IS NOT NULL, n.{spec.key}) - 1)
+                   // {int(batch_rows)} AS _chunk
         FROM {node_table(label)} n
         LEFT JOIN (SELECT key, props_hash FROM graph_sync_nodes WHERE label = $label) s
                ON s.key = n.{spec.key}
         WHERE s.key IS NULL OR s.props_hash IS DISTINCT FROM {h}  -- NULL: being retracted
     """, {"label": label})
     chunks = con.execute(f"SELECT coalesce(max(_chunk) + 1, 0) FROM {delta}").fetchall()[0][0]
+    # New keys first, so that chunks are all new or all known: a store may create the new
+    # ones without looking each up (write_nodes' ``new``); one chunk may hold both.
+    fresh = dict(con.execute(f"SELECT _chunk, bool_and(_new) FROM {delta} GROUP BY _chunk")
+                 .fetchall())
     for i in range(chunks):
         rows = con.sql(f"SELECT {', '.join(props)} FROM {delta} WHERE _chunk = $i "
                        f"ORDER BY {spec.key}", params={"i": i}).to_arrow_table()
@@ -238,7 +243,8 @@ def _push_nodes(con, store, writer: _Writer, schema: GraphSchema, label: str, lo
             crash_point(f"push:{label}")
 
         # every column: a property now NULL is cleared
-        writer.submit(lambda rows=rows: store.write_nodes(label, rows), mark)
+        writer.submit(lambda rows=rows, new=fresh[i]: store.write_nodes(label, rows, new=new),
+                      mark)
     writer.after(lambda: con.execute(f"DROP TABLE IF EXISTS temp.{delta}"))
 
 

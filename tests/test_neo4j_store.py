@@ -102,6 +102,40 @@ def test_write_nodes_query_merges_on_the_key_and_sets_the_row(store, fake):
     assert fake.calls[0].read is False
 
 
+def test_new_nodes_are_created_without_a_look_up(store, fake):
+    store.write_nodes("Enterprise", pa.table({"code": ["E1"], "name": ["Acme"]}), new=True)
+    assert [c.query for c in fake.calls] == ["UNWIND $rows AS row\n"
+                                             "CREATE (n:`Enterprise`)\n"
+                                             "SET n += row\n"
+                                             "RETURN count(*) AS written"]
+    assert fake.calls[0].params == {"rows": [{"code": "E1", "name": "Acme"}]}
+
+
+def _constraint_error() -> Neo4jQueryError:
+    return Neo4jQueryError("already exists", "CREATE", {}, code="Neo.ClientError.Schema."
+                           "ConstraintValidationFailed")
+
+
+def test_a_new_batch_the_constraint_rejects_is_merged_instead():
+    """A rerun after a kill between the write and the ledger's mark: the keys exist."""
+    fake = FakeRunner()
+    fake.respond("CREATE (n", _constraint_error(), times=1)
+    store = Neo4jStore(_echo_counts(fake), batch_size=2)
+    assert store.write_nodes("Email", pa.table({"email": list("abc")}), new=True) == 3
+    verbs = [c.query.split("\n")[1].split()[0] for c in fake.calls]
+    assert verbs == ["CREATE", "MERGE", "CREATE"]
+    assert fake.calls[0].params == fake.calls[1].params  # the rejected batch, merged
+
+
+def test_another_error_of_a_new_batch_is_raised():
+    fake = FakeRunner()
+    fake.respond("CREATE (n", Neo4jQueryError("out of memory", "CREATE", {},
+                                              code="Neo.TransientError.General.OutOfMemory"))
+    with pytest.raises(Neo4jQueryError, match="out of memory"):
+        Neo4jStore(fake).write_nodes("Email", pa.table({"email": ["a"]}), new=True)
+    assert not any("MERGE" in q for q in fake.queries)
+
+
 def test_write_nodes_returns_what_the_server_wrote(fake):
     fake = FakeRunner()
     fake.respond("UNWIND", [{"written": 1}])

@@ -124,8 +124,8 @@ class FailAfterWrite:
     def __init__(self, store, n):
         self.store, self.n, self.schema = store, n, store.schema
 
-    def write_nodes(self, label, rows):
-        return self.store.write_nodes(label, rows)
+    def write_nodes(self, label, rows, **kw):
+        return self.store.write_nodes(label, rows, **kw)
 
     def write_edges(self, *args):
         out = self.store.write_edges(*args)

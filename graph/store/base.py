@@ -97,10 +97,12 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
     # -- writes (deltas from staging) ----------------------------------------------------
-    def write_nodes(self, label: str, rows: pa.Table) -> int:
+    def write_nodes(self, label: str, rows: pa.Table, *, new: bool = False) -> int:
         """Upsert nodes: new keys are created, existing keys get the given properties updated.
 
         ``rows`` has the schema key column and any subset of the label's properties.
+        ``new`` is a hint that no key exists yet (the store may create without looking
+        each up first); the result must be the same when it is wrong.
         Returns the number of rows written. Idempotent.
         """
 

@@ -175,8 +175,9 @@ class LadybugStore(CypherStore):
             out.update(r["key"] for r in rows)
         return out
 
-    def write_nodes(self, label: str, rows: pa.Table) -> int:
-        """Upsert nodes: new keys COPYed, existing keys get the given columns updated."""
+    def write_nodes(self, label: str, rows: pa.Table, *, new: bool = False) -> int:
+        """Upsert nodes: new keys COPYed, existing keys get the given columns updated.
+        ``new`` is not used: the existing keys are looked up in one query per chunk."""
         node = self.schema.node(label)
         what = f"write_nodes({label})"
         self._forget_degrees()

@@ -18,7 +18,7 @@ from graph.schema import TIME_PROPERTIES, ident
 from graph.store.rows import cast_to_schema, last_per_key  # re-exported: shared with Ladybug
 
 __all__ = [
-    "merge_nodes_query", "delete_batch_query", "delete_nodes_query", "create_edges_query",
+    "merge_nodes_query", "create_nodes_query", "delete_batch_query", "delete_nodes_query", "create_edges_query",
     "shortest_path_query", "text_index_query",
     "cast_to_schema", "temporal_as_text", "last_per_key", "iter_row_batches", "to_neo4j_value",
 ]
@@ -45,6 +45,17 @@ def merge_nodes_query(label: str, key: str, temporal: Mapping[str, str] | None =
     """
     return (f"UNWIND $rows AS row\n"
             f"MERGE (n:{ident(label)} {{{ident(key)}: row.{ident(key)}}})\n"
+            f"SET n += row{_temporal_sets('n', 'row', temporal or {})}\n"
+            f"RETURN count(*) AS written")
+
+
+def create_nodes_query(label: str, temporal: Mapping[str, str] | None = None) -> str:
+    """Create one node per row of ``$rows`` (keys the caller knows to be new); returns
+    ``written``. No look-up before each write, as ``MERGE`` does: the uniqueness
+    constraint still rejects the whole batch if a key exists (the caller then merges it).
+    ``temporal`` as for :func:`merge_nodes_query`."""
+    return (f"UNWIND $rows AS row\n"
+            f"CREATE (n:{ident(label)})\n"
             f"SET n += row{_temporal_sets('n', 'row', temporal or {})}\n"
             f"RETURN count(*) AS written")
 

@@ -1,7 +1,8 @@
 """``Neo4jStore``: the production graph store, over the official ``neo4j`` driver.
 
 Writes are batched ``UNWIND $rows`` statements, one transaction per batch of
-:attr:`Neo4jStore.batch_size` rows. Node writes ``MERGE`` on the schema key; edge writes first
+:attr:`Neo4jStore.batch_size` rows. Node writes ``MERGE`` on the schema key (``CREATE`` for
+keys the sync has never sent, falling back to ``MERGE`` per batch); edge writes first
 delete what an earlier attempt of the same batch wrote (edges carry ``_batch``), then
 ``CREATE``, so both are idempotent. Labels, edge types and property names come from the
 schema and are checked before any Cypher is built; values travel only as ``$parameters``.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,7 @@ from graph.store.neo4j_cypher import (
     WALK_COLUMNS,
     cast_to_schema,
     create_edges_query,
+    create_nodes_query,
     delete_batch_query,
     delete_nodes_query,
     frontier_by_id_query,
@@ -103,13 +105,16 @@ class Neo4jStore(CypherStore):
         self.batch_size = batch_size
         self.parallel = max(1, parallel)
 
-    def _send(self, query: str, payloads: Iterator[dict[str, Any]], column: str) -> int:
-        """Run ``query`` once per parameter set, up to :attr:`parallel` transactions in
-        flight (the server works on one batch while the next is packed and sent); returns
-        the sum of ``column``. A deadlock between two batches is a transient error, which
-        the driver retries; any other error stops the rest and is raised."""
+    def _send(self, query: str | Callable[[dict[str, Any]], list[dict[str, Any]]],
+              payloads: Iterator[dict[str, Any]], column: str) -> int:
+        """Run ``query`` (a statement, or a function of the parameters that runs one) once
+        per parameter set, up to :attr:`parallel` transactions in flight (the server works
+        on one batch while the next is packed and sent); returns the sum of ``column``. A
+        deadlock between two batches is a transient error, which the driver retries; any
+        other error stops the rest and is raised."""
+        run = query if callable(query) else (lambda p: self.query(query, p))
         if self.parallel == 1:
-            return sum(_count(self.query(query, p), column) for p in payloads)
+            return sum(_count(run(p), column) for p in payloads)
         total, pending = 0, set()
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="neo4j-write") as pool:
             try:
@@ -117,7 +122,7 @@ class Neo4jStore(CypherStore):
                     if len(pending) >= self.parallel:
                         done, pending = wait(pending, return_when=FIRST_COMPLETED)
                         total += sum(_count(f.result(), column) for f in done)
-                    pending.add(pool.submit(self.query, query, params))
+                    pending.add(pool.submit(run, params))
                 total += sum(_count(f.result(), column) for f in pending)
             finally:
                 for f in pending:
@@ -312,19 +317,34 @@ class Neo4jStore(CypherStore):
         return sg
 
     # -- writes ----------------------------------------------------------------------------
-    def write_nodes(self, label: str, rows: pa.Table) -> int:
+    def write_nodes(self, label: str, rows: pa.Table, *, new: bool = False) -> int:
         """Upsert ``rows`` (the key column and any of ``label``'s properties) in batches of
         :attr:`batch_size`; a key given twice keeps its last row. Returns the number of rows
-        the server wrote (one per distinct key)."""
+        the server wrote (one per distinct key).
+
+        ``new``: the caller believes no key exists yet (the sync's first sight of them).
+        Each batch is then ``CREATE``d, which spares the server the ``MERGE``'s look-up;
+        a batch the uniqueness constraint rejects (a key did exist: a rerun after a kill
+        between the write and the ledger's mark) is rolled back and merged instead."""
         node = self.schema.node(label)
         what = f"write_nodes({label})"
         check_rows(rows, [node.key], node.properties, what)
         table = last_per_key(cast_to_schema(rows, node.properties, what), node.key)
         table, temporal = temporal_as_text(table, node.properties)
-        query = merge_nodes_query(label, node.key, temporal)
+        merge = merge_nodes_query(label, node.key, temporal)
+        create = create_nodes_query(label, temporal)
+
+        def create_or_merge(params: dict[str, Any]) -> list[dict[str, Any]]:
+            try:
+                return self.query(create, params)
+            except Neo4jQueryError as exc:
+                if "ConstraintValidationFailed" not in (exc.code or ""):
+                    raise
+                return self.query(merge, params)
+
         self._forget_degrees()
-        return self._send(query, ({"rows": batch}
-                                  for batch in iter_row_batches(table, self.batch_size)),
+        return self._send(create_or_merge if new else merge,
+                          ({"rows": batch} for batch in iter_row_batches(table, self.batch_size)),
                           "written")
 
     def write_edges(self, edge_type: str, from_label: str, to_label: str, rows: pa.Table,
