@@ -12,6 +12,10 @@ The first page load after the server starts (store opened, adjacency index built
 reported apart: it is the one wait the target excepts.
 
     .venv/bin/python bench/bench_app.py --workspace ws1m --walks 5
+
+On Neo4j: set ``NEO4J_*``, or give ``--neo4j-data`` (the data folder a
+``bench_neo4j_beside_ladybug.py --keep`` run left) to start a local server on it, with
+``--workspace`` that run's Neo4j workspace (its staging picks the entities).
 """
 
 from __future__ import annotations
@@ -37,11 +41,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", type=float, default=1.0, help="seconds per interaction")
     ap.add_argument("--screenshots", type=Path, default=None,
                     help="write the first walk's screenshots here")
+    ap.add_argument("--neo4j-data", type=Path, default=None,
+                    help="start a local Neo4j on this data folder and walk the app on it")
+    ap.add_argument("--heap", default="3g", help="the local Neo4j's JVM heap")
+    ap.add_argument("--page-cache-mb", type=int, default=4096)
     a = ap.parse_args(argv)
     reason = chromium_missing()
     if reason:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
+    if a.neo4j_data is None:
+        return walk(a)
+    if not (a.neo4j_data / "data" / "databases").is_dir():
+        print(f"cannot run: {a.neo4j_data} holds no Neo4j data", file=sys.stderr)
+        return 2
+    from graph.store import neo4j_local_server as local
+
+    server = local.start(a.neo4j_data, heap=a.heap, page_cache_mb=a.page_cache_mb)
+    print(f"local Neo4j up in {server.started_s:.0f} s", flush=True)
+    os.environ.update(server.env)  # the app's server inherits them
+    try:
+        return walk(a)
+    finally:
+        server.stop()
+
+
+def walk(a: argparse.Namespace) -> int:
+    """Serve the app (on Neo4j when ``NEO4J_URI`` is set), walk it, print the timings."""
     backend = "neo4j" if os.environ.get("NEO4J_URI") else "ladybug"
     entities = pick_entities(a.workspace, a.walks)
     print(f"backend {backend}, workspace {a.workspace}, {len(entities)} walks, "
