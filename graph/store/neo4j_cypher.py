@@ -18,8 +18,8 @@ from graph.schema import TIME_PROPERTIES, ident
 from graph.store.rows import cast_to_schema, last_per_key  # re-exported: shared with Ladybug
 
 __all__ = [
-    "merge_nodes_query", "create_nodes_query", "delete_batch_query", "delete_nodes_query", "create_edges_query",
-    "shortest_path_query", "text_index_query",
+    "merge_nodes_query", "create_nodes_query", "delete_batch_query", "delete_nodes_query",
+    "create_edges_query", "shortest_path_query", "text_index_query",
     "cast_to_schema", "temporal_as_text", "last_per_key", "iter_row_batches", "to_neo4j_value",
 ]
 
