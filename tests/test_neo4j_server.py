@@ -318,3 +318,21 @@ def test_load_killed_mid_sync_then_rerun_equals_the_embedded_load(world, ladybug
     expected = dump_store(ladybug)
     assert 0 < half < len(expected["edge:SOLD_BY:Order>Enterprise"])  # killed mid-type
     assert got == expected
+
+
+def test_load_killed_after_a_node_write_then_rerun_equals_the_embedded_load(
+        world, ladybug, neo4j_env, tmp_path):
+    """SIGKILL after the first Person batch reached the server but before the ledger
+    recorded it: the rerun sends those keys as new again (CREATE), the uniqueness
+    constraint rejects that batch, and it is merged instead; no node is doubled."""
+    _emptied(neo4j_env)
+    ws = tmp_path / "ws"
+    first = cbec("load", str(world), "-w", str(ws), neo4j=neo4j_env,
+                 crash_at="push:Person:unmarked")
+    assert first.returncode == -9, first.stdout[-2000:] + first.stderr[-2000:]
+    with Neo4jStore.from_env(neo4j_env) as s:
+        assert s.count_nodes("Person") > 0  # the batch the ledger does not know of
+    _ok(cbec("load", str(world), "-w", str(ws), neo4j=neo4j_env))
+    with Neo4jStore.from_env(neo4j_env) as s:
+        got = dump_store(s)
+    assert got == dump_store(ladybug)
