@@ -47,14 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--page-cache-mb", type=int, default=4096)
     a = ap.parse_args(argv)
     reason = chromium_missing()
+    if a.neo4j_data is not None and not (a.neo4j_data / "data" / "databases").is_dir():
+        reason = f"{a.neo4j_data} holds no Neo4j data (give a --keep folder's neo4j-data)"
     if reason:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
     if a.neo4j_data is None:
         return walk(a)
-    if not (a.neo4j_data / "data" / "databases").is_dir():
-        print(f"cannot run: {a.neo4j_data} holds no Neo4j data", file=sys.stderr)
-        return 2
     from graph.store import neo4j_local_server as local
 
     server = local.start(a.neo4j_data, heap=a.heap, page_cache_mb=a.page_cache_mb)
