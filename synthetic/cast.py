@@ -279,7 +279,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
         kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
         roles = "ebc" if side == "I" or k % 3 else "ebc|producer"
         u = rng.random()   # a few honest sellers are penalised (fined, still trading) or
-        status = "penalised" if u < 0.035 else ("dormant" if u < 0.07 else "active")
+        status = "penalised" if u < 0.04 else ("dormant" if u < 0.09 else "active")
         i = cast.faces.firm(reg, seller_name(rng, di, kind), roles, di, since, grouped=True,
                             status=status)   # marked dormant while they trade (register lag)
         if k == 0 or rng.random() < 0.03:  # the same firm registered again, name variant
@@ -319,12 +319,14 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
     for _ in range(3):
         w = np.minimum(w / w.sum(), 0.04)
     look_a = np.array(look, np.int8)
-    if side == "E":  # fix look-alike volumes: POP MART ~1 %, toy exporters ~9 % of exports
+    if side == "E":  # fix look-alike volumes: POP MART ~1 %, toy exporters ~16 % of exports
+        # (toys and hobby goods are among the largest CBEC export categories; Yiwu and
+        # Shantou workshops ship them by the million)
         w = w / w[look_a == 0].sum()
         pm, toy = look_a == _LOOK["legit_popmart"], look_a == _LOOK["unbranded_toy_exporter"]
         w[pm] = 0.01 / pm.sum()
         wt = rng.pareto(1.5, toy.sum()) + 0.3
-        w[toy] = 0.09 * wt / wt.sum()
+        w[toy] = 0.16 * wt / wt.sum()
     carriers = (cast.express_imp + cast.postal) if side == "I" else (
         cast.express_exp + cast.postal + cast.trucks)
     p_exp = np.array(list(EXPORT_SHARES.values()))
