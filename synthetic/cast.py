@@ -273,7 +273,9 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
     ent, look, items = [], [], []
     for k in range(n):
         di = int(rng.integers(0, len(DISTRICTS)))
-        new = rng.random() < 0.12   # some honest shippers are new too
+        # some honest sellers are new too: CBEC sellers come and go (~1 in 6 opened within
+        # a few months of the extract)
+        new = rng.random() < 0.16
         since = (_rand_date(rng, start - timedelta(days=80), start + timedelta(days=60)) if new
                  else _rand_date(rng, date(2014, 1, 1), date(2024, 6, 1)))
         kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
@@ -304,7 +306,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
         for j in range(max(8, len(ent) // 12)):
             di = int(rng.choice([10, 11, 4, 0]))  # Yiwu, Shantou, Shenzhen, Hangzhou: toy towns
             kind = str(rng.choice(["Toys", "Trading", "E-commerce", "Technology"]))
-            new = rng.random() < 0.15   # new toy shops open all the time
+            new = rng.random() < 0.3   # new toy shops open all the time
             since = (_rand_date(rng, start - timedelta(days=80), start + timedelta(days=120))
                      if new else _rand_date(rng, date(2010, 1, 1), date(2024, 6, 1)))
             i = cast.faces.firm(reg, seller_name(rng, di, kind),

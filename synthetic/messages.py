@@ -219,7 +219,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     # may report in full (``raw`` 2); everyone's differs now and then for fees and FX, or
     # covers several orders of one buyer paid at once
     ei = np.flatnonzero(exp)
-    t_receipt = t_order + d["d_receipt"]
+    t_receipt = np.where(d["receipt_time"] >= 0, d["receipt_time"], t_order + d["d_receipt"])
     charge = np.where(exp & (d["raw"] == 2), true_gv, gv) + d["freight"]
     u = rng.random(n)
     charge = np.where(u < 0.2, charge * (1 + rng.uniform(-0.03, 0.02, n)),
@@ -292,7 +292,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     departures = pa.table({
         "logistics_code": logistics_code, "logistics_no": logistics_no,
         "bill_no": _null_where(bill, postal), "traf_mode": traf, "port_code": port,
-        "departure_time": iso(t_dep)}).take(pa.array(ei))
+        "departure_time": iso(t_dep)}).take(pa.array(ei[d["d_depart"][ei] >= 0]))
     tables = {"orders": orders, "order_lines": order_lines, "payments": payments,
               "raw_payments": raw, "receipts": receipts, "waybills": waybills,
               "declarations": declarations, "declaration_lines": declaration_lines,

@@ -68,8 +68,10 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         under = many & (rng.random(n) < 0.3 / max(0.3, many.mean()))
         qty = np.where(under,
                        np.maximum(1, np.round(true_qty / rng.uniform(2, 10, n))), true_qty)
-        # the toy faces honest toy exporters declare, as often as they declare them
-        toys = TOY_ITEMS[CATALOG["brand_type"][TOY_ITEMS] == 0]
+        # the toy faces honest toy exporters declare, as often as they declare them; one
+        # that a 0.2 kg figure passes for (not a 0.8 kg box of blocks)
+        toys = TOY_ITEMS[(CATALOG["brand_type"][TOY_ITEMS] == 0)
+                         & (np.abs(CATALOG["unit_kg"][TOY_ITEMS] - 0.2) <= 0.1)]
         faces = rng.choice(toys, int(rng.integers(1, 4)), replace=False,
                            p=ctx.popularity(toys))
         face = faces[rng.integers(0, len(faces), n)]
