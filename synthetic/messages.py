@@ -216,14 +216,14 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
                                             "UnionPay"),
         "trading_time": iso(t_pay + rng.integers(0, 4, n))}).take(pa.array(ri))
     # receipts (export): the charge received, which an undervaluing exporter's payment firm
-    # may report in full (``raw`` 2); everyone's differs now and then for fees and FX, or
-    # covers several orders of one buyer paid at once
+    # may report in full (``raw`` 2); everyone's differs now and then for fees and FX (20 %,
+    # inside EX-01's 5 %), or covers several orders of one buyer paid at once (0.8 %)
     ei = np.flatnonzero(exp)
     t_receipt = np.where(d["receipt_time"] >= 0, d["receipt_time"], t_order + d["d_receipt"])
     charge = np.where(exp & (d["raw"] == 2), true_gv, gv) + d["freight"]
     u = rng.random(n)
     charge = np.where(u < 0.2, charge * (1 + rng.uniform(-0.03, 0.02, n)),
-                      np.where(u > 0.975, charge * rng.uniform(1.2, 3.0, n), charge))
+                      np.where(u > 0.992, charge * rng.uniform(1.2, 3.0, n), charge))
     receipts = pa.table({
         "order_no": order_no, "ebp_code": ebp_code, "ebc_code": ebc_code, "pay_code": pay_code,
         "pay_no": join("R", _ymd(t_receipt), lpad(seq, 9)),

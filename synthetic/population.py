@@ -266,9 +266,9 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     d["d_pay"][:] = rng.integers(2 * 3600, 3 * 86400, n)
     d["d_order"][:] = rng.integers(10, 1800, n)
     d["d_depart"][:] = rng.integers(4 * 3600, 3 * 86400, n)
-    # ~2 % of honest export lists never get a departure record: goods held back by the
+    # ~1 % of honest export lists never get a departure record: goods held back by the
     # seller, returned before loading, or cancelled after declaration (look-alike of T9)
-    d["d_depart"][:] = np.where(rng.random(n) < 0.02, -1, d["d_depart"])
+    d["d_depart"][:] = np.where(rng.random(n) < 0.01, -1, d["d_depart"])
     d["d_receipt"][:] = rng.integers(3600, 15 * 86400, n)
     # promotion days: the burst is in the order time (midnight sales), declared hours later
     pi = imp & promo

@@ -307,7 +307,7 @@ def test_t3_raw_payments_or_receipts_show_more_than_declared(world, decl):
     for x, paid in ((m[m.typology.isna()], "amount_paid"), (rc[rc.typology.isna()], "paid")):
         amt = x.total_amount if paid == "amount_paid" else x.charge
         assert (amt - x[paid]).abs().lt(0.05 * x[paid]).mean() > 0.96
-        assert (amt / x[paid]).gt(1.2).mean() > 0.01   # the look-alike exists
+        assert (amt / x[paid]).gt(1.2).mean() > 0.003   # the look-alike exists
 
 
 def test_t9_payments_have_no_raw_record_same_second_and_round_amounts(world, decl):
@@ -336,7 +336,7 @@ def test_t9_exports_lack_departures_and_receipts_come_in_batches(world, decl):
     if t9.sum() < 5:
         pytest.skip("this world's T9 schemes are imports")
     assert (~gone[t9]).mean() > 0.3             # mostly no departure record (~70 %)
-    assert 0.005 < (~gone[d.typology.isna()]).mean() < 0.05   # honest look-alike (~2 %)
+    assert 0.003 < (~gone[d.typology.isna()]).mean() < 0.03   # honest look-alike (~1 %)
     rc = read(world, "receipts").merge(d[["order_no", "ebp_code", "typology"]],
                                        on=["order_no", "ebp_code"])
     assert rc[rc.typology == "T9"].accounting_date.value_counts().max() >= 3

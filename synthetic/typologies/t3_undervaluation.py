@@ -4,7 +4,7 @@ A seller declares 0.3-0.8 × the real price. Import: for part of the orders the 
 record (GACC No. 165/179) shows the true amount, for others it repeats the declared one or
 is missing. Export (most schemes, as exports are most of CBEC): an established exporter
 declares its parcels low so that they slip under the destination's de minimis or VAT
-(€150 / $800), and the receipt (CEB403) shows the true charge for half of them. Look-
+(€150 / $800), and the receipt (CEB403) shows the true charge for 60 % of them. Look-
 alikes: genuine flash sales with a promotion note (``population``); receipts and raw
 records that differ from the slip for fees, FX and carts paid at once (``messages``).
 """
@@ -45,8 +45,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             true_price = f.li["price"].copy()
             f.li["price"][:] = shelf_prices(true_price * factor, rng)
             f.li["true_price"][:] = true_price
-            # half the receipts show the true charge, the others the declared one
-            k2 = round(0.5 * n)
+            # 60 % of the receipts show the true charge, the others the declared one
+            k2 = round(0.6 * n)
             f.d["raw"][:] = rng.permutation(np.repeat([2, 0], [k2, n - k2]))
         else:
             seller = ctx.firm(ctx.name(di, "Trading"), "ebc", di, since)
