@@ -79,8 +79,10 @@ class Ctx:
         length = int(rng.uniform(months_lo, months_hi) * 30.4 * 86400)
         n_m = self.cfg.months
         k = self.start_months.pop(0) if self.start_months else int(rng.integers(0, n_m))
-        m0 = self.t0 + (self.t1 - self.t0) * k // n_m
-        m1 = self.t0 + (self.t1 - self.t0) * (k + 1) // n_m
+        # calendar months (an equal sixth of the span would let a "last month" scheme
+        # start on the 31st of the month before)
+        bounds = [int(np.datetime64(m, "s").astype(np.int64)) for m in self.cfg.month_starts()]
+        m0, m1 = bounds[max(k, 0)], bounds[max(k, 0) + 1]
         if k < 0:                             # already running when the extract begins
             m0, m1 = self.t0 - int(length * 0.8), self.t0 + 86400 * 2
         if k == n_m - 1:                      # started in the last month: early enough to show
