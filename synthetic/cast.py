@@ -273,13 +273,15 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
     ent, look, items = [], [], []
     for k in range(n):
         di = int(rng.integers(0, len(DISTRICTS)))
-        new = rng.random() < 0.12   # some honest shippers are new too
+        # some honest sellers are new too: CBEC sellers come and go (~1 in 6 opened within
+        # a few months of the extract)
+        new = rng.random() < 0.16
         since = (_rand_date(rng, start - timedelta(days=80), start + timedelta(days=60)) if new
                  else _rand_date(rng, date(2014, 1, 1), date(2024, 6, 1)))
         kind = "Trading" if side == "I" else ("E-commerce", "Trading", "Technology")[k % 3]
         roles = "ebc" if side == "I" or k % 3 else "ebc|producer"
         u = rng.random()   # a few honest sellers are penalised (fined, still trading) or
-        status = "penalised" if u < 0.035 else ("dormant" if u < 0.07 else "active")
+        status = "penalised" if u < 0.04 else ("dormant" if u < 0.09 else "active")
         i = cast.faces.firm(reg, seller_name(rng, di, kind), roles, di, since, grouped=True,
                             status=status)   # marked dormant while they trade (register lag)
         if k == 0 or rng.random() < 0.03:  # the same firm registered again, name variant
@@ -304,7 +306,7 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
         for j in range(max(8, len(ent) // 12)):
             di = int(rng.choice([10, 11, 4, 0]))  # Yiwu, Shantou, Shenzhen, Hangzhou: toy towns
             kind = str(rng.choice(["Toys", "Trading", "E-commerce", "Technology"]))
-            new = rng.random() < 0.15   # new toy shops open all the time
+            new = rng.random() < 0.3   # new toy shops open all the time
             since = (_rand_date(rng, start - timedelta(days=80), start + timedelta(days=120))
                      if new else _rand_date(rng, date(2010, 1, 1), date(2024, 6, 1)))
             i = cast.faces.firm(reg, seller_name(rng, di, kind),
@@ -319,12 +321,14 @@ def _sellers(cast: Cast, rng: np.random.Generator, n: int, side: str, start: dat
     for _ in range(3):
         w = np.minimum(w / w.sum(), 0.04)
     look_a = np.array(look, np.int8)
-    if side == "E":  # fix look-alike volumes: POP MART ~1 %, toy exporters ~9 % of exports
+    if side == "E":  # fix look-alike volumes: POP MART ~1 %, toy exporters ~16 % of exports
+        # (toys and hobby goods are among the largest CBEC export categories; Yiwu and
+        # Shantou workshops ship them by the million)
         w = w / w[look_a == 0].sum()
         pm, toy = look_a == _LOOK["legit_popmart"], look_a == _LOOK["unbranded_toy_exporter"]
         w[pm] = 0.01 / pm.sum()
         wt = rng.pareto(1.5, toy.sum()) + 0.3
-        w[toy] = 0.09 * wt / wt.sum()
+        w[toy] = 0.16 * wt / wt.sum()
     carriers = (cast.express_imp + cast.postal) if side == "I" else (
         cast.express_exp + cast.postal + cast.trucks)
     p_exp = np.array(list(EXPORT_SHARES.values()))

@@ -31,7 +31,10 @@ DECL_COLS: dict[str, tuple[str, float]] = {
     "acct": ("int32", -1),        # payer's account
     "t_decl": ("int64", 0),       # epoch seconds of the declaration
     "d_ship": ("int32", 3600), "d_pay": ("int32", 7200), "d_order": ("int32", 120),
-    "d_depart": ("int32", 36000), "d_receipt": ("int32", 86400),
+    "d_depart": ("int32", 36000),  # -1: no departure record (goods held, returned, or
+                                   # never shipped)
+    "d_receipt": ("int32", 86400),
+    "receipt_time": ("int64", -1),  # absolute receipt booking time override (export)
     "usd": ("bool", 0),
     "freight": ("float64", 0.0), "discount": ("float64", 0.0),
     "note": ("int8", 0),

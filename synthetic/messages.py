@@ -215,13 +215,19 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
         "verifying_institution": pc.if_else(pa.array(rng.random(n) < 0.33), "NetsUnion",
                                             "UnionPay"),
         "trading_time": iso(t_pay + rng.integers(0, 4, n))}).take(pa.array(ri))
-    # receipts (export)
+    # receipts (export): the charge received, which an undervaluing exporter's payment firm
+    # may report in full (``raw`` 2); everyone's differs now and then for fees and FX (20 %,
+    # inside EX-01's 5 %), or covers several orders of one buyer paid at once (0.8 %)
     ei = np.flatnonzero(exp)
-    t_receipt = t_order + d["d_receipt"]
+    t_receipt = np.where(d["receipt_time"] >= 0, d["receipt_time"], t_order + d["d_receipt"])
+    charge = np.where(exp & (d["raw"] == 2), true_gv, gv) + d["freight"]
+    u = rng.random(n)
+    charge = np.where(u < 0.2, charge * (1 + rng.uniform(-0.03, 0.02, n)),
+                      np.where(u > 0.992, charge * rng.uniform(1.2, 3.0, n), charge))
     receipts = pa.table({
         "order_no": order_no, "ebp_code": ebp_code, "ebc_code": ebc_code, "pay_code": pay_code,
         "pay_no": join("R", _ymd(t_receipt), lpad(seq, 9)),
-        "charge": np.round(gv + d["freight"], 2), "currency": currency,
+        "charge": np.round(charge, 2), "currency": currency,
         "accounting_date": iso(t_receipt)}).take(pa.array(ei))
     # waybills
     lprefix = np.array(["WB"] * len(reg.ent), dtype=object)
@@ -286,7 +292,7 @@ def build_messages(f: Frame, cast: Cast, rng: np.random.Generator, seq0: int) ->
     departures = pa.table({
         "logistics_code": logistics_code, "logistics_no": logistics_no,
         "bill_no": _null_where(bill, postal), "traf_mode": traf, "port_code": port,
-        "departure_time": iso(t_dep)}).take(pa.array(ei))
+        "departure_time": iso(t_dep)}).take(pa.array(ei[d["d_depart"][ei] >= 0]))
     tables = {"orders": orders, "order_lines": order_lines, "payments": payments,
               "raw_payments": raw, "receipts": receipts, "waybills": waybills,
               "declarations": declarations, "declaration_lines": declaration_lines,
@@ -316,8 +322,9 @@ def _barcodes(li: dict, items: np.ndarray, rng: np.random.Generator) -> pa.Array
     """GTIN per line: the declared item's, unless a scheme set one (``gtin``); noise for all.
 
     ``gtin`` -1: the catalogue GTIN of the declared item; -2: none; >= 0: that 12-digit
-    prefix. Honest lines are noisy too: no barcode (12 %), a made-up one (4 %: small
-    producers never register), or a sibling product's (3 %).
+    prefix. Honest lines are noisy too: no barcode (12 %; unbranded goods 20 %), a made-up
+    one (4 %; unbranded goods 15 %: small workshops never register), or a sibling
+    product's (3 %).
     """
     m = len(items)
     g = li["gtin"].copy()
@@ -325,8 +332,11 @@ def _barcodes(li: dict, items: np.ndarray, rng: np.random.Generator) -> pa.Array
     dflt = g == -1
     made_up = 690000000000 + rng.integers(0, 10**10, m)
     sibling = BARCODE_PREFIX[(items + rng.integers(1, 4, m)) % len(BARCODE_PREFIX)]
-    g = np.where(dflt, np.where(u < 0.12, -2, np.where(u < 0.16, made_up, np.where(
-        u < 0.19, sibling, BARCODE_PREFIX[items]))), g)
+    plain = CATALOG["brand_type"][items] == 0
+    p_none = np.where(plain, 0.20, 0.12)
+    p_made = p_none + np.where(plain, 0.15, 0.04)
+    g = np.where(dflt, np.where(u < p_none, -2, np.where(u < p_made, made_up, np.where(
+        u < p_made + 0.03, sibling, BARCODE_PREFIX[items]))), g)
     codes = gtin13(np.maximum(g, 0))
     return pa.array(codes, pa.string(), mask=g < 0)
 

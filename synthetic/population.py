@@ -215,7 +215,8 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     look_seller = sel("look")
     # channels, trade modes, transport
     u = rng.random(n)
-    ch_i = np.where(u < 0.75, 0, np.where(u < 0.90, 1, 2))
+    # personal postal parcels (under RMB 1,000) are a sixth of imports
+    ch_i = np.where(u < 0.68, 0, np.where(u < 0.83, 1, 2))
     ch_e = np.where(u < 0.55, 1, np.where(u < 0.90, 0, 2))
     d["channel"][:] = np.where(exp, ch_e, ch_i)
     import_modes(d, rng, np.flatnonzero(~exp))
@@ -265,6 +266,9 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     d["d_pay"][:] = rng.integers(2 * 3600, 3 * 86400, n)
     d["d_order"][:] = rng.integers(10, 1800, n)
     d["d_depart"][:] = rng.integers(4 * 3600, 3 * 86400, n)
+    # ~1 % of honest export lists never get a departure record: goods held back by the
+    # seller, returned before loading, or cancelled after declaration (look-alike of T9)
+    d["d_depart"][:] = np.where(rng.random(n) < 0.01, -1, d["d_depart"])
     d["d_receipt"][:] = rng.integers(3600, 15 * 86400, n)
     # promotion days: the burst is in the order time (midnight sales), declared hours later
     pi = imp & promo
@@ -286,10 +290,10 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     # repricing, promotions and FX move a seller's prices a little from order to order
     price = CATALOG["price"][items] * pf * sku_f * np.clip(rng.normal(1, 0.03, len(ld)), 0.9, 1.1)
     b2b = np.isin(d["tmode"][ld], [_TM["9710"], _TM["9810"]])
-    # toy workshops sell B2B lots at wholesale prices (0.7-0.95 of the shelf price), as
-    # counterfeit toy rings declare theirs
-    toy_lot = b2b & (look_seller[ld] == _LOOK["unbranded_toy_exporter"])
-    price = np.where(toy_lot, price * rng.uniform(0.7, 0.95, len(ld)), price)
+    # toy workshops sell at workshop prices (0.5-0.95 of the shelf price: B2B lots and
+    # their own retail parcels alike), as counterfeit toy rings declare theirs
+    toy = look_seller[ld] == _LOOK["unbranded_toy_exporter"]
+    price = np.where(toy, price * rng.uniform(0.5, 0.95, len(ld)), price)
     # B2B lots are heavy-tailed: mostly tens, some thousands (a container of toys)
     qty = np.where(b2b, np.clip(np.round(rng.lognormal(np.log(30), 1.3, len(ld))), 5, 20000),
                    np.minimum(rng.geometric(np.where(lexp, 0.5, 0.65)), 8))
@@ -320,9 +324,12 @@ def benign_month(cast: Cast, rng: np.random.Generator, n: int, m0: date, m1: dat
     li["qty"][:] = qty
     li["true_qty"][:] = qty
     li["price"][:] = shelf_prices(price, rng)
-    # a set or carton declared as one unit (heavier), or a lighter variant of the item
+    # a set or carton declared as one unit (heavier), or a lighter variant of the item;
+    # toy workshops ship blind-box sets and figure assortments as one unit a quarter of
+    # the time (what under-declared counterfeit toys look like by weight)
     u = rng.random(len(ld))
-    li["kg_f"][:] = np.where(lexp & (u < 0.05), rng.uniform(2.5, 12, len(ld)),
+    p_set = np.where(toy, 0.25, 0.05)
+    li["kg_f"][:] = np.where(lexp & (u < p_set), rng.uniform(2.5, 12, len(ld)),
                              np.where(u > 0.97, rng.uniform(0.3, 0.7, len(ld)), 1.0)
                              ) * unit_weight_spread(d["ebc"][ld], items)
     # flash sales: genuine deep discounts declared with a note (look-alike of T3)

@@ -23,6 +23,7 @@ BENIGN_MAX = {
     "TL-12": 0.05,  # the generator lets some benign heavy buyers pass RMB 26,000 a year
     "TL-06": 0.03,  # daigou shoppers pay for their customers' orders (~1.5 % of imports)
     "TL-15": 0.08,  # sets and cartons declared as one unit weigh more (~5 % of export lines)
+    "EX-04": 0.02,  # ~1 % of honest export lists are held back, returned or cancelled
 }
 DEFAULT_MAX = 0.015
 
@@ -73,16 +74,26 @@ def test_identity_brushing_t1_trips_the_payment_burst_rule(world_results):
     assert _rate(world_results[1], "TL-18", "T1") >= 0.9
 
 
-def test_undervaluation_t3_is_contradicted_by_raw_payments(world_results):
-    # the raw payment record shows the true price for most T3 lists
-    assert _rate(world_results[1], "TL-19", "T3") >= 0.5
-    assert _rate(world_results[1], "TL-19", "T3") > 1.3 * _rate(world_results[1], "TL-19",
-                                                                  "benign")
+def _any_rate(res: pd.DataFrame, checks: set[str], group: str) -> float:
+    """Share of the group's lists that some check of ``checks`` does not pass."""
+    x = res[res.check_id.isin(checks) & (res.group == group)]
+    return float(x.groupby("invt_no").flagged.any().mean())
 
 
-def test_complicit_payment_firm_t9_has_no_raw_payment_records(world_results):
-    # ~85 % of T9 slips have no raw record (small worlds: few T9 lists)
-    assert _rate(world_results[1], "TL-19", "T9") >= 0.5
+def test_undervaluation_t3_is_contradicted_by_raw_payments_or_receipts(world_results):
+    # the raw payment record (import) or the receipt (export) shows the true price for most
+    # T3 lists
+    res = world_results[0]
+    t3 = _any_rate(res, {"TL-19", "EX-01"}, "T3")
+    # 60-80 % by design; this 5k world holds a handful of T3 lists
+    assert t3 >= 0.35
+    assert t3 > 1.3 * _any_rate(res, {"TL-19", "EX-01"}, "benign")
+
+
+def test_complicit_provider_t9_leaves_no_raw_payment_or_departure(world_results):
+    # ~85 % of T9 import slips have no raw record, ~70 % of T9 export lists no departure
+    # (small worlds: few T9 lists)
+    assert _any_rate(world_results[0], {"TL-19", "EX-04"}, "T9") >= 0.5
 
 
 def test_order_pushing_t10_is_named_by_its_outside_item_links(world_results):

@@ -79,8 +79,10 @@ class Ctx:
         length = int(rng.uniform(months_lo, months_hi) * 30.4 * 86400)
         n_m = self.cfg.months
         k = self.start_months.pop(0) if self.start_months else int(rng.integers(0, n_m))
-        m0 = self.t0 + (self.t1 - self.t0) * k // n_m
-        m1 = self.t0 + (self.t1 - self.t0) * (k + 1) // n_m
+        # calendar months (an equal sixth of the span would let a "last month" scheme
+        # start on the 31st of the month before)
+        bounds = [int(np.datetime64(m, "s").astype(np.int64)) for m in self.cfg.month_starts()]
+        m0, m1 = bounds[max(k, 0)], bounds[max(k, 0) + 1]
         if k < 0:                             # already running when the extract begins
             m0, m1 = self.t0 - int(length * 0.8), self.t0 + 86400 * 2
         if k == n_m - 1:                      # started in the last month: early enough to show
@@ -189,6 +191,90 @@ class Ctx:
         qty = np.where(full, np.maximum(1, np.floor(target / price)), qty)
         return item, qty, price
 
+    def ordinary_export(self, t: np.ndarray, ebc: np.ndarray, price_f: float | np.ndarray = 1.0,
+                        item: np.ndarray | None = None) -> Frame:
+        """One-line export declarations of sellers ``ebc`` at times ``t``, drawn as the bulk
+        draws its exports: the seller's items and price level (times ``price_f``), channel
+        mix, two carriers, main markets, agent, B2B lots of tens to thousands. Export
+        variants of import typologies start from these, so that a row of theirs looks like
+        an ordinary exporter's. ``item``: the declared items (default the seller's own)."""
+        from synthetic.population import _EXP_P
+        rng, cast = self.rng, self.cast
+        n = len(t)
+        ebc = np.broadcast_to(np.asarray(ebc), (n,))
+        exp_pool = np.setdiff1d(EXPORT_ITEMS, TOY_ITEMS)
+        if item is None:
+            item = np.array([self.seller_items(int(e), exp_pool)[int(k)]
+                             for e, k in zip(ebc, rng.integers(0, 4, n), strict=True)])
+        pf = np.array([self.price_factor(int(e)) for e in ebc])
+        sku_f = 1 + 0.05 * (((ebc * 31 + item) % 7) - 3) / 3
+        price = CATALOG["price"][item] * pf * sku_f * np.clip(rng.normal(1, 0.03, n), 0.9, 1.1)
+        u = rng.random(n)
+        channel = np.where(u < 0.55, 1, np.where(u < 0.90, 0, 2)).astype(np.int8)
+        own = np.array([self.export_carriers(int(e)) for e in ebc])
+        logi = np.where(rng.random(n) < 0.7, own[:, 0], own[:, 1])
+        logi = np.where(channel == 2, cast.postal[0], logi)
+        top, p_top = zip(*(self.markets(int(e)) for e in ebc), strict=True)
+        top = np.array(top)
+        k_top = rng.choice(3, n, p=[0.6, 0.25, 0.15])
+        country = np.where(rng.random(n) < np.array(p_top), top[np.arange(n), k_top],
+                           rng.choice(len(COUNTRIES), n, p=_EXP_P))
+        agent = np.array([self.agent(int(e)) for e in ebc])
+        agent = np.where(rng.random(n) < 0.9, agent, rng.choice(cast.agents, n))
+        qty = np.minimum(rng.geometric(0.5, n), 8).astype(float)
+        f = self.export_frame(t, ebc, item, item, qty, qty, country, channel=channel,
+                              logi=logi, agent=agent, price_cny=price * price_f)
+        d = f.d
+        road = (d["traf"] == 1) & (channel == 0)
+        d["logi"][:] = np.where(road, rng.choice(cast.trucks, n), d["logi"])
+        b2b = np.isin(d["tmode"], [3, 4])   # 9710 / 9810 lots, as the bulk's
+        lot = np.clip(np.round(rng.lognormal(np.log(30), 1.3, n)), 5, 20000)
+        f.li["qty"][:] = np.where(b2b, lot, qty)
+        f.li["true_qty"][:] = f.li["qty"]
+        f.li["true_price"][:] = f.li["price"]
+        # a set or carton declared as one unit (heavier), or a lighter variant (the bulk's)
+        u = rng.random(n)
+        f.li["kg_f"][:] = np.where(u < 0.05, rng.uniform(2.5, 12, n),
+                                   np.where(u > 0.97, rng.uniform(0.3, 0.7, n), 1.0))
+        return f
+
+    def export_carriers(self, ebc: int) -> np.ndarray:
+        """An exporter's two carriers, fixed per seller: a bulk exporter's own, else two of
+        the express carriers exporters use."""
+        key = ("logi_e", ebc)
+        if key not in self._fixed:
+            own = self.rng.choice(self.cast.express_exp, 2)
+            hit = self._bulk(ebc)
+            if hit:
+                own = np.where(np.isin(hit[0].logi[hit[1]], self.cast.express_exp),
+                               hit[0].logi[hit[1]], own)
+            self._fixed[key] = own
+        return self._fixed[key]
+
+    def markets(self, ebc: int) -> tuple[np.ndarray, float]:
+        """An exporter's 3 main markets and the share of its parcels going there."""
+        key = ("mkt", ebc)
+        if key not in self._fixed:
+            hit = self._bulk(ebc)
+            if hit:
+                self._fixed[key] = (hit[0].top_country[hit[1]], float(hit[0].p_top[hit[1]]))
+            else:
+                from synthetic.config import EXPORT_SHARES
+                p = np.array([EXPORT_SHARES[c] for c in COUNTRIES])
+                self._fixed[key] = (self.rng.choice(len(COUNTRIES), 3, replace=False,
+                                                    p=p / p.sum()),
+                                    float(self.rng.beta(1.5, 2.5)))
+        return self._fixed[key]
+
+    def agent(self, ebc: int) -> int:
+        """The declaring agent a seller uses, fixed per seller (a bulk seller's own)."""
+        key = ("agent", ebc)
+        if key not in self._fixed:
+            hit = self._bulk(ebc)
+            self._fixed[key] = (int(hit[0].agent[hit[1]]) if hit else
+                                int(self.rng.choice(self.cast.agents)))
+        return self._fixed[key]
+
     # -- new cast members -------------------------------------------------------------
     def phone(self, style: int | None = None, owner: tuple[str, str] | None = None) -> int:
         num = int(mobiles(self.rng, 1)[0])
@@ -273,13 +359,13 @@ class Ctx:
         """An import frame of one-line orders; buyer fields default to the buyer's own.
 
         ``channel`` None: bonded/direct CBEC or express as the bulk's non-postal imports
-        (83 % / 17 %); ``logi`` None: the seller's own two carriers (70 % / 30 %)."""
+        (82 % / 18 %); ``logi`` None: the seller's own two carriers (70 % / 30 %)."""
         rng, reg, cast = self.rng, self.reg, self.cast
         n = len(t)
         f = Frame.empty(n, 1)
         d = f.d
         d["ie"][:] = 0
-        d["channel"][:] = (np.where(rng.random(n) < 0.83, 0, 1) if channel is None
+        d["channel"][:] = (np.where(rng.random(n) < 0.82, 0, 1) if channel is None
                            else channel)
         d["ebc"][:] = ebc
         d["ebp"][:] = self.platform(ebc, False)

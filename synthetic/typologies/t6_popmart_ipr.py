@@ -47,7 +47,8 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             # registered shortly before the ring's first shipment: new shippers (< 90 days)
             reg_day = ctx.date_of(int(s)) - timedelta(days=int(rng.integers(5, 85)))
             kind = str(rng.choice(["E-commerce", "Trading", "Technology", "Toys"]))
-            roles = "ebc|producer" if rng.random() < 0.33 else "ebc"   # "workshops"
+            roles = "ebc|producer" if rng.random() < 0.5 else "ebc"   # "workshops", as
+            # half the honest toy exporters are
             shippers.append(ctx.firm(ctx.name(di, kind), roles, di, reg_day,
                                      phone=phones[j % len(phones)],
                                      address=addrs[j % len(addrs)], rep=rep))
@@ -67,8 +68,10 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         under = many & (rng.random(n) < 0.3 / max(0.3, many.mean()))
         qty = np.where(under,
                        np.maximum(1, np.round(true_qty / rng.uniform(2, 10, n))), true_qty)
-        # the toy faces honest toy exporters declare, as often as they declare them
-        toys = TOY_ITEMS[CATALOG["brand_type"][TOY_ITEMS] == 0]
+        # the toy faces honest toy exporters declare, as often as they declare them; one
+        # that a 0.2 kg figure passes for (not a 0.8 kg box of blocks)
+        toys = TOY_ITEMS[(CATALOG["brand_type"][TOY_ITEMS] == 0)
+                         & (np.abs(CATALOG["unit_kg"][TOY_ITEMS] - 0.2) <= 0.1)]
         faces = rng.choice(toys, int(rng.integers(1, 4)), replace=False,
                            p=ctx.popularity(toys))
         face = faces[rng.integers(0, len(faces), n)]
@@ -84,14 +87,17 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             channel=np.where(is_truck, 0, 1),
             logi=np.where(is_truck, truck, rng.choice(carriers, n)),
             agent=rng.choice(agents, n))
+        # truck lots go as B2B lots (9710 / 9810), as honest lots of tens to thousands do:
+        # a 9610 retail list of hundreds of units has no honest counterpart
+        f.d["tmode"][:] = np.where(is_truck, np.where(rng.random(n) < 0.6, 3, 4), f.d["tmode"])
         # declared at a wholesale price of the generic face (as honest B2B lots are
         # priced): cheap per kg of real goods
-        f.li["price"][:] = np.maximum(0.01, np.round(f.li["price"] * rng.uniform(0.5, 0.9, n),
-                                                     1))
+        from synthetic.population import shelf_prices
+        f.li["price"][:] = shelf_prices(f.li["price"] * rng.uniform(0.5, 0.9, n), rng)
         u = rng.random(n)
         made_up = 690000000000 + rng.integers(0, 10**10, n)
         f.li["gtin"][:] = np.where(u < 0.2, BARCODE_PREFIX[item_index("labubu")],
-                                   np.where(u < 0.45, -2, np.where(u < 0.65, made_up, -1)))
+                                   np.where(u < 0.3, -2, np.where(u < 0.4, made_up, -1)))
         f.d["typ"][:] = TYP_CODE["T6"]
         sch = Scheme("T6", f"POP MART-style IPR export: {k} linked shippers, {n} shipments to "
                            f"{n_c} countries", f)

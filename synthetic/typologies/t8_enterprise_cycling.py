@@ -13,14 +13,14 @@ from datetime import date, timedelta
 import numpy as np
 
 from synthetic.catalog import item_index
-from synthetic.config import COUNTRIES, DISTRICTS
+from synthetic.config import DISTRICTS
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
 __all__ = ["plant"]
 
 
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
-    rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
+    rng, reg = ctx.rng, ctx.reg
     out = []
     for n in heavy_sizes(rng, budget, 10, 1000, ctx.median(50)):
         s, e = ctx.span(4, 5.5)
@@ -69,17 +69,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
         face = np.where(drone, [item_index(x) for x in rng.choice(["bag_cn", "tshirt",
                                                                    "dress"], n)],
                         [item_index(x) for x in rng.choice(["charger", "phonecase"], n)])
-        # express parcels of a few units, CBEC lots of tens (as honest exporters ship)
-        lot = rng.random(n) < 0.5
-        qty = np.where(lot, np.clip(np.round(rng.lognormal(np.log(25), 0.9, n)), 5, 2000),
-                       np.minimum(rng.geometric(0.5, n), 8)).astype(float)
-        dest = np.array([COUNTRIES.index(c) for c in rng.choice(
-            ["US", "GB", "RU", "BR", "DE", "MX", "SA"], 3, replace=False)])
-        carriers = rng.choice(cast.express_exp, 2, replace=False)
-        f = ctx.export_frame(t, ebc, face, true_item, qty, qty, rng.choice(dest, n),
-                             channel=np.where(lot, 0, 1).astype(np.int8),
-                             logi=rng.choice(carriers, n),
-                             agent=np.full(n, rng.choice(cast.agents)))
+        # in the exporters' ordinary parcels and B2B lots, channels, carriers and markets
+        f = ctx.ordinary_export(t, ebc, item=face)
+        f.li["true_item"][:] = true_item
         f.d["typ"][:] = TYP_CODE["T8"]
         sch.frame = f
         sch.description += f" ({reused} of {3 * k} identifiers reused)"

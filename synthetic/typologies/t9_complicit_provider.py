@@ -1,11 +1,17 @@
-"""T9 complicit payment or logistics provider (import).
+"""T9 complicit payment or logistics provider (import and export).
 
-An insider at a small licensed payment firm files payment slips with no raw payment record
-behind them (~85 %), in batches with identical timestamps, often for round amounts; a
-small partner carrier issues sequential waybill blocks for them. Both firms are ordinary
-small providers with honest clients of their own (``cast``): their names, codes and
-credit classes say nothing; their honest clients' slips also lack raw records more often
-than the big firms' do.
+Import: an insider at a small licensed payment firm files payment slips with no raw
+payment record behind them (~85 %), in batches with identical timestamps, often for round
+amounts; a small partner carrier issues sequential waybill blocks for them. Both firms are
+ordinary small providers with honest clients of their own (``cast``): their names, codes
+and credit classes say nothing; their honest clients' slips also lack raw records more
+often than the big firms' do.
+
+Export (most schemes, as exports are most of CBEC): an insider at an export carrier
+issues sequential waybill blocks for lists of goods that never leave (fake exports, for
+rebates or to move money): ~70 % have no departure record, and the receipts are booked in
+batches stamped with the same second. The lists are the exporters' ordinary ones; honest
+lists lack a departure record now and then too (``population``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import numpy as np
 from synthetic.population import pay_clock
 from synthetic.typologies.base import TYP_CODE, Ctx, Scheme, heavy_sizes
 
-__all__ = ["plant"]
+__all__ = ["plant", "P_EXPORT"]
+
+# share of schemes on the export side (exports are ~70 % of the bulk's declarations)
+P_EXPORT = 0.6
 
 
 def plant(ctx: Ctx, budget: int) -> list[Scheme]:
@@ -25,6 +34,9 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
     out = []
     for n in heavy_sizes(rng, budget, 10, 1500, ctx.median(40)):
         s, e = ctx.span(2, 5)
+        if rng.random() < P_EXPORT:
+            out.append(_export(ctx, n, s, e))
+            continue
         pay = int(rng.choice(cast.small_payfirms))
         carrier = int(rng.choice(cast.small_carriers))
         sellers = list(rng.choice(cast.imp.ent, int(rng.integers(1, 4)), replace=False))
@@ -67,3 +79,41 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             sch.member("enterprise", reg.code(int(x)), "seller")
         out.append(sch)
     return out
+
+
+def _export(ctx: Ctx, n: int, s: int, e: int) -> Scheme:
+    """Fake exports of 1-3 ordinary exporters through a complicit carrier's insider."""
+    rng, reg, cast = ctx.rng, ctx.reg, ctx.cast
+    ordinary = cast.exp.ent[cast.exp.look == 0]
+    sellers = rng.choice(ordinary, int(rng.integers(1, 4)), replace=False)
+    carrier = int(rng.choice(cast.express_exp))
+    ebc = rng.choice(sellers, n)
+    f = ctx.ordinary_export(ctx.times(n, s, e), ebc)
+    d = f.d
+    d["logi"][:] = np.where(d["channel"] == 2, d["logi"], carrier)
+    d["traf"][:] = np.where(d["channel"] == 2, d["traf"], 0)   # air, by the insider's firm
+    d["d_depart"][:] = np.where(rng.random(n) < 0.7, -1, d["d_depart"])
+    # batches of ~25 lists within 10 days: receipts booked the same second a day or two
+    # after the batch's last order, sequential waybill numbers
+    order = np.argsort(d["t_decl"], kind="stable")
+    t_sorted = d["t_decl"][order]
+    cut = rng.random(n) < 1 / 25
+    batch, b0 = np.zeros(n, np.int64), t_sorted[0]
+    for i in range(1, n):
+        if cut[i] or t_sorted[i] - b0 > 10 * 86400:
+            b0 = t_sorted[i]
+            batch[i] = batch[i - 1] + 1
+        else:
+            batch[i] = batch[i - 1]
+    last = {int(b): int(t_sorted[i]) for i, b in enumerate(batch)}
+    book = {b: t // 86400 * 86400 + 86400 + int(pay_clock(rng, 1)[0]) for b, t in last.items()}
+    d["receipt_time"][order] = [book[int(b)] for b in batch]
+    block = rng.integers(10**10, 9 * 10**11, int(batch.max()) + 1)
+    d["wb_seq"][order] = block[batch] + np.arange(n) - np.searchsorted(batch, batch)
+    d["typ"][:] = TYP_CODE["T9"]
+    sch = Scheme("T9", f"complicit carrier: {n} export lists mostly without departure "
+                       "records, receipts booked in batches; sequential waybills", f)
+    sch.member("enterprise", reg.code(carrier), "complicit_carrier")
+    for x in sellers:
+        sch.member("enterprise", reg.code(int(x)), "seller")
+    return sch
