@@ -28,7 +28,7 @@ from graph.detection.idgraph import IdGraph, build_idgraph
 from graph.detection.labels import training_labels
 
 __all__ = ["FeatureSet", "build_features", "TABULAR_COLUMNS", "GRAPH_COLUMNS", "CATEGORICAL",
-           "META_COLUMNS", "node_features"]
+           "META_COLUMNS", "node_features", "personalized_pagerank"]
 
 OWN = ["is_export", "ch_express", "ch_postal", "ch_cbec", "value_cny", "gross_weight",
        "net_weight", "n_lines", "total_qty", "brand_omit_share", "generic_share",
@@ -98,7 +98,8 @@ def node_features(con, g: IdGraph, label_end: datetime, seed: int = 7) -> pd.Dat
                                                    n_iterations=2).membership)
     seeds = np.flatnonzero((nodes.pos.to_numpy() > 0) & ~nodes.hub.to_numpy())
     if len(seeds) and gi.ecount():
-        ppr = np.asarray(gi.personalized_pagerank(reset_vertices=seeds.tolist(), damping=0.85))
+        edges = np.asarray(gi.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        ppr = personalized_pagerank(len(nodes), edges[:, 0], edges[:, 1], seeds)
         nodes["ppr"] = ppr * len(nodes)  # 1.0 = the average node's share
     else:
         nodes["ppr"] = 0.0
@@ -114,6 +115,31 @@ def node_features(con, g: IdGraph, label_end: datetime, seed: int = 7) -> pd.Dat
         nodes = nodes.join(agg.add_prefix(f"{pre}_"), on=by)
     nodes.loc[nodes.hub, ["comp_size", "comm_size"]] = 1
     return nodes
+
+
+def personalized_pagerank(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray, *,
+                          damping: float = 0.85, tol: float = 1e-12,
+                          max_iter: int = 200) -> np.ndarray:
+    """Personalised PageRank on an undirected graph by power iteration, restarting at
+    ``seeds``; a node without edges hands its mass back to the seeds. Our own, not
+    igraph's: PRPACK's parallel sums changed the last bits from run to run."""
+    from scipy.sparse import csr_matrix
+
+    a = np.concatenate([src, dst])
+    b = np.concatenate([dst, src])
+    deg = np.bincount(a, minlength=n).astype(np.float64)
+    walk = csr_matrix((1.0 / deg[a], (b, a)), shape=(n, n))  # column-stochastic, x -> Wx
+    reset = np.zeros(n)
+    reset[seeds] = 1.0 / len(seeds)
+    x = reset.copy()
+    for _ in range(max_iter):
+        moved = walk @ x
+        nxt = damping * moved + (1.0 - damping * moved.sum()) * reset
+        done = np.abs(nxt - x).sum() < tol
+        x = nxt
+        if done:
+            break
+    return x
 
 
 def build_features(con, until: datetime, *, since: datetime | None = None,

@@ -61,6 +61,7 @@ def _scored_links(con, decl_score: pd.Series) -> tuple[pd.DataFrame, pd.DataFram
         links = con.execute(f"""
             SELECT l.decl_key, l.label, l.key, l.role FROM det_links l
             JOIN det_scored s USING (decl_key) WHERE l.role IN ({roles})
+            ORDER BY l.decl_key, l.label, l.key, l.role  -- group ids follow this order
         """).df()
         meta = con.execute("""
             SELECT d.decl_key, d.value_cny, d.month, d.country, d.channel FROM det_decl d
