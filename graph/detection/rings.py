@@ -46,6 +46,8 @@ REG_HUB_FIRMS = 6  # firms registered at one address or phone that make it a bus
 LEIDEN_SEED = 7
 QUIET_QUANTILE = 0.8  # lists under this quantile are quiet (0.5: 0.33, 0.8: 0.44 at 100k seed 7)
 ALL_WEIGHT = 0.5  # weight of the mean of all a ring's lists in its member risk
+TOP_LISTS = 5  # a ring's riskiest lists whose mean is the other half of its member risk
+PRIOR_LISTS = 3  # pseudo-lists of the window's median score each ring mean starts from
 CORE_TOP = 3  # members whose mean risk is a candidate's core
 CORE_SHARE = 0.6  # a member with lists scoring under this share of the core is fringe
 NAME_ONLY = "nm:"  # person keys without an ID number (etl.keys)
@@ -253,16 +255,23 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     gd = gd[gd.group.isin(members_all.group.unique())]
     # pre-score every group vectorised, then build evidence for the best only
     gd = gd.sort_values("score", ascending=False)
-    top_mean = gd.groupby("group").head(5).groupby("group")["score"].mean()
     gd["hit"] = any_hit.reindex(gd.decl_key).to_numpy()
     value = meta.value_cny.reindex(gd.decl_key).fillna(0.0).to_numpy()
     gd["value"] = value
-    agg = gd.groupby("group").agg(n=("decl_key", "size"), hit_share=("hit", "mean"),
-                                  value=("value", "sum"))
+    agg = gd.groupby("group").agg(n=("decl_key", "size"), hits=("hit", "sum"),
+                                  total=("score", "sum"), value=("value", "sum"))
+    riskiest = gd.groupby("group").head(TOP_LISTS).groupby("group")["score"].agg(["sum", "size"])
+    # a few lists say little: means are shrunk toward the window's typical list
+    # (``PRIOR_LISTS`` pseudo-lists), so the buyer and consignee of one odd parcel with
+    # their phone and address do not outrank a ring seen on many lists
+    prior = float(decl_score.median()) if len(decl_score) else 0.0
+    top_mean = (riskiest["sum"] + (TOP_LISTS - riskiest["size"]) * prior) / TOP_LISTS
+    all_mean = (agg.total + PRIOR_LISTS * prior) / (agg.n + PRIOR_LISTS)
+    base_hit = float(any_hit.mean()) if len(any_hit) else 0.0
+    agg["hit_share"] = (agg.hits + PRIOR_LISTS * base_hit) / (agg.n + PRIOR_LISTS)
     # the top lists say how bad a ring's worst is; the mean of all keeps a big honest shop
     # with a handful of odd lists below a ring whose every list is bad
-    agg["member_risk"] = (1 - ALL_WEIGHT) * top_mean + ALL_WEIGHT * gd.groupby("group")[
-        "score"].mean()
+    agg["member_risk"] = (1 - ALL_WEIGHT) * top_mean + ALL_WEIGHT * all_mean
     agg["duty"] = agg.value * DUTY_RATE
     duty_norm = np.log1p(agg.duty) / np.log1p(max(float(agg.duty.max()), 1.0))
     agg["score"] = (0.6 * agg.member_risk.fillna(0) + 0.25 * agg.hit_share.fillna(0)
