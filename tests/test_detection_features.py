@@ -113,3 +113,21 @@ def test_month_four_features_do_not_change_when_month_five_arrives():
     later = build_features(make_staging(april + may), datetime(2025, 6, 1),
                            since=datetime(2025, 4, 1), label_end=datetime(2025, 6, 1))
     assert later.X.loc["A0", "seller_n_decl"] == 20 != both.X.loc["A0", "seller_n_decl"]
+
+
+def test_one_purchase_split_under_the_limit_adds_up_on_its_day():
+    # three relatives' orders of one seller to one address on one day, each under RMB
+    # 5,000, 9,000 together (T4); a locker's customers of three shops that day do not add up
+    ds = [decl(f"P{i}", _t(3, 9 + i), "S4", buyer=f"id:K{i}", address="HOME", value=3000)
+          for i in range(3)]
+    ds += [decl(f"L{i}", _t(3, 9 + i), f"SH{i}", buyer=f"id:L{i}", address="LOCKER",
+                value=3000) for i in range(3)]
+    ds.append(decl("P9", _t(9), "S4", buyer="id:K0", address="HOME", value=3000))
+    fs = build_features(make_staging(ds), datetime(2025, 5, 1))
+    assert fs.X.loc["P0", "split_day_value"] == pytest.approx(9000)
+    assert fs.X.loc["P0", "split_day_lists"] == 3
+    assert np.isnan(fs.X.loc["L0", "split_day_value"])  # one list per shop
+    assert np.isnan(fs.X.loc["P9", "split_day_value"])  # another day
+    iv = indicator_values(fs.X)
+    assert iv.loc["P1", "T4_same_day_split"] == pytest.approx(9000 / 5000)
+    assert iv.loc["L1", "T4_same_day_split"] == 0 and iv.loc["P9", "T4_same_day_split"] == 0

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from graph.detection.features import build_features
-from graph.detection.rings import _is_ring, _merge_by_seller, build_rings
+from graph.detection.rings import _hit_strength, _is_ring, _merge_by_seller, build_rings
 from graph.store import NodeRef
 from tests.detection_world import decl, make_staging
 
@@ -115,3 +115,13 @@ def test_two_shell_clusters_registered_at_one_office_tower_are_two_rings():
              for r in rings]
     assert set(a) in firms and set(b) in firms  # each cluster whole, apart, not alone
     assert not any(m["ref"].key == "TOWER" for r in rings for m in r.members)
+
+
+def test_a_rare_indicator_hit_tells_more_than_a_common_one():
+    # 1,000 lists: "common" hits one in eight, "rare" one in a thousand
+    common = [i % 8 == 0 for i in range(1000)]
+    rare = [i == 1 for i in range(1000)]
+    s = _hit_strength(pd.DataFrame({"common": common, "rare": rare}))
+    assert s.iloc[1] == 1.0  # rare (and not common): counts fully
+    assert 0.2 < s.iloc[0] < 0.4  # common only: -log10(1/8) / 3
+    assert s.iloc[2] == 0.0

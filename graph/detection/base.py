@@ -25,7 +25,7 @@ from datetime import datetime
 
 from etl.checks.amounts import FX_TO_CNY
 
-__all__ = ["build_base", "GENERIC_WORDS", "TL_FLAGS", "generic_name_sql"]
+__all__ = ["build_base", "GENERIC_WORDS", "TL_FLAGS", "generic_name_sql", "exact_agg"]
 
 # A goods name made only of these words says nothing a customs officer can check ("plastic
 # toy", "vinyl figure", "gift"): domain.md T5/T6 "generic names".
@@ -44,6 +44,13 @@ def generic_name_sql(col: str) -> str:
     words = ", ".join(f"'{w}'" for w in GENERIC_WORDS)
     return (f"(list_count(list_filter(string_split(lower(trim(coalesce({col}, ''))), ' '), "
             f"lambda w: w <> '' AND NOT list_contains([{words}], w))) = 0)")
+
+
+def exact_agg(fn: str, expr: str) -> str:
+    """SQL ``fn`` (``sum`` or ``avg``) of a DOUBLE expression summed as a decimal (6
+    places): a parallel float sum depends on DuckDB's row order in its last bits, and the
+    features must be the same in every run (``tests/test_detection_reproducible.py``)."""
+    return f"CAST({fn}(CAST({expr} AS DECIMAL(38, 6))) AS DOUBLE)"
 
 
 def _fx_case(col: str) -> str:
@@ -99,16 +106,16 @@ def build_base(con, until: datetime, *, since: datetime | None = None) -> dict[s
         WHERE l.price_cny > 0
         GROUP BY ALL HAVING count(*) >= 20
     """)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE det_lineagg AS
-        SELECT l.decl_key, count(*) AS n_lines, sum(l.qty) AS total_qty,
-               sum(l.total_cny) AS lines_value_cny,
+        SELECT l.decl_key, count(*) AS n_lines, {exact_agg("sum", "l.qty")} AS total_qty,
+               {exact_agg("sum", "l.total_cny")} AS lines_value_cny,
                avg(CASE WHEN coalesce(l.brand_type, 0) = 0 OR l.brand IS NULL
                         THEN 1.0 ELSE 0.0 END) AS brand_omit_share,
                avg(CASE WHEN l.generic THEN 1.0 ELSE 0.0 END) AS generic_share,
                max(coalesce(l.brand_type, 0)) AS max_brand_type,
                min(l.price_cny / nullif(r.ref_price, 0)) AS min_price_ratio,
-               sum(l.qty * r.ref_unit_weight) AS ref_weight,
+               {exact_agg("sum", "l.qty * r.ref_unit_weight")} AS ref_weight,
                count(DISTINCT l.gcode) AS n_hs
         FROM det_lines l LEFT JOIN det_ref r USING (gcode, unit, ie_flag)
         GROUP BY 1

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from graph.detection.base import exact_agg
+
 __all__ = ["build_entity_stats", "ENTITY_COLUMNS", "near_threshold_sql"]
 
 # (low, high) value bands just under a limit, in CNY: RMB 5,000 per order and RMB 1,000 per
@@ -91,7 +93,7 @@ def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
                     FROM det_ld GROUP BY ALL))
         GROUP BY 1, 2
     """)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE det_ent AS
         WITH s AS (
             SELECT label, key, count(DISTINCT decl_key) AS n_decl,
@@ -102,13 +104,15 @@ def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
                    avg(CASE WHEN channel = 'postal' THEN 1.0 ELSE 0.0 END) AS postal_share,
                    avg(CASE WHEN channel = 'cbec' THEN 1.0 ELSE 0.0 END) AS cbec_share,
                    avg(CASE WHEN ie_flag = 'E' THEN 1.0 ELSE 0.0 END) AS export_share,
-                   avg(brand_omit_share) AS brand_omit, avg(generic_share) AS generic,
+                   {exact_agg("avg", "brand_omit_share")} AS brand_omit,
+                   {exact_agg("avg", "generic_share")} AS generic,
                    avg(CASE WHEN min_price_ratio < 0.5 THEN 1.0 ELSE 0.0 END)
                        AS low_price_share,
-                   avg(implied_qty_ratio) AS implied_qty, median(value_per_kg) AS vpk_median,
+                   {exact_agg("avg", "implied_qty_ratio")} AS implied_qty,
+                   median(value_per_kg) AS vpk_median,
                    avg(CASE WHEN near_thr THEN 1.0 ELSE 0.0 END) AS near_thr_share,
                    avg(CASE WHEN tl_fail_count > 0 THEN 1.0 ELSE 0.0 END) AS tl_fail_rate,
-                   sum(value_cny) AS value_sum
+                   {exact_agg("sum", "value_cny")} AS value_sum
             FROM det_ld GROUP BY 1, 2)
         SELECT s.label, s.key, s.n_decl,
                date_diff('day', coalesce(least(CAST(e.registered_date AS TIMESTAMP),

@@ -22,13 +22,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from graph.detection.base import TL_FLAGS, build_base
+from graph.detection.base import TL_FLAGS, build_base, exact_agg
 from graph.detection.entity_stats import ENTITY_COLUMNS, build_entity_stats, near_threshold_sql
 from graph.detection.idgraph import IdGraph, build_idgraph
 from graph.detection.labels import training_labels
 
 __all__ = ["FeatureSet", "build_features", "TABULAR_COLUMNS", "GRAPH_COLUMNS", "CATEGORICAL",
-           "META_COLUMNS", "node_features"]
+           "META_COLUMNS", "node_features", "personalized_pagerank"]
 
 OWN = ["is_export", "ch_express", "ch_postal", "ch_cbec", "value_cny", "gross_weight",
        "net_weight", "n_lines", "total_qty", "brand_omit_share", "generic_share",
@@ -44,7 +44,7 @@ GRAPH_COLUMNS = [
     "acct_n_persons", "acct_n_sellers", "payee_n_persons", "id_n_addresses", "id_n_sellers",
     "pivot_hub", "pivot_weight", "comp_size", "comp_persons", "comp_enterprises",
     "comp_pos_rate", "comp_labelled", "comm_size", "comm_pos_rate", "ppr_max", "seller_ppr",
-    "seller_linked", "seller_comp_pos_rate"]
+    "seller_linked", "seller_comp_pos_rate", "split_day_value", "split_day_lists"]
 META_COLUMNS = ["decl_time", "month", "seller", "ie_flag", "channel", "country", "value_cny",
                 "in_window"]
 
@@ -98,7 +98,8 @@ def node_features(con, g: IdGraph, label_end: datetime, seed: int = 7) -> pd.Dat
                                                    n_iterations=2).membership)
     seeds = np.flatnonzero((nodes.pos.to_numpy() > 0) & ~nodes.hub.to_numpy())
     if len(seeds) and gi.ecount():
-        ppr = np.asarray(gi.personalized_pagerank(reset_vertices=seeds.tolist(), damping=0.85))
+        edges = np.asarray(gi.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        ppr = personalized_pagerank(len(nodes), edges[:, 0], edges[:, 1], seeds)
         nodes["ppr"] = ppr * len(nodes)  # 1.0 = the average node's share
     else:
         nodes["ppr"] = 0.0
@@ -114,6 +115,31 @@ def node_features(con, g: IdGraph, label_end: datetime, seed: int = 7) -> pd.Dat
         nodes = nodes.join(agg.add_prefix(f"{pre}_"), on=by)
     nodes.loc[nodes.hub, ["comp_size", "comm_size"]] = 1
     return nodes
+
+
+def personalized_pagerank(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray, *,
+                          damping: float = 0.85, tol: float = 1e-12,
+                          max_iter: int = 200) -> np.ndarray:
+    """Personalised PageRank on an undirected graph by power iteration, restarting at
+    ``seeds``; a node without edges hands its mass back to the seeds. Our own, not
+    igraph's: PRPACK's parallel sums changed the last bits from run to run."""
+    from scipy.sparse import csr_matrix
+
+    a = np.concatenate([src, dst])
+    b = np.concatenate([dst, src])
+    deg = np.bincount(a, minlength=n).astype(np.float64)
+    walk = csr_matrix((1.0 / deg[a], (b, a)), shape=(n, n))  # column-stochastic, x -> Wx
+    reset = np.zeros(n)
+    reset[seeds] = 1.0 / len(seeds)
+    x = reset.copy()
+    for _ in range(max_iter):
+        moved = walk @ x
+        nxt = damping * moved + (1.0 - damping * moved.sum()) * reset
+        done = np.abs(nxt - x).sum() < tol
+        x = nxt
+        if done:
+            break
+    return x
 
 
 def build_features(con, until: datetime, *, since: datetime | None = None,
@@ -161,6 +187,7 @@ def build_features(con, until: datetime, *, since: datetime | None = None,
         parts.append(_entity_role_stats(con, role, label,
                                         ["n_persons", "n_sellers", "n_decl", "n_addresses"],
                                         pre))
+    parts.append(_same_day_split(con))
     X = pd.concat(parts, axis=1, join="outer").loc[decl.index]
     t2 = time.perf_counter()
     if graph is not None:
@@ -182,6 +209,32 @@ def build_features(con, until: datetime, *, since: datetime | None = None,
     return FeatureSet(X, meta, g, nodes, until, label_end,
                       {"base_s": t1 - t0, "tabular_s": t2 - t1, "graph_s": t3 - t2,
                        "join_s": time.perf_counter() - t3})
+
+
+def _same_day_split(con) -> pd.DataFrame:
+    """Per declaration: the lists of its seller to one of its addresses, phones or payment
+    accounts on its day (``split_day_lists``, at least 2) and their summed value
+    (``split_day_value``); a purchase split under the per-order limit (T4) adds up above
+    it. Counted per seller, so a parcel locker's many shops do not add up. The day is the
+    order's (``stg_orders``, when loaded): the lists of one purchase are declared over the
+    next days."""
+    orders = con.execute("SELECT count(*) FROM information_schema.tables "
+                         "WHERE table_name = 'stg_orders'").fetchone()[0]
+    order_time = ("(SELECT order_no, ebc_code AS seller, min(order_time) AS order_time "
+                  "FROM stg_orders GROUP BY ALL)" if orders else
+                  "(SELECT NULL AS order_no, NULL AS seller, NULL::TIMESTAMP AS order_time)")
+    return con.execute(f"""
+        WITH p AS (SELECT l.label, l.key, l.decl_key, d.seller, d.value_cny,
+                          CAST(coalesce(o.order_time, d.decl_time) AS DATE) AS day
+                   FROM det_links l JOIN det_decl d USING (decl_key)
+                   LEFT JOIN {order_time} o ON o.order_no = d.order_no AND o.seller = d.seller
+                   WHERE d.in_window AND l.role IN ('address', 'phone', 'account')),
+        t AS (SELECT label, key, day, seller, count(DISTINCT decl_key) AS n,
+                     {exact_agg("sum", "value_cny")} AS v
+              FROM p GROUP BY ALL HAVING count(DISTINCT decl_key) >= 2)
+        SELECT p.decl_key, max(t.v) AS split_day_value, max(t.n) AS split_day_lists
+        FROM p JOIN t USING (label, key, day, seller) GROUP BY 1
+    """).df().set_index("decl_key")
 
 
 def _graph_columns(con, nodes: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:

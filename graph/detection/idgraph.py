@@ -105,6 +105,9 @@ def build_idgraph(con) -> IdGraph:
         SELECT DISTINCT * FROM (SELECT * FROM tx UNION ALL SELECT * FROM st
                                 UNION ALL SELECT * FROM prov)
         WHERE ak IS NOT NULL AND bk IS NOT NULL AND NOT (al = bl AND ak = bk)
+        -- a fixed order: node ids, and so Leiden's communities, follow the edge order,
+        -- which DuckDB's parallel DISTINCT would otherwise change from run to run
+        ORDER BY al, ak, bl, bk
     """).df()
     ends = pd.concat([edges[["al", "ak"]].set_axis(["label", "key"], axis=1),
                       edges[["bl", "bk"]].set_axis(["label", "key"], axis=1)])

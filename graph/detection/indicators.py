@@ -69,6 +69,22 @@ def _t4(X):  # value just under a threshold, on an address/phone/account others 
     return (_c(X, "near_thr") * shared).where(_c(X, "pivot_hub") == 0, 0.0)
 
 
+def _limit_above(X):
+    """The smallest value limit above each list's own value (import: RMB 1,000 a postal
+    parcel, RMB 5,000 an order; export: EUR 150, USD 800 in RMB); NaN above them all."""
+    v, export = _c(X, "value_cny"), _c(X, "is_export") > 0
+    postal = _c(X, "ch_postal") > 0
+    lo = np.where(export, 150 * 7.8, np.where(postal, 1000.0, 5000.0))
+    hi = np.where(export, 800 * 7.2, 5000.0)
+    return pd.Series(np.where(v < lo, lo, np.where(v < hi, hi, np.nan)), index=X.index)
+
+
+def _t4_day(X):  # one seller's lists to one identifier on one day add up above the limit
+    # each of them is under
+    ratio = _c(X, "split_day_value") / _limit_above(X)
+    return ratio.where(_c(X, "split_day_lists") >= 2, 0.0).fillna(0.0)
+
+
 def _t5(X):  # generic names with a weight or HS inconsistency
     inconsistent = ((_c(X, "implied_qty_ratio", 1.0) > 2) | (_c(X, "tl_tl15") > 0)
                     | (_c(X, "tl_tl10") > 0)).astype(float)
@@ -115,6 +131,9 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
               "reference price of the product", _t3),
     Indicator("T4_split_under_threshold", "T4", 2, "value just under a limit, on an "
               "address/phone/account shared by {value:.0f} people", _t4),
+    Indicator("T4_same_day_split", "T4", 1.0, "one seller's lists to one address, phone "
+              "or account on one day add up to {value:.1f}x the limit each is under",
+              _t4_day),
     Indicator("T5_generic_misdescription", "T5", 1.0, "generic goods names with weight or "
               "HS inconsistencies (score {value:.1f})", _t5),
     Indicator("T6_popmart_pattern", "T6", 4, "POP MART pattern: {value:.0f} of 5 (brand "

@@ -20,9 +20,14 @@ import numpy as np
 import pandas as pd
 
 from graph.detection.features import CATEGORICAL, GRAPH_COLUMNS, TABULAR_COLUMNS
+from graph.detection.indicators import INDICATORS, indicator_values
 
 __all__ = ["TreeModel", "train_trees", "load_model", "columns_for", "PARAMS"]
 
+# Tried for few positives and kept out (validation PR-AUC of trees+graph, June and July
+# inspections, each month trained on the labels known at its start): min_child_samples
+# 50 and lambda_l2 10 helped the 30k worlds of seeds 7 and 8 (0.315 -> 0.326) but not the
+# 100k world of seed 7 (0.472 -> 0.458); 100 collapsed the 30k world of seed 8 to 0.26.
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15,
           "min_child_samples": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8,
           "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "deterministic": True,
@@ -30,15 +35,39 @@ PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15,
           # one thread: on a busy 2-core machine two threads ran 20x slower (0.7 s vs 13 s)
           "num_threads": 1}
 ROUNDS = 300
+# positives weigh (negatives / positives) ** this: 0.5 between none and balanced
+POS_WEIGHT_POWER = 0.5
+# the rules' indicator values as features too (``rule_*``), computed from the model's own
+# columns only: the tabular variant's rules see no graph column. Off: on the validation
+# months it moved trees+graph by -0.02..+0.01 (30k seeds 7, 8; 100k seed 7), noise
+STACK_RULES = False
+RULE_PREFIX = "rule_"
 
 
-def columns_for(variant: str) -> list[str]:
-    """Feature columns of a variant: ``tabular`` or ``graph``."""
+def columns_for(variant: str, *, rules: bool | None = None) -> list[str]:
+    """Feature columns of a variant: ``tabular`` or ``graph`` (plus the ``rule_*`` columns
+    when ``rules``, by default ``STACK_RULES``)."""
     if variant == "tabular":
-        return list(TABULAR_COLUMNS)
-    if variant == "graph":
-        return list(TABULAR_COLUMNS) + list(GRAPH_COLUMNS)
-    raise ValueError(f"unknown variant {variant!r}: use 'tabular' or 'graph'")
+        cols = list(TABULAR_COLUMNS)
+    elif variant == "graph":
+        cols = list(TABULAR_COLUMNS) + list(GRAPH_COLUMNS)
+    else:
+        raise ValueError(f"unknown variant {variant!r}: use 'tabular' or 'graph'")
+    if STACK_RULES if rules is None else rules:
+        cols += [RULE_PREFIX + n for n in INDICATORS]
+    return cols
+
+
+def _with_rules(X: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``X`` plus the ``rule_*`` columns ``columns`` asks for, from ``columns``' own
+    features (an indicator reading a column the model lacks sees its neutral default)."""
+    wanted = [c for c in columns if c.startswith(RULE_PREFIX)]
+    if not wanted:
+        return X
+    own = X[[c for c in columns if c in X.columns]]
+    iv = indicator_values(own)
+    return X.assign(**{RULE_PREFIX + n: iv[n] for n in iv.columns
+                       if RULE_PREFIX + n in wanted})
 
 
 @dataclass
@@ -55,7 +84,7 @@ class TreeModel:
         return self.card.get("version", "unsaved")
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
-        X = X.reindex(columns=self.columns).copy()
+        X = _with_rules(X, self.columns).reindex(columns=self.columns).copy()
         for c in self.columns:
             if c in self.categories:
                 v = X[c].astype("object")
@@ -117,7 +146,7 @@ def train_trees(X: pd.DataFrame, y: pd.Series, *, variant: str = "graph", seed: 
                      free_raw_data=True)
     params = dict(PARAMS, seed=seed, bagging_seed=seed, feature_fraction_seed=seed,
                   scale_pos_weight=float(max(1.0, (y == 0).sum() / max(1, (y == 1).sum())
-                                             ) ** 0.5))
+                                             ) ** POS_WEIGHT_POWER))
     model.booster = lgb.train(params, ds, num_boost_round=rounds)
     model.card = {
         "kind": "lightgbm", "variant": variant, "features": cols, "seed": seed,

@@ -46,6 +46,9 @@ REG_HUB_FIRMS = 6  # firms registered at one address or phone that make it a bus
 LEIDEN_SEED = 7
 QUIET_QUANTILE = 0.8  # lists under this quantile are quiet (0.5: 0.33, 0.8: 0.44 at 100k seed 7)
 ALL_WEIGHT = 0.5  # weight of the mean of all a ring's lists in its member risk
+TOP_LISTS = 5  # a ring's riskiest lists whose mean is the other half of its member risk;
+# a ring with fewer lists has the missing ones at the window's median score
+RARE_DIGITS = 3.0  # an indicator hitting 1 list in 10^this or fewer counts fully
 CORE_TOP = 3  # members whose mean risk is a candidate's core
 CORE_SHARE = 0.6  # a member with lists scoring under this share of the core is fringe
 NAME_ONLY = "nm:"  # person keys without an ID number (etl.keys)
@@ -61,6 +64,7 @@ def _scored_links(con, decl_score: pd.Series) -> tuple[pd.DataFrame, pd.DataFram
         links = con.execute(f"""
             SELECT l.decl_key, l.label, l.key, l.role FROM det_links l
             JOIN det_scored s USING (decl_key) WHERE l.role IN ({roles})
+            ORDER BY l.decl_key, l.label, l.key, l.role  -- group ids follow this order
         """).df()
         meta = con.execute("""
             SELECT d.decl_key, d.value_cny, d.month, d.country, d.channel FROM det_decl d
@@ -211,7 +215,7 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     iv = indicator_values if indicator_values is not None else ind_values(fs.X)
     iv = iv.reindex(decl_score.index).fillna(0.0)
     hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
-    any_hit = hits.any(axis=1)
+    strength = _hit_strength(hits)
     groups = _trim(groups, ent)
     ent = ent.set_index(["label", "key"])
     # declarations of each group: through its non-enterprise members, and its sellers
@@ -252,16 +256,22 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     gd = gd[gd.group.isin(members_all.group.unique())]
     # pre-score every group vectorised, then build evidence for the best only
     gd = gd.sort_values("score", ascending=False)
-    top_mean = gd.groupby("group").head(5).groupby("group")["score"].mean()
-    gd["hit"] = any_hit.reindex(gd.decl_key).to_numpy()
+    gd["hit"] = strength.reindex(gd.decl_key).to_numpy()
     value = meta.value_cny.reindex(gd.decl_key).fillna(0.0).to_numpy()
     gd["value"] = value
-    agg = gd.groupby("group").agg(n=("decl_key", "size"), hit_share=("hit", "mean"),
-                                  value=("value", "sum"))
+    agg = gd.groupby("group").agg(n=("decl_key", "size"), hits=("hit", "sum"),
+                                  total=("score", "sum"), value=("value", "sum"))
+    riskiest = gd.groupby("group").head(TOP_LISTS).groupby("group")["score"].agg(["sum", "size"])
+    # one odd parcel is no ring: the top-lists mean of a ring with fewer than TOP_LISTS
+    # lists is padded with the window's median list, so the buyer and consignee of one
+    # high-scoring parcel, with its phone and address, do not outrank rings seen on many
+    prior = float(decl_score.median()) if len(decl_score) else 0.0
+    top_mean = (riskiest["sum"] + (TOP_LISTS - riskiest["size"]) * prior) / TOP_LISTS
+    all_mean = agg.total / agg.n
+    agg["hit_share"] = agg.hits / agg.n
     # the top lists say how bad a ring's worst is; the mean of all keeps a big honest shop
     # with a handful of odd lists below a ring whose every list is bad
-    agg["member_risk"] = (1 - ALL_WEIGHT) * top_mean + ALL_WEIGHT * gd.groupby("group")[
-        "score"].mean()
+    agg["member_risk"] = (1 - ALL_WEIGHT) * top_mean + ALL_WEIGHT * all_mean
     agg["duty"] = agg.value * DUTY_RATE
     duty_norm = np.log1p(agg.duty) / np.log1p(max(float(agg.duty.max()), 1.0))
     agg["score"] = (0.6 * agg.member_risk.fillna(0) + 0.25 * agg.hit_share.fillna(0)
@@ -301,6 +311,18 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     for i, r in enumerate(rings, 1):
         r.rank = i
     return rings
+
+
+def _hit_strength(hits: pd.DataFrame) -> pd.Series:
+    """Per list, how telling its indicator hits are (0..1): the rarest hit indicator's
+    ``-log10(share of the window's lists it hits) / RARE_DIGITS``, capped at 1. A check
+    failing on one list in eight (payment records, generic names) says little; households
+    sharing an account, whose lists hit those, outranked rings seen by rarer rules."""
+    if not len(hits):
+        return pd.Series(0.0, index=hits.index)
+    rate = hits.mean().clip(lower=10.0 ** -RARE_DIGITS)
+    weight = (-np.log10(rate) / RARE_DIGITS).clip(upper=1.0)
+    return (hits * weight).max(axis=1).astype("float64")
 
 
 def _trim(groups: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
