@@ -58,9 +58,11 @@ def _t2(X):  # many retail lists to one consignee address, not a hub
                                       & (_c(X, "addr_n_sellers", 99) <= 2), 0.0)
 
 
-def _t3(X):  # declared unit price far below the as-of reference
+def _t3(X):  # declared unit price far below the as-of reference, or a payment or export
+    # receipt (TL-22, EX-01) that shows another price than the declared one
     r = _c(X, "min_price_ratio", 1.0).clip(lower=0.01)
-    return (1.0 / r).where(_c(X, "min_price_ratio", 1.0) > 0, 0.0) + 2 * _c(X, "tl_tl22")
+    return ((1.0 / r).where(_c(X, "min_price_ratio", 1.0) > 0, 0.0)
+            + 2 * np.maximum(_c(X, "tl_tl22"), _c(X, "tl_ex01")))
 
 
 def _t4(X):  # value just under a threshold, on an address/phone/account others use too
@@ -113,8 +115,9 @@ def _t8(X):  # a new enterprise reusing the phones/addresses/people of others
     return _c(X, "seller_linked").where(new, 0.0)
 
 
-def _t9(X):  # payments with no verifiable raw record, or bursts of identical payment times
-    return _c(X, "tl_tl19") + _c(X, "tl_tl18") + _c(X, "tl_tl00")
+def _t9(X):  # payments with no verifiable raw record, bursts of identical payment times,
+    # or (the logistics side, domain.md T9) an export list whose goods never departed
+    return _c(X, "tl_tl19") + _c(X, "tl_tl18") + _c(X, "tl_tl00") + _c(X, "tl_ex04")
 
 
 def _t10(X):  # order pushing: payee mismatch, payee account shared by many buyers, new buyer
@@ -128,7 +131,8 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
     Indicator("T2_bulk_to_one_consignee", "T2", 15, "{value:.0f} retail lists to one "
               "consignee address (not a shared locker or campus)", _t2),
     Indicator("T3_price_below_reference", "T3", 2.0, "unit price {value:.1f}x below the "
-              "reference price of the product", _t3),
+              "reference price of the product (a payment or export receipt above the "
+              "declared value adds 2)", _t3),
     Indicator("T4_split_under_threshold", "T4", 2, "value just under a limit, on an "
               "address/phone/account shared by {value:.0f} people", _t4),
     Indicator("T4_same_day_split", "T4", 1.0, "one seller's lists to one address, phone "
@@ -144,7 +148,7 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
     Indicator("T8_enterprise_cycling", "T8", 1, "a seller under 120 days old linked to "
               "{value:.0f} other enterprises by phone, address, people or accounts", _t8),
     Indicator("T9_unverifiable_payment", "T9", 1, "{value:.0f} payment/logistics checks "
-              "failed (no raw payment record, identical payment times)", _t9),
+              "failed (no raw payment record, identical payment times, no departure record)", _t9),
     Indicator("T10_order_pushing", "T10", 2, "payee mismatch on an account shared by many "
               "buyers or a new buyer (score {value:.0f})", _t10),
 ]}
