@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.detection.base_cache import BaseCache
 from graph.detection.features import build_features
 from graph.detection.indicators import INDICATORS, indicator_values, reasons_for
 from graph.detection.labels import training_labels
@@ -31,6 +32,7 @@ __all__ = ["ScoreReport", "score_workspace", "current_model", "train_current",
 
 RISK_THRESHOLD = 0.5  # a declaration scoring above this is "flagged" (shown on rings)
 STATE = "state.json"
+BASE_CACHE = "base.duckdb"  # graph.detection.base_cache
 
 
 @dataclass
@@ -60,19 +62,24 @@ def current_model(workspace: Path) -> TreeModel | None:
     return load_model(latest.parent)
 
 
-def _until(con) -> datetime:
-    t = con.execute("SELECT max(decl_time) FROM stg_declarations").fetchone()[0]
+def _until(con, cutoff: datetime | None = None) -> datetime:
+    """Just after the last declaration (before ``cutoff`` when given)."""
+    t = con.execute("SELECT max(decl_time) FROM stg_declarations WHERE decl_time < "
+                    "coalesce($c, 'infinity'::TIMESTAMP)", {"c": cutoff}).fetchone()[0]
     if t is None:
-        raise ValueError("staging holds no declarations: run `cbec load` first")
+        raise ValueError("staging holds no declarations" + (f" before {cutoff}" if cutoff else "")
+                         + ": run `cbec load` first")
     return t + timedelta(microseconds=1)
 
 
 def train_current(con, workspace: Path, *, seed: int = 7, labels=training_labels,
-                  label_source: str = "inspections", fs=None) -> TreeModel:
+                  label_source: str = "inspections", fs=None,
+                  cutoff: datetime | None = None) -> TreeModel:
     """Train the scoring model (trees with graph features) on every label known now and
     save it as a new version under ``<workspace>/models/``; ``fs``: the features of every
-    declaration as of now, when the caller has them already."""
-    until = _until(con)
+    declaration as of now, when the caller has them already; ``cutoff``: as if the data
+    ended there."""
+    until = _until(con, cutoff)
     fs = fs or build_features(con, until, label_end=until, seed=seed)
     lab = labels(con, until)
     lab = lab[lab.decl_key.isin(fs.X.index)]
@@ -91,8 +98,11 @@ def _state(workspace: Path) -> dict:
 
 
 def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
-                    top_rings: int = 200, progress=None) -> ScoreReport:
-    """Score (see module doc); returns what was done."""
+                    top_rings: int = 200, progress=None,
+                    cutoff: datetime | None = None) -> ScoreReport:
+    """Score (see module doc); returns what was done. ``cutoff``: score as if the data
+    ended there (declarations from then on are left out): the benchmark scores all but
+    the last day, then the last day as the next run."""
     import duckdb
 
     from graph.store import open_store
@@ -107,7 +117,7 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
     try:
         model = current_model(workspace)
         state = _state(workspace)
-        until = _until(con)
+        until = _until(con, cutoff)
         since = None
         if (not full and model is not None and state.get("model_version") == model.version
                 and state.get("until")):
@@ -119,10 +129,10 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         out.mkdir(parents=True, exist_ok=True)
         cached = _load_graph(out) if since is not None else None
         fs = build_features(con, until, since=since, label_end=until, seed=seed,
-                            graph=cached)
+                            graph=cached, cache=BaseCache(out / BASE_CACHE))
         if model is None:
             say("no model yet: training one on the inspections known so far")
-            model = train_current(con, workspace, seed=seed, fs=fs)
+            model = train_current(con, workspace, seed=seed, fs=fs, cutoff=cutoff)
         if cached is None:
             _save_graph(out, fs)
         t1 = time.perf_counter()
