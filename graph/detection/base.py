@@ -25,7 +25,8 @@ from datetime import datetime
 
 from etl.checks.amounts import FX_TO_CNY
 
-__all__ = ["build_base", "staging_rows", "drop_temp", "GENERIC_WORDS", "TL_FLAGS", "generic_name_sql"]
+__all__ = ["build_base", "staging_rows", "drop_temp", "GENERIC_WORDS", "TL_FLAGS",
+           "generic_name_sql"]
 
 # A goods name made only of these words says nothing a customs officer can check ("plastic
 # toy", "vinyl figure", "gift"): domain.md T5/T6 "generic names".

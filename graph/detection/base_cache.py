@@ -79,7 +79,7 @@ class BaseCache:
         _load_ids(con, "detb_now")
         con.execute("""CREATE OR REPLACE TEMP TABLE det_unseen AS
                        SELECT id FROM detb_now EXCEPT SELECT id FROM detb.loads""")
-        keys = [f"SELECT invt_no AS decl_key FROM stg_declarations WHERE decl_time >= $since "
+        keys = ["SELECT invt_no AS decl_key FROM stg_declarations WHERE decl_time >= $since "
                 "AND decl_time < $until"]
         if con.execute("SELECT count(*) FROM det_unseen").fetchone()[0]:
             keys += _changed_keys(con)
