@@ -269,17 +269,15 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     agg["size"] = members_all.groupby("group").size().reindex(agg.index).fillna(0)
     # equal scores (a shell seller alone and its ring share their lists): the ring first
     agg = agg.sort_values(["score", "size"], ascending=False)
-    role_of = (links.groupby(["label", "key"])["role"]
-               .agg(lambda r: Counter(r).most_common(1)[0][0]))
-    rings: list[Ring] = []
     seen: set[str] = set()
     taken: set[NodeRef] = set()
     scored_at = scored_at or datetime.now().replace(microsecond=0)
     edges = _Adjacency(fs)
     by_group = members_all.groupby("group")
     decls_by_group = gd.groupby("group")["decl_key"]
+    picked = []
     for gid, row in agg.iterrows():
-        if len(rings) >= top:
+        if len(picked) >= top:
             break
         mem = by_group.get_group(gid)
         refs, aliases = _tidy([NodeRef(lab, k) for lab, k in zip(mem.label, mem.key,
@@ -293,6 +291,10 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
             continue
         seen.add(rid)
         taken.update(refs)
+        picked.append((gid, row, rid, refs, aliases))
+    role_of = _main_roles(links, {r for p in picked for r in p[3]})
+    rings: list[Ring] = []
+    for gid, row, rid, refs, aliases in picked:
         dk = decls_by_group.get_group(gid).to_numpy()
         ring = _ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
                      model_version, threshold, scored_at)
@@ -301,6 +303,20 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     for i, r in enumerate(rings, 1):
         r.rank = i
     return rings
+
+
+def _main_roles(links: pd.DataFrame, refs: set[NodeRef]) -> dict[tuple[str, str], str]:
+    """The role each of ``refs`` plays on most of its lists (on a tie, the role met first
+    in ``links``), counted only for the rings' members: over every entity it took most of
+    the ring step's time."""
+    sub = links[links.key.isin({r.key for r in refs})]
+    sub = sub[pd.MultiIndex.from_frame(sub[["label", "key"]]).isin(
+        [(r.label, r.key) for r in refs])]
+    c = (sub.assign(pos=np.arange(len(sub)))
+         .groupby(["label", "key", "role"], sort=False)["pos"].agg(["size", "min"])
+         .reset_index().sort_values(["size", "min"], ascending=[False, True])
+         .drop_duplicates(["label", "key"]))
+    return dict(zip(zip(c.label, c.key, strict=True), c.role, strict=True))
 
 
 def _trim(groups: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:

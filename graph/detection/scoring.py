@@ -128,8 +128,9 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         out = detection_dir(workspace=workspace)
         out.mkdir(parents=True, exist_ok=True)
         cached = _load_graph(out) if since is not None else None
+        cache = BaseCache(out / BASE_CACHE)
         fs = build_features(con, until, since=since, label_end=until, seed=seed,
-                            graph=cached, cache=BaseCache(out / BASE_CACHE))
+                            graph=cached, cache=cache)
         if model is None:
             say("no model yet: training one on the inspections known so far")
             model = train_current(con, workspace, seed=seed, fs=fs, cutoff=cutoff)
@@ -184,7 +185,8 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         return ScoreReport(model.version, since is not None, len(score), n_ent, len(rings),
                            since, until, {"features_s": t1 - t0, "model_s": t2 - t1,
                                           "risk_write_s": t3 - t2, "rings_s": t4 - t3,
-                                          **{k: round(v, 2) for k, v in fs.timings.items()}})
+                                          **{k: round(v, 2) for k, v in fs.timings.items()},
+                                          **{f"base_{k}": v for k, v in cache.stats.items()}})
     finally:
         con.close()
 
