@@ -153,10 +153,13 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
                        model.version, workspace=workspace,
                        parquet_mode="merge" if since else "replace")
             # entities touched by the scored declarations: risk from all their lists
-            touched = con.execute("SELECT DISTINCT label, key FROM det_links WHERE decl_key "
-                                  "IN (SELECT decl_key FROM det_decl WHERE in_window)").df()
-            links = con.execute("SELECT decl_key, label, key, role FROM det_links").df()
-            links = links.merge(touched, on=["label", "key"])
+            # (the join in DuckDB: only the touched entities' links reach pandas)
+            links = con.execute("""
+                WITH touched AS (SELECT DISTINCT label, key FROM det_links WHERE decl_key IN
+                                 (SELECT decl_key FROM det_decl WHERE in_window))
+                SELECT l.decl_key, l.label, l.key, l.role FROM det_links l
+                JOIN touched USING (label, key)
+            """).df()
             ent = entity_scores(links, all_scores)
             n_ent = 0
             for label in RISK_LABELS:
