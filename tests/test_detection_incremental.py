@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from graph.detection.base_cache import BaseCache
+from graph.detection.entity_risk import RING_ROLES, EntityRisk
 from graph.detection.features import TABULAR_COLUMNS, build_features
+from graph.detection.rings import entity_scores
 from tests.detection_world import decl, make_staging
 
 T0 = datetime(2025, 4, 1)
@@ -83,3 +85,23 @@ def test_a_cache_of_another_point_in_time_is_rebuilt(tmp_path):
     build_features(con, CUT - timedelta(days=2), label_end=CUT, cache=cache)
     build_features(con, END, since=CUT, label_end=END, cache=cache)
     assert cache.stats["rebuilt"] == 1
+
+
+def test_entity_risk_of_one_more_day_equals_a_full_recompute(tmp_path):
+    con = make_staging(_world())
+    _stamp(con, "L1")
+    cache = BaseCache(tmp_path / "base.duckdb")
+    first = build_features(con, CUT, label_end=CUT, cache=cache)
+    # any scores will do, with ties (value-based) and a new best for some entities
+    old = (first.X["value_cny"] % 70 / 70).rename("score")
+    risk = EntityRisk("ring", RING_ROLES)
+    risk.rebuild(con, old)
+    day = build_features(con, END, since=CUT, label_end=END, graph=(first.graph, first.nodes),
+                         cache=cache)
+    new = (day.X["value_cny"] % 70 / 70 + 0.5).rename("score")
+    touched = risk.update(con, new)
+    assert len(touched) and touched.risk.max() > 0.5
+    links = con.execute("SELECT decl_key, label, key FROM det_links WHERE role IN "
+                        f"{tuple(RING_ROLES)}").df()
+    full = entity_scores(links, pd.concat([old, new]))
+    pd.testing.assert_frame_equal(risk.all(con), full, check_dtype=False)

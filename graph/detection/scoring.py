@@ -20,12 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from graph.detection.base_cache import BaseCache
+from graph.detection.entity_risk import RING_ROLES, EntityRisk
 from graph.detection.features import build_features
 from graph.detection.indicators import INDICATORS, indicator_values, reasons_for
 from graph.detection.labels import training_labels
 from graph.detection.model import TreeModel, load_model, train_trees
 from graph.detection.results import RISK_LABELS, detection_dir, write_rings, write_risk
-from graph.detection.rings import build_rings, entity_scores
+from graph.detection.rings import build_rings
 
 __all__ = ["ScoreReport", "score_workspace", "current_model", "train_current",
            "RISK_THRESHOLD"]
@@ -140,7 +141,12 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         score = model.predict(fs.X)
         iv = indicator_values(fs.X)
         reasons = reasons_for(iv)
+        prior = _prior_keys(out) if since is not None else None
         all_scores = _merge_scores(out, score, since is not None)
+        # entity risk from the cached tables when the day only adds lists (entity_risk)
+        fresh = (prior is not None and not prior.isin(score.index).any()
+                 and cache.stats.get("refreshed") == len(score)
+                 and _has_risk_tables(con))
         hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
         _merge_parquet(out / "indicator_hits.parquet",
                        hits.assign(**{f"{n}_value": iv[n] for n in iv.columns}),
@@ -153,14 +159,8 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
                        model.version, workspace=workspace,
                        parquet_mode="merge" if since else "replace")
             # entities touched by the scored declarations: risk from all their lists
-            # (the join in DuckDB: only the touched entities' links reach pandas)
-            links = con.execute("""
-                WITH touched AS (SELECT DISTINCT label, key FROM det_links WHERE decl_key IN
-                                 (SELECT decl_key FROM det_decl WHERE in_window))
-                SELECT l.decl_key, l.label, l.key, l.role FROM det_links l
-                JOIN touched USING (label, key)
-            """).df()
-            ent = entity_scores(links, all_scores)
+            all_risk, ring_risk = EntityRisk("all"), EntityRisk("ring", RING_ROLES)
+            ent = all_risk.update(con, score) if fresh else all_risk.rebuild(con, all_scores)
             n_ent = 0
             for label in RISK_LABELS:
                 if label == "Declaration":
@@ -175,9 +175,14 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
             t3 = time.perf_counter()
             say("rings")
             # rings over every scored declaration; fs's graph is as of now either way
+            if fresh:
+                ring_risk.update(con, score)
+                ring_ent = ring_risk.all(con)
+            else:
+                ring_ent = ring_risk.rebuild(con, all_scores)
             rings = build_rings(con, fs, all_scores, model_version=model.version,
                                 threshold=RISK_THRESHOLD, top=top_rings, indicator_values=
-                                _stored_indicators(out))
+                                _stored_indicators(out), ent=ring_ent)
             write_rings(store, rings, workspace=workspace)
         finally:
             store.close()
@@ -189,9 +194,22 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
                            since, until, {"features_s": t1 - t0, "model_s": t2 - t1,
                                           "risk_write_s": t3 - t2, "rings_s": t4 - t3,
                                           **{k: round(v, 2) for k, v in fs.timings.items()},
-                                          **{f"base_{k}": v for k, v in cache.stats.items()}})
+                                          **{f"base_{k}": v for k, v in cache.stats.items()},
+                                          "entity_risk_incremental": fresh})
     finally:
         con.close()
+
+
+def _prior_keys(out: Path) -> pd.Index | None:
+    """Declarations scored by earlier runs (None when there are none)."""
+    p = out / "scores.parquet"
+    return pd.read_parquet(p, columns=[]).index if p.exists() else None
+
+
+def _has_risk_tables(con) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'detb' "
+                       "AND table_name IN ('risk_all', 'risk_ring', 'risk_top_all', "
+                       "'risk_top_ring')").fetchone()[0] == 4
 
 
 def _save_graph(out: Path, fs) -> None:
