@@ -2,11 +2,12 @@
 hits and rings into the store (both backends) and ``<workspace>/detection/``.
 
 The first run scores every declaration; later runs score only the declarations declared
-after the last scored one (``detection/state.json``), so one more day costs what one day of
-data costs: the point-in-time tables are rebuilt in DuckDB (seconds at 1M), the model runs
-on the new rows, the entities those rows touch get their risk again, and the rings are
-rebuilt from the stored scores of every declaration. ``--full`` rescores everything (after
-``cbec train`` made a new model version, say).
+after the last scored one (``detection/state.json``): staging is read only for the new
+lists and earlier ones a later load changed (``base_cache``), the entities those lists
+touch get their history and risk again (``entity_risk``), the model runs on the new rows,
+and the rings are rebuilt from the stored scores of every declaration (docs/detection.md,
+"One more day"). ``--full`` rescores everything (after ``cbec train`` made a new model
+version, say).
 """
 
 from __future__ import annotations
