@@ -37,6 +37,11 @@ ENTITY_COLUMNS = [
 ]
 
 
+_LD_COLUMNS = ("decl_key", "decl_time", "seller", "country", "channel", "ie_flag",
+               "brand_omit_share", "generic_share", "min_price_ratio", "implied_qty_ratio",
+               "value_per_kg", "tl_fail_count", "value_cny")
+
+
 def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
                        touched_only: bool = False) -> int:
     """Create ``det_ent`` (see module doc); returns its rows. ``touched_only``: only the
@@ -47,7 +52,9 @@ def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
             "JOIN det_decl USING (decl_key) WHERE in_window)") if touched_only else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE det_ld AS
-        SELECT l.label, l.key, l.role, d.*, {near} AS near_thr
+        -- only the columns read below: a link per row, ~6 per list (3 GB at 1M with d.*)
+        SELECT l.label, l.key, l.role, {", ".join(f"d.{c}" for c in _LD_COLUMNS)},
+               {near} AS near_thr
         FROM det_links l JOIN det_decl d USING (decl_key) {only}
     """)
     con.execute("""
