@@ -135,6 +135,8 @@ def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
         LEFT JOIN det_days dd USING (label, key)
         LEFT JOIN stg_enterprises e ON s.label = 'Enterprise' AND e.enterprise_code = s.key
     """, {"recent": _minus_days(until, recent_days), "until": until})
+    for t in ("det_ld", "det_fan", "det_dest", "det_days"):  # held to the end of scoring
+        con.execute(f"DROP TABLE {t}")
     return con.execute("SELECT count(*) FROM det_ent").fetchone()[0]
 
 
