@@ -54,7 +54,10 @@ def _child(ws: Path, mode: str, cutoff: str = "-") -> dict:
     _, status, usage = os.wait4(p.pid, 0)
     if status != 0:
         raise SystemExit(f"scoring failed (status {status}):\n{out}")
-    res = json.loads(next(ln for ln in out.splitlines() if ln.startswith("BENCH "))[6:])
+    line = next((ln for ln in out.splitlines() if ln.startswith("BENCH ")), None)
+    if line is None:
+        raise SystemExit(f"scoring printed no result (status {status}):\n{out[-3000:]}")
+    res = json.loads(line[6:])
     res["peak_rss_gib"] = usage.ru_maxrss / 1024**2
     res["cpu_s"] = usage.ru_utime + usage.ru_stime  # what the machine's load does not inflate
     res["outer_s"] = time.perf_counter() - t0
