@@ -48,7 +48,8 @@ class BaseCache:
         """Bring the cache to ``until`` and make the ``det_*`` views; ``since``: the last
         run's ``until`` (None: rebuild from the whole of staging)."""
         con.execute("DETACH DATABASE IF EXISTS detb")
-        con.execute(f"ATTACH '{self.path}' AS detb (READ_WRITE)")
+        path = str(self.path).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS detb (READ_WRITE)")
         prev = self._until(con)
         if since is None or prev is None or prev != since:
             self._rebuild(con, until)
