@@ -25,7 +25,8 @@ from datetime import datetime
 
 from etl.checks.amounts import FX_TO_CNY
 
-__all__ = ["build_base", "GENERIC_WORDS", "TL_FLAGS", "generic_name_sql", "exact_agg"]
+__all__ = ["build_base", "staging_rows", "drop_temp", "GENERIC_WORDS", "TL_FLAGS",
+           "generic_name_sql", "exact_agg"]
 
 # A goods name made only of these words says nothing a customs officer can check ("plastic
 # toy", "vinyl figure", "gift"): domain.md T5/T6 "generic names".
@@ -58,43 +59,77 @@ def _fx_case(col: str) -> str:
     return f"(CASE upper({col}) {whens} ELSE NULL END)"
 
 
-def build_base(con, until: datetime, *, since: datetime | None = None) -> dict[str, int]:
+def build_base(con, until: datetime, *, since: datetime | None = None,
+               cache=None) -> dict[str, int]:
     """Create ``det_decl``, ``det_links`` and ``det_static`` as of ``until`` (exclusive).
 
     ``since`` does not limit what is read (history is needed); it only marks the rows to
-    score (``det_decl.in_window``). Returns row counts.
+    score (``det_decl.in_window``). ``cache``: a ``graph.detection.base_cache.BaseCache``
+    holding the staging-derived rows of earlier runs; only the rows it lacks are read from
+    staging (incremental scoring). Returns row counts.
     """
-    p = {"until": until, "since": since or datetime(1900, 1, 1)}
+    if cache is None:
+        staging_rows(con, "det_", "decl_time < $until", {"until": until})
+    else:
+        cache.update(con, until, since)
+    derived_tables(con, since)
+    _static(con, until)
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("det_decl", "det_links", "det_static")}
+
+
+def drop_temp(con, name: str) -> None:
+    """Drop the temp table or view ``name`` if there is one."""
+    kind = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = $n "
+                       "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND "
+                       "table_name = $n", {"n": name}).fetchone()
+    if kind:
+        con.execute(f"DROP {kind[0]} temp.{name}")
+
+
+def staging_rows(con, prefix: str, where: str, params: dict) -> None:
+    """Temp tables ``{prefix}d0``, ``{prefix}checks``, ``{prefix}lines`` and
+    ``{prefix}links`` of the declarations of ``stg_declarations`` matching ``where``: the
+    part of the base tables read from staging, one row set per declaration."""
     tl_cols = ", ".join(
         f"max(CASE WHEN check_id = '{c}' AND status <> 'pass' THEN 1 ELSE 0 END) AS "
         f"tl_{c.replace('-', '').lower()}" for c in TL_FLAGS)
+    for part in ("d0", "checks", "lines", "links"):  # views on a cache of an earlier run
+        drop_temp(con, f"{prefix}{part}")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE det_d0 AS
+        CREATE OR REPLACE TEMP TABLE {prefix}d0 AS
         SELECT invt_no AS decl_key, decl_time, ie_flag, channel, trade_mode, country,
                ebc_code AS seller, agent_code AS agent, logistics_code AS carrier,
                ebp_code AS platform, nullif(owner_code, 'NO') AS owner, order_no,
                gross_weight, net_weight, currency,
                {_fx_case('currency')} AS fx, customs_code
-        FROM stg_declarations WHERE decl_time < $until
-    """, {"until": until})
+        FROM stg_declarations WHERE {where}
+    """, params)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE det_checks AS
+        CREATE OR REPLACE TEMP TABLE {prefix}checks AS
         SELECT c.invt_no AS decl_key, count(*) FILTER (WHERE status <> 'pass') AS tl_fail_count,
                {tl_cols}
-        FROM stg_check_results c JOIN det_d0 d ON d.decl_key = c.invt_no
+        FROM stg_check_results c JOIN {prefix}d0 d ON d.decl_key = c.invt_no
         GROUP BY c.invt_no
     """)
     generic = generic_name_sql("l.gname")
-    # As-of reference unit prices and unit weights (per HS code, unit and direction), from
-    # the lines declared before `until`: a robust median, so a ring cannot move it alone.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE det_lines AS
+        CREATE OR REPLACE TEMP TABLE {prefix}lines AS
         SELECT l.invt_no AS decl_key, d.ie_flag, l.gcode, l.unit, l.gname, l.brand_type,
                l.brand, l.qty, l.price * coalesce({_fx_case('l.currency')}, d.fx) AS price_cny,
                l.total_price * coalesce({_fx_case('l.currency')}, d.fx) AS total_cny,
                {generic} AS generic, d.net_weight, d.decl_time
-        FROM stg_declaration_lines l JOIN det_d0 d ON d.decl_key = l.invt_no
+        FROM stg_declaration_lines l JOIN {prefix}d0 d ON d.decl_key = l.invt_no
     """)
+    _links(con, prefix)
+
+
+def derived_tables(con, since: datetime | None) -> None:
+    """``det_ref``, ``det_lineagg`` and ``det_decl`` from ``det_d0``, ``det_lines`` and
+    ``det_checks``. Recomputed over the whole history on every run: the as-of reference
+    prices move with every list, and so do the price ratios of earlier lists."""
+    # As-of reference unit prices and unit weights (per HS code, unit and direction), from
+    # the lines declared before `until`: a robust median, so a ring cannot move it alone.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE det_ref AS
         WITH single AS (SELECT decl_key FROM det_lines GROUP BY 1 HAVING count(*) = 1)
@@ -137,18 +172,15 @@ def build_base(con, until: datetime, *, since: datetime | None = None) -> dict[s
                c.* EXCLUDE (decl_key)
         FROM det_d0 d LEFT JOIN det_lineagg a USING (decl_key)
         LEFT JOIN det_checks c USING (decl_key)
-    """, {"since": p["since"]})
-    _links(con)
-    _static(con, until)
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("det_decl", "det_links", "det_static")}
+    """, {"since": since or datetime(1900, 1, 1)})
 
 
-def _links(con) -> None:
-    """Declaration -> entity links through orders, waybills and payments."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE det_links AS
-        WITH d AS (SELECT decl_key, decl_time, seller, agent, carrier, owner FROM det_decl),
+def _links(con, prefix: str) -> None:
+    """Declaration -> entity links through orders, waybills and payments, of the
+    declarations of ``{prefix}d0``."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {prefix}links AS
+        WITH d AS (SELECT decl_key, decl_time, seller, agent, carrier, owner FROM {prefix}d0),
         ord AS (SELECT e.from_key AS decl_key, e.to_key AS order_key
                 FROM edge_FOR_ORDER e JOIN d ON d.decl_key = e.from_key),
         wb AS (SELECT e.from_key AS decl_key, e.to_key AS wb_key
@@ -188,10 +220,10 @@ def _links(con) -> None:
         FROM raw r JOIN d USING (decl_key) WHERE r.key IS NOT NULL
     """)
     # a person's ID number is the same human: linked to the declaration as role "id"
-    con.execute("""
-        INSERT INTO det_links
+    con.execute(f"""
+        INSERT INTO {prefix}links
         SELECT DISTINCT l.decl_key, l.decl_time, 'IdNumber', h.to_key, 'id'
-        FROM det_links l JOIN edge_HAS_ID h ON h.from_key = l.key
+        FROM {prefix}links l JOIN edge_HAS_ID h ON h.from_key = l.key
         WHERE l.label = 'Person'
     """)
 

@@ -39,17 +39,34 @@ ENTITY_COLUMNS = [
 ]
 
 
+PROVIDER_ROLES = ("agent", "carrier", "payfirm", "owner")
+_LD_COLUMNS = ("decl_key", "decl_time", "seller", "country", "channel", "ie_flag",
+               "brand_omit_share", "generic_share", "min_price_ratio", "implied_qty_ratio",
+               "value_per_kg", "tl_fail_count", "value_cny")
+
+
 def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
                        touched_only: bool = False) -> int:
     """Create ``det_ent`` (see module doc); returns its rows. ``touched_only``: only the
     entities of the declarations in the window (incremental scoring: the cost follows the
-    new data, not the history)."""
+    new data, not the history); those the window involves only as an agent, carrier,
+    payment firm or owner get only ``n_decl`` and ``n_sellers``, all the features read of
+    them (a carrier's history is a large share of all lists)."""
     near = near_threshold_sql("d.value_cny")
-    only = ("WHERE (l.label, l.key) IN (SELECT DISTINCT label, key FROM det_links "
-            "JOIN det_decl USING (decl_key) WHERE in_window)") if touched_only else ""
+    only = ""
+    if touched_only:
+        roles = ", ".join(f"'{r}'" for r in PROVIDER_ROLES)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE det_touch AS
+            SELECT label, key, bool_and(role IN ({roles})) AS light
+            FROM det_links JOIN det_decl USING (decl_key) WHERE in_window GROUP BY ALL
+        """)
+        only = "WHERE (l.label, l.key) IN (SELECT label, key FROM det_touch WHERE NOT light)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE det_ld AS
-        SELECT l.label, l.key, l.role, d.*, {near} AS near_thr
+        -- only the columns read below: a link per row, ~6 per list (3 GB at 1M with d.*)
+        SELECT l.label, l.key, l.role, {", ".join(f"d.{c}" for c in _LD_COLUMNS)},
+               {near} AS near_thr
         FROM det_links l JOIN det_decl d USING (decl_key) {only}
     """)
     con.execute("""
@@ -132,6 +149,17 @@ def build_entity_stats(con, until: datetime, *, recent_days: int = 30,
         LEFT JOIN det_days dd USING (label, key)
         LEFT JOIN stg_enterprises e ON s.label = 'Enterprise' AND e.enterprise_code = s.key
     """, {"recent": _minus_days(until, recent_days), "until": until})
+    if touched_only:
+        con.execute("""
+            INSERT INTO det_ent (label, key, n_decl, n_sellers)
+            SELECT l.label, l.key, count(DISTINCT l.decl_key), count(DISTINCT d.seller)
+            FROM det_links l JOIN det_decl d USING (decl_key)
+            WHERE (l.label, l.key) IN (SELECT label, key FROM det_touch WHERE light)
+            GROUP BY ALL
+        """)
+        con.execute("DROP TABLE det_touch")
+    for t in ("det_ld", "det_fan", "det_dest", "det_days"):  # held to the end of scoring
+        con.execute(f"DROP TABLE {t}")
     return con.execute("SELECT count(*) FROM det_ent").fetchone()[0]
 
 

@@ -144,19 +144,21 @@ def personalized_pagerank(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.nd
 
 def build_features(con, until: datetime, *, since: datetime | None = None,
                    label_end: datetime | None = None, seed: int = 7,
-                   graph: tuple[IdGraph, pd.DataFrame] | None = None) -> FeatureSet:
+                   graph: tuple[IdGraph, pd.DataFrame] | None = None,
+                   cache=None) -> FeatureSet:
     """Features of the declarations declared in ``[since, until)`` (see module doc).
 
     ``graph``: the identifier graph and node features of an earlier run, reused as they
     are (incremental scoring of a day: entities new since then have no graph features
     until the next full run); with it, only the window's entities get their history
-    recomputed.
+    recomputed. ``cache``: the base tables of earlier runs (``graph.detection.base_cache``),
+    extended by what is new instead of read again from staging.
     """
     import time
 
     t0 = time.perf_counter()
     label_end = label_end or until
-    build_base(con, until, since=since)
+    build_base(con, until, since=since, cache=cache)
     build_entity_stats(con, until, touched_only=graph is not None and since is not None)
     t1 = time.perf_counter()
     near = near_threshold_sql("value_cny")

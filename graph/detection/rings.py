@@ -33,7 +33,8 @@ from graph.detection.indicators import INDICATORS
 from graph.detection.results import Ring, ring_id_for
 from graph.store import NodeRef
 
-__all__ = ["candidate_groups", "build_rings", "MAX_RING", "DUTY_RATE", "entity_scores"]
+__all__ = ["candidate_groups", "build_rings", "MAX_RING", "DUTY_RATE", "entity_scores",
+           "top_rows", "TX_ROLES"]
 
 MAX_RING = 80  # members; a bigger component is split into its communities
 DUTY_RATE = 0.2  # rough duty + VAT share of value, for "duty at stake"
@@ -188,29 +189,38 @@ def _split_big(group: np.ndarray, src: np.ndarray, dst: np.ndarray,
     return group
 
 
-def entity_scores(links: pd.DataFrame, decl_score: pd.Series) -> pd.DataFrame:
-    """Per entity in the window: its risk (mean of its top-3 declaration scores), lists."""
+def top_rows(links: pd.DataFrame, decl_score: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Each entity's 3 best-scored links (best first, with ``score``) and its lists."""
     s = links.merge(decl_score.rename("score"), left_on="decl_key", right_index=True)
     s = s.sort_values("score", ascending=False)
-    top = s.groupby(["label", "key"]).head(3).groupby(["label", "key"])["score"].mean()
-    n = s.groupby(["label", "key"])["decl_key"].nunique()
+    return s.groupby(["label", "key"]).head(3), s.groupby(["label", "key"])["decl_key"].nunique()
+
+
+def entity_scores(links: pd.DataFrame, decl_score: pd.Series,
+                  n: pd.Series | None = None) -> pd.DataFrame:
+    """Per entity in the window: its risk (mean of its top-3 declaration scores), lists.
+    With ``n``, ``links`` are already the rows of ``top_rows`` and ``n`` its lists."""
+    top, n = (links, n) if n is not None else top_rows(links, decl_score)
+    top = top.groupby(["label", "key"])["score"].mean()
     return pd.DataFrame({"risk": top, "n_decl": n}).reset_index()
 
 
 def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold: float,
                 top: int = 200, indicator_values: pd.DataFrame | None = None,
-                scored_at: datetime | None = None) -> list[Ring]:
+                scored_at: datetime | None = None, ent: pd.DataFrame | None = None
+                ) -> list[Ring]:
     """Ranked rings over the scored declarations (see module doc).
 
     ``decl_score``: score per ``decl_key`` (the model's), the declarations rings are made
     of; ``indicator_values``: the indicators per declaration (from ``fs.X`` when not
     given; declarations without any count as hitting none). ``con`` holds the ``det_*``
-    tables ``fs`` was built from.
+    tables ``fs`` was built from. ``ent``: ``entity_scores`` of the scored links when the
+    caller keeps it (``graph.detection.entity_risk``).
     """
     from graph.detection.indicators import indicator_values as ind_values
 
     links, meta = _scored_links(con, decl_score)
-    ent = entity_scores(links, decl_score)
+    ent = entity_scores(links, decl_score) if ent is None else ent
     groups = candidate_groups(fs, links, register_hubs(con), quiet_nodes(ent, decl_score))
     iv = indicator_values if indicator_values is not None else ind_values(fs.X)
     iv = iv.reindex(decl_score.index).fillna(0.0)
@@ -279,17 +289,15 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
     agg["size"] = members_all.groupby("group").size().reindex(agg.index).fillna(0)
     # equal scores (a shell seller alone and its ring share their lists): the ring first
     agg = agg.sort_values(["score", "size"], ascending=False)
-    role_of = (links.groupby(["label", "key"])["role"]
-               .agg(lambda r: Counter(r).most_common(1)[0][0]))
-    rings: list[Ring] = []
     seen: set[str] = set()
     taken: set[NodeRef] = set()
     scored_at = scored_at or datetime.now().replace(microsecond=0)
     edges = _Adjacency(fs)
     by_group = members_all.groupby("group")
     decls_by_group = gd.groupby("group")["decl_key"]
+    picked = []
     for gid, row in agg.iterrows():
-        if len(rings) >= top:
+        if len(picked) >= top:
             break
         mem = by_group.get_group(gid)
         refs, aliases = _tidy([NodeRef(lab, k) for lab, k in zip(mem.label, mem.key,
@@ -303,6 +311,10 @@ def build_rings(con, fs, decl_score: pd.Series, *, model_version: str, threshold
             continue
         seen.add(rid)
         taken.update(refs)
+        picked.append((gid, row, rid, refs, aliases))
+    role_of = _main_roles(links, {r for p in picked for r in p[3]})
+    rings: list[Ring] = []
+    for gid, row, rid, refs, aliases in picked:
         dk = decls_by_group.get_group(gid).to_numpy()
         ring = _ring(rid, refs, dk, row, ent, role_of, edges, meta, iv, hits,
                      model_version, threshold, scored_at)
@@ -323,6 +335,20 @@ def _hit_strength(hits: pd.DataFrame) -> pd.Series:
     rate = hits.mean().clip(lower=10.0 ** -RARE_DIGITS)
     weight = (-np.log10(rate) / RARE_DIGITS).clip(upper=1.0)
     return (hits * weight).max(axis=1).astype("float64")
+
+
+def _main_roles(links: pd.DataFrame, refs: set[NodeRef]) -> dict[tuple[str, str], str]:
+    """The role each of ``refs`` plays on most of its lists (on a tie, the role met first
+    in ``links``), counted only for the rings' members: over every entity it took most of
+    the ring step's time."""
+    sub = links[links.key.isin({r.key for r in refs})]
+    sub = sub[pd.MultiIndex.from_frame(sub[["label", "key"]]).isin(
+        [(r.label, r.key) for r in refs])]
+    c = (sub.assign(pos=np.arange(len(sub)))
+         .groupby(["label", "key", "role"], sort=False)["pos"].agg(["size", "min"])
+         .reset_index().sort_values(["size", "min"], ascending=[False, True])
+         .drop_duplicates(["label", "key"]))
+    return dict(zip(zip(c.label, c.key, strict=True), c.role, strict=True))
 
 
 def _trim(groups: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:

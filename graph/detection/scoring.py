@@ -2,11 +2,12 @@
 hits and rings into the store (both backends) and ``<workspace>/detection/``.
 
 The first run scores every declaration; later runs score only the declarations declared
-after the last scored one (``detection/state.json``), so one more day costs what one day of
-data costs: the point-in-time tables are rebuilt in DuckDB (seconds at 1M), the model runs
-on the new rows, the entities those rows touch get their risk again, and the rings are
-rebuilt from the stored scores of every declaration. ``--full`` rescores everything (after
-``cbec train`` made a new model version, say).
+after the last scored one (``detection/state.json``): staging is read only for the new
+lists and earlier ones a later load changed (``base_cache``), the entities those lists
+touch get their history and risk again (``entity_risk``), the model runs on the new rows,
+and the rings are rebuilt from the stored scores of every declaration (docs/detection.md,
+"One more day"). ``--full`` rescores everything (after ``cbec train`` made a new model
+version, say).
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.detection.base_cache import BaseCache
+from graph.detection.entity_risk import RING_ROLES, EntityRisk
 from graph.detection.features import build_features
 from graph.detection.indicators import INDICATORS, indicator_values, reasons_for
 from graph.detection.labels import training_labels
 from graph.detection.model import TreeModel, load_model, train_trees
 from graph.detection.results import RISK_LABELS, detection_dir, write_rings, write_risk
-from graph.detection.rings import build_rings, entity_scores
+from graph.detection.rings import build_rings
 
 __all__ = ["ScoreReport", "score_workspace", "current_model", "train_current",
            "RISK_THRESHOLD"]
 
 RISK_THRESHOLD = 0.5  # a declaration scoring above this is "flagged" (shown on rings)
 STATE = "state.json"
+BASE_CACHE = "base.duckdb"  # graph.detection.base_cache
 
 
 @dataclass
@@ -60,19 +64,24 @@ def current_model(workspace: Path) -> TreeModel | None:
     return load_model(latest.parent)
 
 
-def _until(con) -> datetime:
-    t = con.execute("SELECT max(decl_time) FROM stg_declarations").fetchone()[0]
+def _until(con, cutoff: datetime | None = None) -> datetime:
+    """Just after the last declaration (before ``cutoff`` when given)."""
+    t = con.execute("SELECT max(decl_time) FROM stg_declarations WHERE decl_time < "
+                    "coalesce($c, 'infinity'::TIMESTAMP)", {"c": cutoff}).fetchone()[0]
     if t is None:
-        raise ValueError("staging holds no declarations: run `cbec load` first")
+        raise ValueError("staging holds no declarations" + (f" before {cutoff}" if cutoff else "")
+                         + ": run `cbec load` first")
     return t + timedelta(microseconds=1)
 
 
 def train_current(con, workspace: Path, *, seed: int = 7, labels=training_labels,
-                  label_source: str = "inspections", fs=None) -> TreeModel:
+                  label_source: str = "inspections", fs=None,
+                  cutoff: datetime | None = None) -> TreeModel:
     """Train the scoring model (trees with graph features) on every label known now and
     save it as a new version under ``<workspace>/models/``; ``fs``: the features of every
-    declaration as of now, when the caller has them already."""
-    until = _until(con)
+    declaration as of now, when the caller has them already; ``cutoff``: as if the data
+    ended there."""
+    until = _until(con, cutoff)
     fs = fs or build_features(con, until, label_end=until, seed=seed)
     lab = labels(con, until)
     lab = lab[lab.decl_key.isin(fs.X.index)]
@@ -91,8 +100,11 @@ def _state(workspace: Path) -> dict:
 
 
 def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
-                    top_rings: int = 200, progress=None) -> ScoreReport:
-    """Score (see module doc); returns what was done."""
+                    top_rings: int = 200, progress=None,
+                    cutoff: datetime | None = None) -> ScoreReport:
+    """Score (see module doc); returns what was done. ``cutoff``: score as if the data
+    ended there (declarations from then on are left out): the benchmark scores all but
+    the last day, then the last day as the next run."""
     import duckdb
 
     from graph.store import open_store
@@ -107,7 +119,7 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
     try:
         model = current_model(workspace)
         state = _state(workspace)
-        until = _until(con)
+        until = _until(con, cutoff)
         since = None
         if (not full and model is not None and state.get("model_version") == model.version
                 and state.get("until")):
@@ -118,18 +130,24 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         out = detection_dir(workspace=workspace)
         out.mkdir(parents=True, exist_ok=True)
         cached = _load_graph(out) if since is not None else None
+        cache = BaseCache(out / BASE_CACHE)
         fs = build_features(con, until, since=since, label_end=until, seed=seed,
-                            graph=cached)
+                            graph=cached, cache=cache)
         if model is None:
             say("no model yet: training one on the inspections known so far")
-            model = train_current(con, workspace, seed=seed, fs=fs)
+            model = train_current(con, workspace, seed=seed, fs=fs, cutoff=cutoff)
         if cached is None:
             _save_graph(out, fs)
         t1 = time.perf_counter()
         score = model.predict(fs.X)
         iv = indicator_values(fs.X)
         reasons = reasons_for(iv)
+        prior = _prior_keys(out) if since is not None else None
         all_scores = _merge_scores(out, score, since is not None)
+        # entity risk from the cached tables when the day only adds lists (entity_risk)
+        fresh = (prior is not None and not prior.isin(score.index).any()
+                 and cache.stats.get("refreshed") == len(score)
+                 and _has_risk_tables(con))
         hits = pd.DataFrame({n: iv[n] >= INDICATORS[n].threshold for n in iv.columns})
         _merge_parquet(out / "indicator_hits.parquet",
                        hits.assign(**{f"{n}_value": iv[n] for n in iv.columns}),
@@ -142,11 +160,8 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
                        model.version, workspace=workspace,
                        parquet_mode="merge" if since else "replace")
             # entities touched by the scored declarations: risk from all their lists
-            touched = con.execute("SELECT DISTINCT label, key FROM det_links WHERE decl_key "
-                                  "IN (SELECT decl_key FROM det_decl WHERE in_window)").df()
-            links = con.execute("SELECT decl_key, label, key, role FROM det_links").df()
-            links = links.merge(touched, on=["label", "key"])
-            ent = entity_scores(links, all_scores)
+            all_risk, ring_risk = EntityRisk("all"), EntityRisk("ring", RING_ROLES)
+            ent = all_risk.update(con, score) if fresh else all_risk.rebuild(con, all_scores)
             n_ent = 0
             for label in RISK_LABELS:
                 if label == "Declaration":
@@ -161,9 +176,14 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
             t3 = time.perf_counter()
             say("rings")
             # rings over every scored declaration; fs's graph is as of now either way
+            if fresh:
+                ring_risk.update(con, score)
+                ring_ent = ring_risk.all(con)
+            else:
+                ring_ent = ring_risk.rebuild(con, all_scores)
             rings = build_rings(con, fs, all_scores, model_version=model.version,
                                 threshold=RISK_THRESHOLD, top=top_rings, indicator_values=
-                                _stored_indicators(out))
+                                _stored_indicators(out), ent=ring_ent)
             write_rings(store, rings, workspace=workspace)
         finally:
             store.close()
@@ -174,9 +194,23 @@ def score_workspace(workspace: str | Path, *, full: bool = False, seed: int = 7,
         return ScoreReport(model.version, since is not None, len(score), n_ent, len(rings),
                            since, until, {"features_s": t1 - t0, "model_s": t2 - t1,
                                           "risk_write_s": t3 - t2, "rings_s": t4 - t3,
-                                          **{k: round(v, 2) for k, v in fs.timings.items()}})
+                                          **{k: round(v, 2) for k, v in fs.timings.items()},
+                                          **{f"base_{k}": v for k, v in cache.stats.items()},
+                                          "entity_risk_incremental": fresh})
     finally:
         con.close()
+
+
+def _prior_keys(out: Path) -> pd.Index | None:
+    """Declarations scored by earlier runs (None when there are none)."""
+    p = out / "scores.parquet"
+    return pd.read_parquet(p, columns=[]).index if p.exists() else None
+
+
+def _has_risk_tables(con) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'detb' "
+                       "AND table_name IN ('risk_all', 'risk_ring', 'risk_top_all', "
+                       "'risk_top_ring')").fetchone()[0] == 4
 
 
 def _save_graph(out: Path, fs) -> None:
