@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 __all__ = ["workspace", "backend_name", "get_store", "store_version", "graph_stamp",
-           "graph_writer_present", "StagingBusy", "StagingMissing",
+           "graph_writer_present", "crashed_load_help", "StagingBusy", "StagingMissing",
            "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon",
            "data_window", "warm_up"]
 
@@ -56,26 +56,40 @@ def backend_name() -> str:
 
 
 def graph_stamp(ws: str) -> tuple | None:
-    """The embedded graph file's (mtime, size), or None (Neo4j, whose server gives each
-    read a consistent view). Part of the store's cache key: see :func:`get_store`."""
+    """The embedded graph's stamp (:func:`graph.store.file_state.stamp`: the file and its
+    write-ahead log), or None (Neo4j, whose server gives each read a consistent view).
+    Part of the store's cache key: see :func:`get_store`."""
     if os.environ.get("NEO4J_URI"):
         return None
-    p = Path(ws) / "graph"
-    try:
-        st_ = p.stat()
-    except FileNotFoundError:
-        return None
-    return st_.st_mtime_ns, st_.st_size
+    from graph.store.file_state import stamp
+
+    return stamp(Path(ws) / "graph")
 
 
 def graph_writer_present(ws: str) -> bool:
-    """A process has the embedded graph open for writing (a ``cbec load`` syncing): Ladybug
-    keeps its write-ahead log, shadow pages and checkpoint locks beside the file then."""
+    """A live process holds the embedded graph's write lock (a ``cbec load`` syncing). A
+    killed load's leftover files do not count (:mod:`graph.store.file_state`)."""
     if os.environ.get("NEO4J_URI"):
         return False
-    g = Path(ws) / "graph"
-    return any(g.with_name(g.name + ext).exists()
-               for ext in (".wal", ".shadow", ".checkpoint.intent.lock"))
+    from graph.store.file_state import writer_present
+
+    return writer_present(Path(ws) / "graph")
+
+
+def crashed_load_help(ws: str) -> str:
+    """What to do when the graph cannot be opened and a killed load's files are beside
+    it, or ''."""
+    if os.environ.get("NEO4J_URI"):
+        return ""
+    from graph.store.file_state import left_by_crash
+
+    left = left_by_crash(Path(ws) / "graph")
+    if not left:
+        return ""
+    return (f"The last load into {ws} stopped before it finished (it was killed: "
+            f"{', '.join(f.name for f in left)} left beside the graph, and no process is "
+            f"writing it). Run the same `cbec load DIR --workspace {ws}` again: it resumes "
+            f"where it stopped. Then reload this page.")
 
 
 _OPENED: dict[str, tuple] = {}  # ws -> stamp of the store get_store serves
