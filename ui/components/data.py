@@ -26,7 +26,7 @@ import streamlit as st
 
 __all__ = ["workspace", "backend_name", "get_store", "store_version", "graph_stamp",
            "graph_writer_present", "crashed_load_help", "StagingBusy", "StagingMissing",
-           "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon",
+           "staging_frames", "staging_mtime", "memo", "STORE_HELP", "read_staging", "favicon",
            "data_window", "warm_up"]
 
 WORKSPACE_ENV = "CBEC_WORKSPACE"
@@ -176,44 +176,54 @@ def read_staging(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFr
         con.close()
 
 
-_CACHE: OrderedDict = OrderedDict()  # (ws, mtime, queries) -> frames; bounded, LRU
+_CACHE: OrderedDict = OrderedDict()  # key -> value; bounded, LRU
 _CACHE_MAX = 32
 _LOCK = threading.Lock()
 
 
-def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """:func:`read_staging`, cached (the last :data:`_CACHE_MAX` sets) until the staging
-    file changes. A process-wide cache rather than ``st.cache_data`` so that the warm-up
-    thread started with the store (:func:`warm_up`) fills it too."""
-    key = (str(ws), staging_mtime(ws), tuple(sorted(queries.items())))
+def memo(key: tuple, compute):
+    """``compute()``, kept for ``key`` among the last :data:`_CACHE_MAX` answers. A
+    process-wide cache rather than ``st.cache_data`` so that the warm-up thread started
+    with the store (:func:`warm_up`) fills it too; keys hold the state they derive from
+    (the staging file's mtime), so a load's new data is never answered from before it.
+    Values are shared, not copied: callers do not change them."""
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    frames = read_staging(ws, queries)
+    value = compute()
     with _LOCK:
-        _CACHE[key] = frames
+        _CACHE[key] = value
         while len(_CACHE) > _CACHE_MAX:
             _CACHE.popitem(last=False)
-    return frames
+    return value
+
+
+def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """:func:`read_staging`, cached (:func:`memo`) until the staging file changes."""
+    return memo(("staging", str(ws), staging_mtime(ws), tuple(sorted(queries.items()))),
+                lambda: read_staging(ws, queries))
 
 
 def warm_up(ws: str | Path) -> threading.Thread:
-    """Compile the drawing's template, and compute the statistics and data-quality figures,
-    in the background once the store is open: aggregating 1M declarations takes seconds,
-    and the first visit to those pages should not wait for it. Errors (a load holding the
+    """Compile the drawing's template, and compute the statistics (figures and charts)
+    and data-quality figures, in the background once the store is open: aggregating 1M
+    declarations takes seconds, and the first visit to those pages should not wait for
+    it. Errors (a load holding the
     lock) are left for the page to say."""
-    from ui.components.stats_sql import DATA_QUALITY, STATISTICS, quarantine_sample
+    from ui.components.stats_sql import DATA_QUALITY, quarantine_sample
 
     def run():
         from ui.components.network import warm_template
+        from ui.components.stats_charts import MEASURES, statistics_specs
 
         warm_template()
-        for queries in (STATISTICS, {**DATA_QUALITY, **quarantine_sample()}):
-            try:
-                staging_frames(ws, queries)
-            except Exception:  # noqa: BLE001 - the page shows it when visited
-                return
+        try:
+            for measure in MEASURES:
+                statistics_specs(ws, measure)
+            staging_frames(ws, {**DATA_QUALITY, **quarantine_sample()})
+        except Exception:  # noqa: BLE001 - the page shows it when visited
+            return
 
     t = threading.Thread(target=run, name="cbec-staging-warm-up", daemon=True)
     t.start()
