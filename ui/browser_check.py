@@ -303,7 +303,6 @@ class Walk:
         self.idle(180)
         self.timings["open the app"] = time.perf_counter() - t0
         self.shot("rings")
-        self.new_tab(url)
         if no_rings.count():
             self.notes.append("no rings scored in this workspace: ring card not opened")
         else:
@@ -350,6 +349,7 @@ class Walk:
                    self.text("rows in"))
         self.drawn("query")
         self.shot("query")
+        self.new_tab(url)  # last: the first tab has fetched what it fetches ahead by now
 
     def _pick_first(self, label: str) -> None:
         self._pick(label, 0)
