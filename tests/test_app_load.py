@@ -127,3 +127,49 @@ def test_the_app_reopens_the_store_after_a_load_was_killed(world, tmp_path, monk
     at.text_input(key="ex_search_text").input(world.person_name).run()
     assert not at.exception, [e.value for e in at.exception]
     assert get_store(str(ws)) is not reopened
+
+
+def test_the_app_says_what_to_do_when_the_store_will_not_open(world, tmp_path, monkeypatch):
+    """Where the graph cannot be opened, the message follows from the files and the lock:
+    a load writing it (wait), a killed load's log with nobody holding the lock (run the load
+    again). The open's failure is simulated: a killed load whose log a reader cannot replay
+    is not reproducible at will."""
+    import signal
+    import textwrap
+
+    import graph.store
+
+    ws = tmp_path / "ws"
+    shutil.copytree(world.workspace, ws)
+    monkeypatch.setenv("CBEC_WORKSPACE", str(ws))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+
+    def will_not_open(*_a, **_k):
+        raise RuntimeError("Binder exception: Table Address does not exist.")
+
+    monkeypatch.setattr(graph.store, "open_store", will_not_open)
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from graph.store.ladybug_store import LadybugStore
+        s = LadybugStore({str(ws / "graph")!r})
+        s.query("CREATE NODE TABLE IF NOT EXISTS Probe(k STRING, PRIMARY KEY (k))")
+        s.query("CREATE (:Probe {{k: 'a write in its log'}})")
+        print("WRITING", flush=True)
+        time.sleep(120)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().startswith("WRITING")
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        assert any("is writing the graph right now" in e.value for e in at.error), \
+            [e.value for e in at.error]
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    assert (ws / "graph.wal").exists()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    msg = " ".join(e.value for e in at.error)
+    assert "stopped before it finished" in msg and "graph.wal" in msg, msg
+    assert f"cbec load DIR --workspace {ws}" in msg, msg
