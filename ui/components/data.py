@@ -209,8 +209,7 @@ def warm_up(ws: str | Path) -> threading.Thread:
     """Compile the drawing's template, and compute the statistics (figures and charts)
     and data-quality figures, in the background once the store is open: aggregating 1M
     declarations takes seconds, and the first visit to those pages should not wait for
-    it. Errors (a load holding the
-    lock) are left for the page to say."""
+    it. Errors (a load holding the lock) are left for the page to say."""
     from ui.components.stats_sql import DATA_QUALITY, quarantine_sample
 
     def run():
