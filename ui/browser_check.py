@@ -362,10 +362,13 @@ class Walk:
         box.click()
         options = self.page.get_by_role("option")
         options.first.wait_for()
-        n = options.count()
-        for _ in range(n - 1 if index == -1 else index):
-            self.page.keyboard.press("ArrowDown")
-        self.page.keyboard.press("Enter")
+        if index == 0:  # a click: Enter on a list whose first option is not highlighted
+            options.first.click()  # yet (a busy browser) chose nothing
+        else:
+            n = options.count()
+            for _ in range(n - 1 if index == -1 else index):
+                self.page.keyboard.press("ArrowDown")
+            self.page.keyboard.press("Enter")
         if self.page.get_by_role("option").count():  # a multiselect stays open
             self.page.keyboard.press("Escape")
 
