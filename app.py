@@ -16,6 +16,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `streamlit run` from anywhere
 
 from ui.components.data import backend_name, favicon  # noqa: E402
+from ui.components.preload import preload_html  # noqa: E402
 
 # (section, page module, title, icon): the page registry
 PAGES: list[tuple[str, str, str, str]] = [
@@ -42,6 +43,7 @@ for section, module, title, icon in PAGES:
 nav = st.navigation(sections)
 with st.sidebar:
     st.caption(f"cbec-graph · {backend_name()}")
+    st.html(preload_html(), unsafe_allow_javascript=True)  # widgets' code, while idle
 t0 = time.perf_counter()
 try:
     nav.run()

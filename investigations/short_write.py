@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from graph.store.file_state import stamp
+
 __all__ = ["ShortWriteStore", "WorkspaceBusy"]
 
 _WRITES = frozenset({"write_nodes", "write_edges", "delete_nodes", "ensure_schema"})
@@ -44,8 +46,10 @@ class ShortWriteStore:
                 w.ensure_schema()
         except WorkspaceBusy:
             pass  # a load is writing: it makes every table of the schema itself
+        self._seen = stamp(self.path)  # what the reader sees: taken before it opens
         self._reader = LadybugStore(self.path, read_only=True, **kw)
         self._stale = False
+        self.reopens = 0  # how often the reader was opened again (tests count them)
         self.schema = self._reader.schema
 
     def _open_writer(self):
@@ -78,14 +82,19 @@ class ShortWriteStore:
                 self._stale = True  # the reader must reopen to see what was written
 
     def refresh(self) -> None:
-        """See what other processes wrote (a load) since the reader opened."""
+        """See what other processes wrote (a load) since the reader opened: the reader is
+        opened again at the next read if the graph's stamp has changed (the app calls this
+        at each page run; reopening costs far more than the two ``stat`` calls)."""
         with self._lock:
-            self._stale = True
+            if stamp(self.path) != self._seen:
+                self._stale = True
 
     def _current_reader(self):
         if self._stale:
+            self._seen = stamp(self.path)
             self._reader.reopen()
             self._stale = False
+            self.reopens += 1
         return self._reader
 
     def __getattr__(self, name: str):

@@ -166,6 +166,36 @@ def test_statistics_page_plots(app):
     assert len(at.get("vega_lite_chart")) >= 5
 
 
+def test_statistics_charts_are_built_once_per_load(app, world, tmp_path):
+    """A visit after the first draws the charts built then; a load (staging written) has
+    them built again, from its figures."""
+    import duckdb
+
+    from ui.components.stats_charts import statistics_specs
+
+    ws = str(world.workspace)
+    at = _page(app, "statistics")
+    first = statistics_specs(ws, "declarations")
+    _page(at, "query")
+    _page(at, "statistics")
+    assert statistics_specs(ws, "declarations") is first  # not built again
+    at.radio(key="st_measure").set_value("value_cny").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) >= 5
+    assert statistics_specs(ws, "value_cny") is not first
+
+    copy = tmp_path / "ws"
+    copy.mkdir()
+    (copy / "staging.duckdb").write_bytes((world.workspace / "staging.duckdb").read_bytes())
+    before = statistics_specs(str(copy), "declarations")
+    assert before == first and before is not first
+    con = duckdb.connect(str(copy / "staging.duckdb"))  # a load: one declaration fewer
+    con.execute("DELETE FROM node_Declaration WHERE invt_no = (SELECT min(invt_no) "
+                "FROM node_Declaration)")
+    con.close()
+    after = statistics_specs(str(copy), "declarations")
+    assert after is not before and after != before
+
+
 def test_data_quality_reconciles(app):
     at = _page(app, "quality")
     assert any("holds for every table" in s.value for s in at.success), \

@@ -12,6 +12,7 @@ import pytest
 
 from tests.app_world import build_app_world
 from ui.browser_check import Walk, chromium_missing, serve
+from ui.components.preload import widget_modules
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,8 @@ def test_investigator_walk_in_a_real_browser(world, tmp_path):
         walk.run(url, world.seller_name, world.person_name)
     assert walk.console_errors == [], walk.console_errors
     assert walk.outside_requests == [], walk.outside_requests
+    # the widgets' code was fetched ahead (NumberInput and DateInput: on no page walked)
+    assert set(widget_modules()) <= walk.requested, set(widget_modules()) - walk.requested
     steps = ["neighbourhood", "path", "query"]
     steps += [] if "the expansion added no node" in " ".join(walk.notes) else ["expanded"]
     for step in steps:

@@ -34,6 +34,9 @@ def served(tmp_path, monkeypatch):
 
 def _sign_in(walk, url, user):
     walk.page.goto(url)
+    # the first page's run under way before waiting for its end (idle() alone could return
+    # before the run had started, and a click then raced the first page's run)
+    walk.page.get_by_role("heading", name="Fraud rings").wait_for(timeout=90_000)
     walk.idle(90)
     link = walk.page.get_by_role("link", name="Case", exact=True).first
     walk.timed("open Case", link.click, walk.text("Sign in"), 90)
@@ -56,7 +59,8 @@ def test_case_page_in_a_browser(served):
         walk.idle(90)
         # the data grid draws on a canvas; its cells are in the DOM for accessibility
         walk.page.get_by_text("Li Na").first.wait_for(state="attached", timeout=30_000)
-        assert walk.page.locator("img").count() >= 1  # the network picture
+        # the network picture (an image draws after the page's text: wait for it)
+        walk.page.locator("img").first.wait_for(state="attached", timeout=30_000)
         walk.page.wait_for_timeout(500)
         walk.shot("cases-case")
         assert not walk.outside_requests, walk.outside_requests

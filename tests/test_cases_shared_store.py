@@ -109,3 +109,32 @@ def test_own_writes_are_read_back_at_once(shared):
     p.stdin.write("\n")
     p.stdin.close()
     assert p.stdout.readline().startswith("WRITING") and p.wait(timeout=60) == 0
+
+
+def test_the_reader_reopens_only_when_the_graph_changed(shared):
+    w, ws = shared
+    case = NodeRef("Case", w.case_id)
+    assert ws.store.get_node(case) is not None
+    before = ws.store.reopens
+    for _ in range(3):  # page runs with nothing written meanwhile
+        ws.refresh()
+        assert ws.store.get_node(case) is not None
+    assert ws.store.reopens == before
+    p = _writer(ws.root / "graph")  # another process writes (a load)
+    assert p.stdout.readline().startswith("WRITING")
+    p.stdin.write("\n")
+    p.stdin.close()
+    assert p.wait(timeout=60) == 0
+    ws.refresh()
+    assert ws.store.get_node(NodeRef("Alert", "FROM-LOAD")) is not None
+    assert ws.store.reopens == before + 1
+    cases.add_note(ws, w.investigator, w.case_id, "own write")  # own writes: read back
+    ws.refresh()
+    assert "own write" in [n["text"] for n in cases.get_case(ws, w.investigator,
+                                                              w.case_id)["notes"]]
+    assert ws.store.get_node(case) is not None  # after the view's audit record (a write)
+    reopened = ws.store.reopens
+    assert reopened > before + 1
+    ws.refresh()
+    assert ws.store.get_node(case) is not None
+    assert ws.store.reopens == reopened

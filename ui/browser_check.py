@@ -139,6 +139,7 @@ class Walk:
     notes: list[str] = field(default_factory=list)
     server_log: Path | None = None  # serve()'s log: the app's own run times are read from it
     server_s: dict[str, float] = field(default_factory=dict)  # script run time per step
+    requested: set[str] = field(default_factory=set)  # file names the browser asked for
 
     @classmethod
     @contextmanager
@@ -168,6 +169,7 @@ class Walk:
         u = urlparse(req.url)
         if u.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
             return
+        self.requested.add(u.path.rsplit("/", 1)[-1])
         if u.hostname not in LOCAL_HOSTS:
             self.outside_requests.append(req.url)
 
@@ -253,9 +255,32 @@ class Walk:
             self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
 
     # -- the walk ------------------------------------------------------------------------
-    def nav(self, title: str, expect: str) -> float:
+    def nav(self, title: str, expect: str, ready: str | None = None) -> float:
+        """Open a page from the sidebar: done when ``expect`` is shown and, if given, the
+        widget labelled ``ready`` is drawn (its code may come after the page's text)."""
         link = self.page.get_by_role("link", name=title).first
-        return self.timed(f"open {title}", link.click, self.text(expect))
+
+        def until(t: float) -> None:
+            self.text(expect)(t)
+            if ready:
+                self.page.get_by_label(ready).first.wait_for(timeout=t * 1000)
+        return self.timed(f"open {title}", link.click, until)
+
+    def new_tab(self, url: str) -> float:
+        """Open the app in a second tab of the same browser, as an investigator coming back
+        to it does: the front end's code comes from the browser's cache."""
+        main, self.page = self.page, self.page.context.new_page()
+        try:
+            return self.timed("open the app in a new tab", lambda: self.page.goto(url),
+                              lambda t: self._rings_shown(t))
+        finally:
+            self.page.close()
+            self.page = main
+
+    def _rings_shown(self, timeout: float) -> None:
+        p = self.page
+        p.get_by_text("No rings have been scored").or_(p.get_by_text("Rings shown")).first \
+            .wait_for(timeout=timeout * 1000)
 
     def fill(self, label: str, value: str) -> None:
         box = self.page.get_by_label(label).first
@@ -285,7 +310,7 @@ class Walk:
                        lambda t: self.drawn("ring", t))
             self.shot("ring-card")
 
-        self.nav("Network explorer", "Search an entity above")
+        self.nav("Network explorer", "Search an entity above", ready="Search an entity")
         self.timed("search an entity", lambda: self.fill("Search an entity", search),
                    self.text("matches"))
         self.timed("draw its neighbourhood",
@@ -324,6 +349,7 @@ class Walk:
                    self.text("rows in"))
         self.drawn("query")
         self.shot("query")
+        self.new_tab(url)  # last: the first tab has fetched what it fetches ahead by now
 
     def _pick_first(self, label: str) -> None:
         self._pick(label, 0)
@@ -336,10 +362,13 @@ class Walk:
         box.click()
         options = self.page.get_by_role("option")
         options.first.wait_for()
-        n = options.count()
-        for _ in range(n - 1 if index == -1 else index):
-            self.page.keyboard.press("ArrowDown")
-        self.page.keyboard.press("Enter")
+        if index == 0:  # a click: Enter on a list whose first option is not highlighted
+            options.first.click()  # yet (a busy browser) chose nothing
+        else:
+            n = options.count()
+            for _ in range(n - 1 if index == -1 else index):
+                self.page.keyboard.press("ArrowDown")
+            self.page.keyboard.press("Enter")
         if self.page.get_by_role("option").count():  # a multiselect stays open
             self.page.keyboard.press("Escape")
 

@@ -25,8 +25,8 @@ import pandas as pd
 import streamlit as st
 
 __all__ = ["workspace", "backend_name", "get_store", "store_version", "graph_stamp",
-           "graph_writer_present", "StagingBusy", "StagingMissing",
-           "staging_frames", "staging_mtime", "STORE_HELP", "read_staging", "favicon",
+           "graph_writer_present", "crashed_load_help", "StagingBusy", "StagingMissing",
+           "staging_frames", "staging_mtime", "memo", "STORE_HELP", "read_staging", "favicon",
            "data_window", "warm_up"]
 
 WORKSPACE_ENV = "CBEC_WORKSPACE"
@@ -56,26 +56,40 @@ def backend_name() -> str:
 
 
 def graph_stamp(ws: str) -> tuple | None:
-    """The embedded graph file's (mtime, size), or None (Neo4j, whose server gives each
-    read a consistent view). Part of the store's cache key: see :func:`get_store`."""
+    """The embedded graph's stamp (:func:`graph.store.file_state.stamp`: the file and its
+    write-ahead log), or None (Neo4j, whose server gives each read a consistent view).
+    Part of the store's cache key: see :func:`get_store`."""
     if os.environ.get("NEO4J_URI"):
         return None
-    p = Path(ws) / "graph"
-    try:
-        st_ = p.stat()
-    except FileNotFoundError:
-        return None
-    return st_.st_mtime_ns, st_.st_size
+    from graph.store.file_state import stamp
+
+    return stamp(Path(ws) / "graph")
 
 
 def graph_writer_present(ws: str) -> bool:
-    """A process has the embedded graph open for writing (a ``cbec load`` syncing): Ladybug
-    keeps its write-ahead log, shadow pages and checkpoint locks beside the file then."""
+    """A live process holds the embedded graph's write lock (a ``cbec load`` syncing). A
+    killed load's leftover files do not count (:mod:`graph.store.file_state`)."""
     if os.environ.get("NEO4J_URI"):
         return False
-    g = Path(ws) / "graph"
-    return any(g.with_name(g.name + ext).exists()
-               for ext in (".wal", ".shadow", ".checkpoint.intent.lock"))
+    from graph.store.file_state import writer_present
+
+    return writer_present(Path(ws) / "graph")
+
+
+def crashed_load_help(ws: str) -> str:
+    """What to do when the graph cannot be opened and a killed load's files are beside
+    it, or ''."""
+    if os.environ.get("NEO4J_URI"):
+        return ""
+    from graph.store.file_state import left_by_crash
+
+    left = left_by_crash(Path(ws) / "graph")
+    if not left:
+        return ""
+    return (f"The last load into {ws} stopped before it finished (it was killed: "
+            f"{', '.join(f.name for f in left)} left beside the graph, and no process is "
+            f"writing it). Run the same `cbec load DIR --workspace {ws}` again: it resumes "
+            f"where it stopped. Then reload this page.")
 
 
 _OPENED: dict[str, tuple] = {}  # ws -> stamp of the store get_store serves
@@ -162,44 +176,53 @@ def read_staging(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFr
         con.close()
 
 
-_CACHE: OrderedDict = OrderedDict()  # (ws, mtime, queries) -> frames; bounded, LRU
+_CACHE: OrderedDict = OrderedDict()  # key -> value; bounded, LRU
 _CACHE_MAX = 32
 _LOCK = threading.Lock()
 
 
-def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """:func:`read_staging`, cached (the last :data:`_CACHE_MAX` sets) until the staging
-    file changes. A process-wide cache rather than ``st.cache_data`` so that the warm-up
-    thread started with the store (:func:`warm_up`) fills it too."""
-    key = (str(ws), staging_mtime(ws), tuple(sorted(queries.items())))
+def memo(key: tuple, compute):
+    """``compute()``, kept for ``key`` among the last :data:`_CACHE_MAX` answers. A
+    process-wide cache rather than ``st.cache_data`` so that the warm-up thread started
+    with the store (:func:`warm_up`) fills it too; keys hold the state they derive from
+    (the staging file's mtime), so a load's new data is never answered from before it.
+    Values are shared, not copied: callers do not change them."""
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    frames = read_staging(ws, queries)
+    value = compute()
     with _LOCK:
-        _CACHE[key] = frames
+        _CACHE[key] = value
         while len(_CACHE) > _CACHE_MAX:
             _CACHE.popitem(last=False)
-    return frames
+    return value
+
+
+def staging_frames(ws: str | Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """:func:`read_staging`, cached (:func:`memo`) until the staging file changes."""
+    return memo(("staging", str(ws), staging_mtime(ws), tuple(sorted(queries.items()))),
+                lambda: read_staging(ws, queries))
 
 
 def warm_up(ws: str | Path) -> threading.Thread:
-    """Compile the drawing's template, and compute the statistics and data-quality figures,
-    in the background once the store is open: aggregating 1M declarations takes seconds,
-    and the first visit to those pages should not wait for it. Errors (a load holding the
-    lock) are left for the page to say."""
-    from ui.components.stats_sql import DATA_QUALITY, STATISTICS, quarantine_sample
+    """Compile the drawing's template, and compute the statistics (figures and charts)
+    and data-quality figures, in the background once the store is open: aggregating 1M
+    declarations takes seconds, and the first visit to those pages should not wait for
+    it. Errors (a load holding the lock) are left for the page to say."""
+    from ui.components.stats_sql import DATA_QUALITY, quarantine_sample
 
     def run():
         from ui.components.network import warm_template
+        from ui.components.stats_charts import MEASURES, statistics_specs
 
         warm_template()
-        for queries in (STATISTICS, {**DATA_QUALITY, **quarantine_sample()}):
-            try:
-                staging_frames(ws, queries)
-            except Exception:  # noqa: BLE001 - the page shows it when visited
-                return
+        try:
+            for measure in MEASURES:
+                statistics_specs(ws, measure)
+            staging_frames(ws, {**DATA_QUALITY, **quarantine_sample()})
+        except Exception:  # noqa: BLE001 - the page shows it when visited
+            return
 
     t = threading.Thread(target=run, name="cbec-staging-warm-up", daemon=True)
     t.start()

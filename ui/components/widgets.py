@@ -7,7 +7,14 @@ import streamlit as st
 
 from graph.store.base import NodeRef, Subgraph
 from ui.components import queries
-from ui.components.data import STORE_HELP, backend_name, get_store, workspace
+from ui.components.data import (
+    STORE_HELP,
+    backend_name,
+    crashed_load_help,
+    get_store,
+    graph_writer_present,
+    workspace,
+)
 from ui.components.exports import subgraph_csv_zip, subgraph_graphml
 from ui.components.network import TooLarge, legend_html, node_caption, render_html
 
@@ -27,11 +34,24 @@ def store_or_stop():
         return get_store(ws())
     except FileNotFoundError as exc:
         st.error(f"{exc}\n\n{STORE_HELP}")
-    except RuntimeError as exc:  # lock held by a writer, Neo4j unreachable, old schema
-        hint = ("\n\nThe workspace was loaded by an older version (a table is missing): "
-                "run `cbec load` on it again." if "does not exist" in str(exc) else "")
-        st.error(f"Cannot open the graph ({backend_name()}): {exc}{hint}")
+    except RuntimeError as exc:  # a killed load, a load writing, Neo4j unreachable, old schema
+        st.error(f"Cannot open the graph ({backend_name()}): {exc}\n\n{_open_hint(exc)}")
     st.stop()
+
+
+def _open_hint(exc: Exception) -> str:
+    """What to do about a store that would not open, from the files beside it first (a
+    killed load reads like an old workspace: the tables it had not made yet are missing)."""
+    crashed = crashed_load_help(ws())
+    if crashed:
+        return crashed
+    if graph_writer_present(ws()):
+        return ("A load (`cbec load`) is writing the graph right now: reload this page when "
+                "it has finished.")
+    if "does not exist" in str(exc):
+        return ("The workspace was loaded by an older version (a table is missing): run "
+                "`cbec load` on it again.")
+    return ""
 
 
 def ref_label(ref: NodeRef, props: dict | None = None) -> str:
