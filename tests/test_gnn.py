@@ -277,3 +277,10 @@ def test_restricted_forward_equals_full_forward(toy):
             field_only = m(data.x_dict, adjacency_dict(data), tgt[:3])
         torch.testing.assert_close(part, full)
         torch.testing.assert_close(field_only, full)
+    # Training mode too: the same dropout draws in the same order, so training follows
+    # the field-only path's trajectory (the early-stopped epoch does not move).
+    m = HeteroSage(dims, list(data.edge_types), hidden=8, layers=2).train()
+    torch.manual_seed(0)
+    part = m(data.x_dict, adjacency_dict(data), tgt)
+    torch.manual_seed(0)
+    torch.testing.assert_close(part, m(data.x_dict, adjacency_dict(data), tgt[:3]))

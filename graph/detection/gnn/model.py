@@ -214,11 +214,9 @@ class HeteroSage(nn.Module):
             if et in c["adj"]:
                 dst = h[et[2]][c["field_in_inputs"][et[2]]]
                 outs.setdefault(et[2], []).append(m((h[et[0]], dst), c["adj"][et]))
-        h1 = {}
-        for t, f in c["field_in_inputs"].items():
-            own = h[t][f]
-            h1[t] = (own + self.dropout(torch.relu(norm[t](group(outs[t], conv.aggr))))
-                     if t in outs else own)
+        h1 = {t: h[t][f] for t, f in c["field_in_inputs"].items()}
+        for t, o in outs.items():   # the order of _update_field: the same dropout draws
+            h1[t] = h1[t] + self.dropout(torch.relu(norm[t](group(o, conv.aggr))))
         jk = [h[DECL][c["rows_in_inputs"]], h1[DECL][c["rows_in_field"]]]
         conv, norm = self.convs[1], self.norms[1]
         outs = {}
