@@ -8,6 +8,9 @@ scores the last two months and measures them against the world's ground truth. T
 is the only GNN code that reads ``ground_truth/`` (the package never does). Each run is a
 fresh process, so its peak resident memory is its own. ``--variants`` compares the GNN with
 the same network without message passing (``nograph``: layers=0, own features only).
+Run from another checkout than the venv's editable install with ``PYTHONPATH=.``: the
+script's own folder, not the current one, leads ``sys.path``, so ``graph`` would otherwise
+be imported from the installed checkout.
 """
 
 from __future__ import annotations

@@ -253,3 +253,34 @@ def test_missing_torch_geometric_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch_geometric", None)
     with pytest.raises(GnnUnavailable, match=r"pip install -e '\.\[ml\]'"):
         require_pyg()
+
+
+def test_restricted_forward_equals_full_forward(toy):
+    """The compact two-layer forward (input layer only on the nodes the first layer reads)
+    gives the scores of the full forward and of the field-only path it replaced."""
+    from graph.detection.gnn.model import HeteroSage, adjacency_dict, build_hetero_data, targets
+    from graph.detection.gnn.node_features import fit_spec, transform
+    con, _ = toy
+    g = read_graph(con, "2025-06-01")
+    data = build_hetero_data(g, transform(con, g, fit_spec(con, g, None), None), 200, 0)
+    dims = {t: data[t].x.shape[1] for t in data.node_types}
+    rows = np.array([9, 2, 40])
+    tgt = targets(data, rows)
+    inputs = tgt[3]["inputs"]
+    assert sum(len(v) for v in inputs.values()) < sum(g.num_nodes(t) for t in data.node_types)
+    for layers in (2, 3):
+        torch.manual_seed(layers)
+        m = HeteroSage(dims, list(data.edge_types), hidden=8, layers=layers).eval()
+        with torch.no_grad():
+            full = m(data.x_dict, adjacency_dict(data))[torch.from_numpy(rows)]
+            part = m(data.x_dict, adjacency_dict(data), tgt)
+            field_only = m(data.x_dict, adjacency_dict(data), tgt[:3])
+        torch.testing.assert_close(part, full)
+        torch.testing.assert_close(field_only, full)
+    # Training mode too: the same dropout draws in the same order, so training follows
+    # the field-only path's trajectory (the early-stopped epoch does not move).
+    m = HeteroSage(dims, list(data.edge_types), hidden=8, layers=2).train()
+    torch.manual_seed(0)
+    part = m(data.x_dict, adjacency_dict(data), tgt)
+    torch.manual_seed(0)
+    torch.testing.assert_close(part, m(data.x_dict, adjacency_dict(data), tgt[:3]))

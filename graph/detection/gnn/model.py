@@ -79,11 +79,31 @@ def select_rows(adj, rows: np.ndarray):
                                        size=(len(rows), adj.shape[1]))
 
 
+def _remap(adj, keep: np.ndarray):
+    """``adj`` with its columns renumbered to positions in the sorted ids ``keep`` (which
+    hold every column): the same matrix over the compact node states of those ids. The
+    renumbering keeps the column order, so each row sums in the same order as before."""
+    col = np.searchsorted(keep, adj.col_indices().numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(adj.crow_indices(), torch.from_numpy(col),
+                                       adj.values(), size=(adj.shape[0], len(keep)))
+
+
+def _pos(ids: np.ndarray, keep: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.searchsorted(keep, ids).astype(np.int64))
+
+
 def targets(data: HeteroData, rows: np.ndarray) -> tuple:
     """What :meth:`HeteroSage.forward` needs to score only declarations ``rows``: their
     indices, the rows of the adjacency matrices into declarations, and the receptive field
     of the layer before the last (the nodes the last layer reads, with the rows of every
-    adjacency matrix into them): that layer need not update any other node."""
+    adjacency matrix into them): that layer need not update any other node.
+
+    The fourth element serves a two-layer model, whose layer before the last is the first:
+    the node ids whose input layer that layer reads (``inputs``, gathered here once per
+    graph, not per epoch) and every index above renumbered to compact states over them,
+    so an epoch touches no whole-graph tensor."""
     rows = np.asarray(rows, dtype=np.int64)
     last = {et: select_rows(data[et].adj_t, rows) for et in data.edge_types if et[2] == DECL}
     need: dict[str, list[np.ndarray]] = {DECL: [rows]}
@@ -92,8 +112,18 @@ def targets(data: HeteroData, rows: np.ndarray) -> tuple:
     field = {t: np.unique(np.concatenate(v)) for t, v in need.items()}
     adj = {et: select_rows(data[et].adj_t, field[et[2]]) for et in data.edge_types
            if et[2] in field and len(field[et[2]])}
+    read = {t: [v] for t, v in field.items()}
+    for (src, _, _), a in adj.items():
+        read.setdefault(src, []).append(a.col_indices().numpy())
+    inputs = {t: np.unique(np.concatenate(v)) for t, v in read.items()}
+    compact = {"inputs": {t: torch.from_numpy(v) for t, v in inputs.items()},
+               "field_in_inputs": {t: _pos(v, inputs[t]) for t, v in field.items()},
+               "rows_in_inputs": _pos(rows, inputs[DECL]),
+               "rows_in_field": _pos(rows, field[DECL]),
+               "adj": {et: _remap(a, inputs[et[0]]) for et, a in adj.items()},
+               "last": {et: _remap(a, field[et[0]]) for et, a in last.items()}}
     return (torch.from_numpy(rows), last,
-            ({t: torch.from_numpy(v) for t, v in field.items()}, adj))
+            ({t: torch.from_numpy(v) for t, v in field.items()}, adj), compact)
 
 
 class HeteroSage(nn.Module):
@@ -128,6 +158,8 @@ class HeteroSage(nn.Module):
 
         ``edge_index``: edge type -> ``adj_t`` of :func:`mean_adjacency` (a sum over
         1/degree-weighted neighbours is their mean). Named so, as PyG's hetero code wants."""
+        if target is not None and len(target) > 3 and len(self.convs) == 2:
+            return self._forward_compact(x_dict, target[3])
         h = {t: torch.relu(self.lin_in[t](x)) for t, x in x_dict.items()}
         field = None
         if target is None:
@@ -167,3 +199,31 @@ class HeteroSage(nn.Module):
             upd = h[t][rows[t]] + self.dropout(torch.relu(norm[t](group(o, conv.aggr))))
             new[t] = h[t].index_copy(0, rows[t], upd)
         return new
+
+    def _forward_compact(self, x_dict, c: dict):
+        """:meth:`forward` of a two-layer model on the compact states of ``targets``: the
+        input layer on the nodes the first layer reads, the first layer on the nodes the
+        last reads, the last on the targets. The same sums as the full forward, in the same
+        order; at 1M declarations the input layer and the copies of every node's state
+        were most of an epoch."""
+        inp = c["inputs"]
+        h = {t: torch.relu(self.lin_in[t](x_dict[t][i])) for t, i in inp.items()}
+        conv, norm = self.convs[0], self.norms[0]
+        outs: dict[str, list] = {}
+        for et, m in conv.convs.items():   # HeteroConv's order, so the same sums
+            if et in c["adj"]:
+                dst = h[et[2]][c["field_in_inputs"][et[2]]]
+                outs.setdefault(et[2], []).append(m((h[et[0]], dst), c["adj"][et]))
+        h1 = {t: h[t][f] for t, f in c["field_in_inputs"].items()}
+        for t, o in outs.items():   # the order of _update_field: the same dropout draws
+            h1[t] = h1[t] + self.dropout(torch.relu(norm[t](group(o, conv.aggr))))
+        jk = [h[DECL][c["rows_in_inputs"]], h1[DECL][c["rows_in_field"]]]
+        conv, norm = self.convs[1], self.norms[1]
+        outs = {}
+        for et, m in conv.convs.items():
+            if et in c["last"]:
+                outs.setdefault(DECL, []).append(m((h1[et[0]], jk[-1]), c["last"][et]))
+        out = group(outs[DECL], conv.aggr) if DECL in outs else None
+        jk.append(jk[-1] + self.dropout(torch.relu(norm[DECL](out))) if out is not None
+                  else jk[-1])
+        return self.head(torch.cat(jk, dim=-1)).squeeze(-1)

@@ -270,11 +270,13 @@ def fit_predict_gnn(con, *, train_end, predict_start, predict_end,
             else:
                 model, best_epoch, val_ap, curve = _fit(data, idx, y, cfg, seed, max_epochs,
                                                         None, bar)
+        timings["early_stop_s"] = time.perf_counter() - t1
         refit = bool(use_val and cfg.refit)
         if refit:
             with _Bar(progress, best_epoch, "GNN refit on all labels") as bar:
                 model, _, _, _ = _fit(data, idx, y, cfg, seed, best_epoch, None, bar)
-        timings["train_s"] = time.perf_counter() - t1
+        timings["train_s"] = time.perf_counter() - t1   # early stopping and refit
+        timings["refit_s"] = timings["train_s"] - timings["early_stop_s"]
         t2 = time.perf_counter()
         scores, gp = _score(con, model, spec, cfg, predict_start, predict_end, features, seed)
         timings["score_s"] = time.perf_counter() - t2
