@@ -25,17 +25,19 @@ _DECL = f"""(SELECT d.*, strftime(d.decl_time, '%Y-%m') AS month,
 
 def _by(dim: str) -> str:
     return (f"SELECT coalesce(CAST({dim} AS VARCHAR), '(none)') AS {dim}, month, "
-            f"count(*) AS declarations, sum(value_cny) AS value_cny FROM {_DECL} "
+            f"count(*) AS declarations, round(sum(value_cny), 2) AS value_cny FROM {_DECL} "
             f"GROUP BY ALL ORDER BY month, {dim}")
 
 
+# Ties broken by name and sums rounded to the fen: the same staging gives the same rows in
+# the same order, so the charts' specs (cached per staging state) compare equal.
 STATISTICS: dict[str, str] = {
     "by_channel": _by("channel"),
     "by_trade_mode": _by("trade_mode"),
     "by_direction": _by("direction"),
     "by_destination": f"""SELECT coalesce(country, '(none)') AS country, direction,
-        count(*) AS declarations, sum(value_cny) AS value_cny FROM {_DECL}
-        GROUP BY ALL ORDER BY declarations DESC LIMIT 40""",
+        count(*) AS declarations, round(sum(value_cny), 2) AS value_cny FROM {_DECL}
+        GROUP BY ALL ORDER BY declarations DESC, country, direction LIMIT 40""",
     "indicator_hits": f"""SELECT check_id, month, count(*) AS hits FROM (
         SELECT unnest(string_split(tl_failed, '|')) AS check_id, month FROM {_DECL}
         WHERE tl_failed IS NOT NULL AND tl_failed <> '') GROUP BY ALL ORDER BY check_id, month""",
@@ -44,8 +46,8 @@ STATISTICS: dict[str, str] = {
         count(*) FILTER (WHERE outcome = 'seized') AS seized,
         count(*) FILTER (WHERE outcome = 'amended') AS amended
         FROM {_DECL} GROUP BY ALL ORDER BY month, channel""",
-    "seizure_reasons": """SELECT reason, count(*) AS seizures, sum(value) AS value_cny
-        FROM stg_seizures GROUP BY ALL ORDER BY seizures DESC""",
+    "seizure_reasons": """SELECT reason, count(*) AS seizures, round(sum(value), 2) AS value_cny
+        FROM stg_seizures GROUP BY ALL ORDER BY seizures DESC, reason""",
 }
 
 DATA_QUALITY: dict[str, str] = {
