@@ -42,14 +42,7 @@ def _load(world_dir: Path, ws: Path, crash_at: str | None = None) -> subprocess.
 def test_a_load_runs_while_the_app_holds_the_store(world, tmp_path, monkeypatch):
     import duckdb
 
-    ws = tmp_path / "ws"
-    shutil.copytree(world.workspace, ws)
-    monkeypatch.setenv("CBEC_WORKSPACE", str(ws))
-    monkeypatch.delenv("NEO4J_URI", raising=False)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("ui/pages/explorer.py").run()
-    at.text_input(key="ex_search_text").input(world.seller_name).run()
+    ws, at = _explorer_on_a_copy(world, tmp_path, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     from ui.components.data import get_store
 
@@ -84,14 +77,8 @@ def test_a_load_runs_while_the_app_holds_the_store(world, tmp_path, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_the_app_reopens_the_store_after_a_load_was_killed(world, tmp_path, monkeypatch):
-    """A load killed while it writes the graph leaves its write-ahead log beside it, with no
-    process holding the lock: the app must not wait for that writer for ever (it kept the
-    store opened before the load, and a new page never saw the load's writes)."""
-    from synthetic.config import GenConfig
-    from synthetic.world import generate
-    from ui.components.data import get_store, graph_writer_present
-
+def _explorer_on_a_copy(world, tmp_path, monkeypatch) -> tuple[Path, AppTest]:
+    """The app on a copy of the world's workspace, the explorer open on its seller."""
     ws = tmp_path / "ws"
     shutil.copytree(world.workspace, ws)
     monkeypatch.setenv("CBEC_WORKSPACE", str(ws))
@@ -100,6 +87,18 @@ def test_the_app_reopens_the_store_after_a_load_was_killed(world, tmp_path, monk
     at.run()
     at.switch_page("ui/pages/explorer.py").run()
     at.text_input(key="ex_search_text").input(world.seller_name).run()
+    return ws, at
+
+
+def test_the_app_reopens_the_store_after_a_load_was_killed(world, tmp_path, monkeypatch):
+    """A load killed while it writes the graph leaves its write-ahead log beside it, with no
+    process holding the lock: the app must not wait for that writer for ever (it kept the
+    store opened before the load, and a new page never saw the load's writes)."""
+    from synthetic.config import GenConfig
+    from synthetic.world import generate
+    from ui.components.data import get_store, graph_writer_present
+
+    ws, at = _explorer_on_a_copy(world, tmp_path, monkeypatch)
     store = get_store(str(ws))
     nodes = store.count_nodes()
 

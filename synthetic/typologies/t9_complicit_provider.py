@@ -67,9 +67,7 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
                  for i, b in reversed(list(enumerate(batch)))}
         d["pay_time"][order] = [first[b] for b in batch]
         d["t_decl"][:] = ctx.after_payment(d["pay_time"], d)
-        # each batch gets a fresh block of the carrier's numbers, sequential within it
-        block = rng.integers(10**10, 9 * 10**11, int(batch.max()) + 1)
-        d["wb_seq"][order] = block[batch] + np.arange(n) - np.searchsorted(batch, batch)
+        _sequential_waybills(rng, d, order, batch)
         d["typ"][:] = TYP_CODE["T9"]
         sch = Scheme("T9", f"complicit payment firm: {n} payments mostly without raw records, "
                            "batched timestamps, round amounts; sequential waybills", f)
@@ -79,6 +77,13 @@ def plant(ctx: Ctx, budget: int) -> list[Scheme]:
             sch.member("enterprise", reg.code(int(x)), "seller")
         out.append(sch)
     return out
+
+
+def _sequential_waybills(rng, d, order, batch) -> None:
+    """Each batch (numbered 0.. along ``order``) gets a fresh block of the carrier's waybill
+    numbers, sequential within it."""
+    block = rng.integers(10**10, 9 * 10**11, int(batch.max()) + 1)
+    d["wb_seq"][order] = block[batch] + np.arange(len(batch)) - np.searchsorted(batch, batch)
 
 
 def _export(ctx: Ctx, n: int, s: int, e: int) -> Scheme:
@@ -108,8 +113,7 @@ def _export(ctx: Ctx, n: int, s: int, e: int) -> Scheme:
     last = {int(b): int(t_sorted[i]) for i, b in enumerate(batch)}
     book = {b: t // 86400 * 86400 + 86400 + int(pay_clock(rng, 1)[0]) for b, t in last.items()}
     d["receipt_time"][order] = [book[int(b)] for b in batch]
-    block = rng.integers(10**10, 9 * 10**11, int(batch.max()) + 1)
-    d["wb_seq"][order] = block[batch] + np.arange(n) - np.searchsorted(batch, batch)
+    _sequential_waybills(rng, d, order, batch)
     d["typ"][:] = TYP_CODE["T9"]
     sch = Scheme("T9", f"complicit carrier: {n} export lists mostly without departure "
                        "records, receipts booked in batches; sequential waybills", f)
